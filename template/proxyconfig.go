@@ -1,0 +1,686 @@
+package template
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"sigs.k8s.io/yaml"
+)
+
+// ProxyConfig is Istio's per-proxy configuration: the mesh's defaultConfig,
+// overlaid by a pod's proxy.istio.io/config annotation. Field names and JSON
+// names follow Istio's meshconfig ProxyConfig; the struct fields are declared
+// in the protobuf field order, so ProtoJSON prints them in the order Istio
+// does.
+//
+// Message fields are pointers (nil means unset), wrapper types (BoolValue,
+// Int32Value) keep "set to false/0" apart from "unset", and enums are
+// integers that print as their names. Fields whose inner structure kinject
+// never reads (readinessProbe, privateKeyProvider, proxyHeaders, sds) are kept
+// as raw JSON and are not validated beyond being JSON objects.
+type ProxyConfig struct {
+	ConfigPath                      string               `json:"configPath,omitempty"`
+	BinaryPath                      string               `json:"binaryPath,omitempty"`
+	ServiceCluster                  string               `json:"serviceCluster,omitempty"`
+	DrainDuration                   *Duration            `json:"drainDuration,omitempty"`
+	ParentShutdownDuration          *Duration            `json:"parentShutdownDuration,omitempty"`
+	DiscoveryAddress                string               `json:"discoveryAddress,omitempty"`
+	ZipkinAddress                   string               `json:"zipkinAddress,omitempty"`
+	StatsdUDPAddress                string               `json:"statsdUdpAddress,omitempty"`
+	EnvoyMetricsServiceAddress      string               `json:"envoyMetricsServiceAddress,omitempty"`
+	ProxyAdminPort                  int32                `json:"proxyAdminPort,omitempty"`
+	AvailabilityZone                string               `json:"availabilityZone,omitempty"`
+	ControlPlaneAuthPolicy          AuthenticationPolicy `json:"controlPlaneAuthPolicy,omitempty"`
+	CustomConfigFile                string               `json:"customConfigFile,omitempty"`
+	StatNameLength                  int32                `json:"statNameLength,omitempty"`
+	Concurrency                     *Int32Value          `json:"concurrency,omitempty"`
+	ProxyBootstrapTemplatePath      string               `json:"proxyBootstrapTemplatePath,omitempty"`
+	InterceptionMode                InterceptionMode     `json:"interceptionMode,omitempty"`
+	Tracing                         *Tracing             `json:"tracing,omitempty"`
+	SDS                             json.RawMessage      `json:"sds,omitempty"`
+	EnvoyAccessLogService           *RemoteService       `json:"envoyAccessLogService,omitempty"`
+	EnvoyMetricsService             *RemoteService       `json:"envoyMetricsService,omitempty"`
+	ProxyMetadata                   map[string]string    `json:"proxyMetadata,omitempty"`
+	StatusPort                      int32                `json:"statusPort,omitempty"`
+	ExtraStatTags                   []string             `json:"extraStatTags,omitempty"`
+	GatewayTopology                 *Topology            `json:"gatewayTopology,omitempty"`
+	TerminationDrainDuration        *Duration            `json:"terminationDrainDuration,omitempty"`
+	MeshID                          string               `json:"meshId,omitempty"`
+	ReadinessProbe                  json.RawMessage      `json:"readinessProbe,omitempty"`
+	ProxyStatsMatcher               *ProxyStatsMatcher   `json:"proxyStatsMatcher,omitempty"`
+	HoldApplicationUntilProxyStarts *BoolValue           `json:"holdApplicationUntilProxyStarts,omitempty"`
+	CACertificatesPem               []string             `json:"caCertificatesPem,omitempty"`
+	Image                           *ProxyImage          `json:"image,omitempty"`
+	PrivateKeyProvider              json.RawMessage      `json:"privateKeyProvider,omitempty"`
+	ProxyHeaders                    json.RawMessage      `json:"proxyHeaders,omitempty"`
+	TracingServiceName              TracingServiceName   `json:"tracingServiceName,omitempty"`
+	RuntimeValues                   map[string]string    `json:"runtimeValues,omitempty"`
+	FileFlushInterval               *Duration            `json:"fileFlushInterval,omitempty"`
+	FileFlushMinSizeKb              *UInt32Value         `json:"fileFlushMinSizeKb,omitempty"`
+	StatsFlushInterval              *Duration            `json:"statsFlushInterval,omitempty"`
+}
+
+// DefaultProxyConfig returns Istio's built-in proxy defaults (what
+// mesh.DefaultProxyConfig sets), a fresh value each call.
+func DefaultProxyConfig() *ProxyConfig {
+	return &ProxyConfig{
+		ConfigPath:               "./etc/istio/proxy",
+		BinaryPath:               "/usr/local/bin/envoy",
+		ServiceCluster:           "istio-proxy",
+		DrainDuration:            NewDuration(45 * time.Second),
+		DiscoveryAddress:         "istiod.istio-system.svc:15012",
+		ProxyAdminPort:           15000,
+		ControlPlaneAuthPolicy:   AuthenticationPolicyMutualTLS,
+		StatNameLength:           189,
+		StatusPort:               15020,
+		TerminationDrainDuration: NewDuration(5 * time.Second),
+	}
+}
+
+// GetTracing returns the tracing settings; nil-safe, as Istio's templates
+// expect (.ProxyConfig.GetTracing.GetTlsSettings.GetCaCertificates).
+func (p *ProxyConfig) GetTracing() *Tracing {
+	if p == nil {
+		return nil
+	}
+	return p.Tracing
+}
+
+// GetHoldApplicationUntilProxyStarts returns the wrapper, nil when unset.
+func (p *ProxyConfig) GetHoldApplicationUntilProxyStarts() *BoolValue {
+	if p == nil {
+		return nil
+	}
+	return p.HoldApplicationUntilProxyStarts
+}
+
+// GetProxyMetadata returns the proxy metadata map (nil-safe).
+func (p *ProxyConfig) GetProxyMetadata() map[string]string {
+	if p == nil {
+		return nil
+	}
+	return p.ProxyMetadata
+}
+
+// GetStatusPort returns the status port (nil-safe).
+func (p *ProxyConfig) GetStatusPort() int32 {
+	if p == nil {
+		return 0
+	}
+	return p.StatusPort
+}
+
+// Clone returns a deep copy.
+func (p *ProxyConfig) Clone() *ProxyConfig {
+	if p == nil {
+		return nil
+	}
+	out := &ProxyConfig{}
+	b, err := json.Marshal(p)
+	if err == nil {
+		err = json.Unmarshal(b, out)
+	}
+	if err != nil {
+		// Unreachable: every field round-trips through JSON. Fall back to a
+		// shallow copy rather than panic.
+		c := *p
+		return &c
+	}
+	return out
+}
+
+// ErrProxyConfig is returned (wrapped) when a proxy config document does not
+// parse; errors.Is(err, ErrProxyConfig) holds for a bad
+// proxy.istio.io/config annotation.
+var ErrProxyConfig = errors.New("invalid proxy config")
+
+// ParseProxyConfig decodes a ProxyConfig document (YAML or JSON, Istio's
+// field names) strictly: an unknown field is an error naming it.
+func ParseProxyConfig(doc []byte) (*ProxyConfig, error) {
+	return MergeProxyConfig(nil, doc)
+}
+
+// MergeProxyConfig overlays doc (YAML or JSON) on a copy of base, the way
+// Istio applies a pod's proxy.istio.io/config annotation to the mesh's
+// defaultConfig: fields present in doc replace those of base, nested messages
+// and maps (proxyMetadata, runtimeValues) merge key by key, lists are
+// replaced. base is not modified; a nil base starts from an empty config.
+func MergeProxyConfig(base *ProxyConfig, doc []byte) (*ProxyConfig, error) {
+	out := base.Clone()
+	if out == nil {
+		out = &ProxyConfig{}
+	}
+	if len(bytes.TrimSpace(doc)) == 0 {
+		return out, nil
+	}
+	if err := strictYAML(doc, out); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrProxyConfig, err)
+	}
+	return out, nil
+}
+
+// ProtoJSON renders the proxy config the way Istio passes it to the proxy in
+// the PROXY_CONFIG environment variable: protobuf JSON (camelCase names,
+// durations as "23s", enums by name) holding only the fields whose value
+// differs from Istio's built-in defaults (DefaultProxyConfig), in protobuf
+// field order. A config equal to the defaults prints as {}.
+func (p *ProxyConfig) ProtoJSON() ([]byte, error) {
+	if p == nil {
+		return []byte("{}"), nil
+	}
+	full, err := json.Marshal(p)
+	if err != nil {
+		return nil, err
+	}
+	def, err := json.Marshal(DefaultProxyConfig())
+	if err != nil {
+		return nil, err
+	}
+	defFields, err := orderedFields(def)
+	if err != nil {
+		return nil, err
+	}
+	defByName := make(map[string]json.RawMessage, len(defFields))
+	for _, f := range defFields {
+		defByName[f.name] = f.value
+	}
+	fields, err := orderedFields(full)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	buf.WriteByte('{')
+	n := 0
+	for _, f := range fields {
+		if d, ok := defByName[f.name]; ok && bytes.Equal(d, f.value) {
+			continue
+		}
+		if n > 0 {
+			buf.WriteByte(',')
+		}
+		n++
+		name, _ := json.Marshal(f.name)
+		buf.Write(name)
+		buf.WriteByte(':')
+		buf.Write(f.value)
+	}
+	buf.WriteByte('}')
+	return buf.Bytes(), nil
+}
+
+type rawField struct {
+	name  string
+	value json.RawMessage
+}
+
+// orderedFields splits a JSON object into its members, keeping their order.
+func orderedFields(obj []byte) ([]rawField, error) {
+	dec := json.NewDecoder(bytes.NewReader(obj))
+	if _, err := dec.Token(); err != nil {
+		return nil, err
+	}
+	var out []rawField
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		name, _ := t.(string)
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, rawField{name, v})
+	}
+	return out, nil
+}
+
+// strictYAML decodes YAML or JSON into v, refusing unknown fields.
+func strictYAML(doc []byte, v any) error {
+	js, err := yaml.YAMLToJSONStrict(doc)
+	if err != nil {
+		return err
+	}
+	if bytes.Equal(bytes.TrimSpace(js), []byte("null")) {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(js))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		if strings.HasPrefix(err.Error(), "json: unknown field ") {
+			var raw any
+			if json.Unmarshal(js, &raw) == nil {
+				if path := unknownField(reflect.TypeOf(v), raw, ""); path != "" {
+					return fmt.Errorf("unknown field %q", path)
+				}
+			}
+		}
+		return cleanJSONError(err)
+	}
+	if dec.More() {
+		return errors.New("trailing data after the document")
+	}
+	return nil
+}
+
+// unknownField returns the dotted path of the first field of raw (in sorted
+// key order) that type t has no JSON field for, or "".
+func unknownField(t reflect.Type, raw any, prefix string) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch v := raw.(type) {
+	case map[string]any:
+		keys := make([]string, 0, len(v))
+		for k := range v {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		switch t.Kind() {
+		case reflect.Map:
+			for _, k := range keys {
+				if p := unknownField(t.Elem(), v[k], prefix+k+"."); p != "" {
+					return p
+				}
+			}
+		case reflect.Struct:
+			if t.Implements(unmarshalerType) || reflect.PointerTo(t).Implements(unmarshalerType) {
+				return ""
+			}
+			for _, k := range keys {
+				f, ok := structJSONField(t, k)
+				if !ok {
+					return prefix + k
+				}
+				if p := unknownField(f.Type, v[k], prefix+k+"."); p != "" {
+					return p
+				}
+			}
+		}
+	case []any:
+		if t.Kind() == reflect.Slice {
+			for i, e := range v {
+				if p := unknownField(t.Elem(), e, fmt.Sprintf("%s[%d].", strings.TrimSuffix(prefix, "."), i)); p != "" {
+					return p
+				}
+			}
+		}
+	}
+	return ""
+}
+
+var unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
+
+func structJSONField(t reflect.Type, name string) (reflect.StructField, bool) {
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if tag == name {
+			return f, true
+		}
+	}
+	return reflect.StructField{}, false
+}
+
+// cleanJSONError rewords encoding/json's messages so they name the field in
+// the configuration's own terms.
+func cleanJSONError(err error) error {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		if te.Field != "" {
+			return fmt.Errorf("field %s: cannot use JSON %s as %s", te.Field, te.Value, te.Type)
+		}
+		return fmt.Errorf("cannot use JSON %s as %s", te.Value, te.Type)
+	}
+	msg := err.Error()
+	if rest, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
+		return fmt.Errorf("unknown field %s", rest)
+	}
+	return errors.New(strings.TrimPrefix(msg, "json: "))
+}
+
+// Tracing is the proxy's tracing configuration.
+type Tracing struct {
+	Zipkin           json.RawMessage            `json:"zipkin,omitempty"`
+	Lightstep        json.RawMessage            `json:"lightstep,omitempty"`
+	Datadog          json.RawMessage            `json:"datadog,omitempty"`
+	Stackdriver      json.RawMessage            `json:"stackdriver,omitempty"`
+	OpenCensusAgent  json.RawMessage            `json:"openCensusAgent,omitempty"`
+	CustomTags       map[string]json.RawMessage `json:"customTags,omitempty"`
+	MaxPathTagLength uint32                     `json:"maxPathTagLength,omitempty"`
+	Sampling         float64                    `json:"sampling,omitempty"`
+	TLSSettings      *ClientTLSSettings         `json:"tlsSettings,omitempty"`
+	EnableIstioTags  *BoolValue                 `json:"enableIstioTags,omitempty"`
+}
+
+// GetTlsSettings returns the tracer's TLS settings (nil-safe). The name
+// follows Istio's generated getter, which templates call.
+//
+//nolint:revive // name fixed by Istio's templates
+func (t *Tracing) GetTlsSettings() *ClientTLSSettings { //nolint:stylecheck
+	if t == nil {
+		return nil
+	}
+	return t.TLSSettings
+}
+
+// ClientTLSSettings are TLS settings for a connection the proxy opens.
+type ClientTLSSettings struct {
+	Mode               TLSMode    `json:"mode,omitempty"`
+	ClientCertificate  string     `json:"clientCertificate,omitempty"`
+	PrivateKey         string     `json:"privateKey,omitempty"`
+	CACertificates     string     `json:"caCertificates,omitempty"`
+	CredentialName     string     `json:"credentialName,omitempty"`
+	SubjectAltNames    []string   `json:"subjectAltNames,omitempty"`
+	SNI                string     `json:"sni,omitempty"`
+	InsecureSkipVerify *BoolValue `json:"insecureSkipVerify,omitempty"`
+	CACrl              string     `json:"caCrl,omitempty"`
+}
+
+// GetCaCertificates returns the CA certificate path (nil-safe). The name
+// follows Istio's generated getter, which templates call.
+func (c *ClientTLSSettings) GetCaCertificates() string { //nolint:stylecheck
+	if c == nil {
+		return ""
+	}
+	return c.CACertificates
+}
+
+// RemoteService is a service the proxy reports to (access log, metrics).
+type RemoteService struct {
+	Address      string             `json:"address,omitempty"`
+	TLSSettings  *ClientTLSSettings `json:"tlsSettings,omitempty"`
+	TCPKeepalive json.RawMessage    `json:"tcpKeepalive,omitempty"`
+}
+
+// Topology describes a gateway's place in the network.
+type Topology struct {
+	NumTrustedProxies           uint32          `json:"numTrustedProxies,omitempty"`
+	ForwardClientCertDetails    string          `json:"forwardClientCertDetails,omitempty"`
+	SetCurrentClientCertDetails json.RawMessage `json:"setCurrentClientCertDetails,omitempty"`
+	ProxyProtocol               json.RawMessage `json:"proxyProtocol,omitempty"`
+}
+
+// ProxyStatsMatcher selects the Envoy stats a proxy reports.
+type ProxyStatsMatcher struct {
+	InclusionPrefixes []string `json:"inclusionPrefixes,omitempty"`
+	InclusionSuffixes []string `json:"inclusionSuffixes,omitempty"`
+	InclusionRegexps  []string `json:"inclusionRegexps,omitempty"`
+}
+
+// ProxyImage selects the proxy image variant.
+type ProxyImage struct {
+	// ImageType is "default", "debug" or "distroless".
+	ImageType string `json:"imageType,omitempty"`
+}
+
+// BoolValue is protobuf's google.protobuf.BoolValue: a bool whose presence
+// matters. It encodes as a plain JSON bool.
+type BoolValue struct{ Value bool }
+
+// GetValue returns the value, false for a nil wrapper (Istio's templates
+// call .HoldApplicationUntilProxyStarts.GetValue on a possibly unset field).
+func (b *BoolValue) GetValue() bool { return b != nil && b.Value }
+
+// MarshalJSON encodes the wrapper as a bare bool.
+func (b BoolValue) MarshalJSON() ([]byte, error) { return json.Marshal(b.Value) }
+
+// UnmarshalJSON accepts a JSON bool.
+func (b *BoolValue) UnmarshalJSON(d []byte) error { return json.Unmarshal(d, &b.Value) }
+
+// NewBool returns a set BoolValue.
+func NewBool(v bool) *BoolValue { return &BoolValue{Value: v} }
+
+// Int32Value is protobuf's google.protobuf.Int32Value.
+type Int32Value struct{ Value int32 }
+
+// GetValue returns the value, 0 for a nil wrapper.
+func (v *Int32Value) GetValue() int32 {
+	if v == nil {
+		return 0
+	}
+	return v.Value
+}
+
+// MarshalJSON encodes the wrapper as a bare number.
+func (v Int32Value) MarshalJSON() ([]byte, error) { return json.Marshal(v.Value) }
+
+// UnmarshalJSON accepts a JSON number (or a quoted one, as protojson does).
+func (v *Int32Value) UnmarshalJSON(d []byte) error {
+	n, err := protoInt(d, 32, true)
+	v.Value = int32(n)
+	return err
+}
+
+// UInt32Value is protobuf's google.protobuf.UInt32Value.
+type UInt32Value struct{ Value uint32 }
+
+// GetValue returns the value, 0 for a nil wrapper.
+func (v *UInt32Value) GetValue() uint32 {
+	if v == nil {
+		return 0
+	}
+	return v.Value
+}
+
+// MarshalJSON encodes the wrapper as a bare number.
+func (v UInt32Value) MarshalJSON() ([]byte, error) { return json.Marshal(v.Value) }
+
+// UnmarshalJSON accepts a JSON number (or a quoted one).
+func (v *UInt32Value) UnmarshalJSON(d []byte) error {
+	n, err := protoInt(d, 32, false)
+	v.Value = uint32(n)
+	return err
+}
+
+func protoInt(d []byte, bits int, signed bool) (int64, error) {
+	s := strings.Trim(string(d), `"`)
+	if signed {
+		return strconv.ParseInt(s, 10, bits)
+	}
+	u, err := strconv.ParseUint(s, 10, bits)
+	return int64(u), err
+}
+
+// Duration is protobuf's google.protobuf.Duration. It encodes as protobuf
+// JSON does ("45s", "0.500s", "0s") and decodes that form as well as Go's
+// ("1m30s").
+type Duration struct{ D time.Duration }
+
+// NewDuration returns a set Duration.
+func NewDuration(d time.Duration) *Duration { return &Duration{D: d} }
+
+// AsDuration returns the duration (0 for nil).
+func (d *Duration) AsDuration() time.Duration {
+	if d == nil {
+		return 0
+	}
+	return d.D
+}
+
+// String prints the duration in Go's notation ("45s", "1m30s"), as Istio's
+// formatDuration template function does.
+func (d *Duration) String() string { return d.AsDuration().String() }
+
+// MarshalJSON prints the protobuf JSON form: seconds with 0, 3, 6 or 9
+// fractional digits and an "s" suffix.
+func (d Duration) MarshalJSON() ([]byte, error) {
+	return []byte(`"` + protoDuration(d.D) + `"`), nil
+}
+
+func protoDuration(d time.Duration) string {
+	sign := ""
+	if d < 0 {
+		sign = "-"
+		d = -d
+	}
+	secs := int64(d / time.Second)
+	nanos := int64(d % time.Second)
+	s := sign + strconv.FormatInt(secs, 10)
+	switch {
+	case nanos == 0:
+	case nanos%1e6 == 0:
+		s += fmt.Sprintf(".%03d", nanos/1e6)
+	case nanos%1e3 == 0:
+		s += fmt.Sprintf(".%06d", nanos/1e3)
+	default:
+		s += fmt.Sprintf(".%09d", nanos)
+	}
+	return s + "s"
+}
+
+// UnmarshalJSON accepts "23s", "0.5s" or a Go duration such as "1m30s".
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("duration must be a string such as \"5s\", got %s", b)
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("invalid duration %q", s)
+	}
+	d.D = v
+	return nil
+}
+
+// enum is the shared machinery of protobuf enums: names by number.
+type enumNames []struct {
+	n    int32
+	name string
+}
+
+func (e enumNames) name(v int32) string {
+	for _, x := range e {
+		if x.n == v {
+			return x.name
+		}
+	}
+	return strconv.Itoa(int(v))
+}
+
+func (e enumNames) parse(kind string, d []byte) (int32, error) {
+	var s string
+	if err := json.Unmarshal(d, &s); err != nil {
+		var n float64
+		if err2 := json.Unmarshal(d, &n); err2 == nil && n == math.Trunc(n) {
+			for _, x := range e {
+				if float64(x.n) == n {
+					return x.n, nil
+				}
+			}
+		}
+		return 0, fmt.Errorf("invalid %s %s", kind, d)
+	}
+	for _, x := range e {
+		if x.name == s {
+			return x.n, nil
+		}
+	}
+	known := make([]string, len(e))
+	for i, x := range e {
+		known[i] = x.name
+	}
+	return 0, fmt.Errorf("invalid %s %q (known: %s)", kind, s, strings.Join(known, ", "))
+}
+
+// InterceptionMode is how inbound traffic reaches the proxy. The zero value
+// is REDIRECT.
+type InterceptionMode int32
+
+// Interception modes.
+const (
+	InterceptionRedirect InterceptionMode = 0
+	InterceptionTProxy   InterceptionMode = 1
+	InterceptionNone     InterceptionMode = 2
+)
+
+var interceptionModes = enumNames{{0, "REDIRECT"}, {1, "TPROXY"}, {2, "NONE"}}
+
+// String returns REDIRECT, TPROXY or NONE.
+func (m InterceptionMode) String() string { return interceptionModes.name(int32(m)) }
+
+// MarshalJSON prints the name.
+func (m InterceptionMode) MarshalJSON() ([]byte, error) { return json.Marshal(m.String()) }
+
+// UnmarshalJSON accepts the name or the number.
+func (m *InterceptionMode) UnmarshalJSON(d []byte) error {
+	v, err := interceptionModes.parse("interceptionMode", d)
+	*m = InterceptionMode(v)
+	return err
+}
+
+// ParseInterceptionMode parses REDIRECT, TPROXY or NONE.
+func ParseInterceptionMode(s string) (InterceptionMode, error) {
+	var m InterceptionMode
+	err := m.UnmarshalJSON([]byte(strconv.Quote(s)))
+	return m, err
+}
+
+// AuthenticationPolicy is the control-plane authentication policy.
+type AuthenticationPolicy int32
+
+// Authentication policies.
+const (
+	AuthenticationPolicyNone      AuthenticationPolicy = 0
+	AuthenticationPolicyMutualTLS AuthenticationPolicy = 1
+	AuthenticationPolicyInherit   AuthenticationPolicy = 1000
+)
+
+var authPolicies = enumNames{{0, "NONE"}, {1, "MUTUAL_TLS"}, {1000, "INHERIT"}}
+
+// String returns the policy's name.
+func (a AuthenticationPolicy) String() string { return authPolicies.name(int32(a)) }
+
+// MarshalJSON prints the name.
+func (a AuthenticationPolicy) MarshalJSON() ([]byte, error) { return json.Marshal(a.String()) }
+
+// UnmarshalJSON accepts the name or the number.
+func (a *AuthenticationPolicy) UnmarshalJSON(d []byte) error {
+	v, err := authPolicies.parse("controlPlaneAuthPolicy", d)
+	*a = AuthenticationPolicy(v)
+	return err
+}
+
+// TLSMode is a client TLS mode.
+type TLSMode int32
+
+var tlsModes = enumNames{{0, "DISABLE"}, {1, "SIMPLE"}, {2, "MUTUAL"}, {3, "ISTIO_MUTUAL"}}
+
+// String returns the mode's name.
+func (t TLSMode) String() string { return tlsModes.name(int32(t)) }
+
+// MarshalJSON prints the name.
+func (t TLSMode) MarshalJSON() ([]byte, error) { return json.Marshal(t.String()) }
+
+// UnmarshalJSON accepts the name or the number.
+func (t *TLSMode) UnmarshalJSON(d []byte) error {
+	v, err := tlsModes.parse("tls mode", d)
+	*t = TLSMode(v)
+	return err
+}
+
+// TracingServiceName selects how the tracing service name is derived.
+type TracingServiceName int32
+
+var tracingServiceNames = enumNames{{0, "APP_LABEL_AND_NAMESPACE"}, {1, "CANONICAL_NAME_ONLY"}, {2, "CANONICAL_NAME_AND_NAMESPACE"}}
+
+// String returns the name.
+func (t TracingServiceName) String() string { return tracingServiceNames.name(int32(t)) }
+
+// MarshalJSON prints the name.
+func (t TracingServiceName) MarshalJSON() ([]byte, error) { return json.Marshal(t.String()) }
+
+// UnmarshalJSON accepts the name or the number.
+func (t *TracingServiceName) UnmarshalJSON(d []byte) error {
+	v, err := tracingServiceNames.parse("tracingServiceName", d)
+	*t = TracingServiceName(v)
+	return err
+}
