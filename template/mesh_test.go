@@ -14,7 +14,7 @@ import (
 )
 
 // istioCorpus returns the conformance corpus folder or skips the test.
-func istioCorpus(t testing.TB) string {
+func meshCorpusDir(t testing.TB) string {
 	t.Helper()
 	dir := os.Getenv("KINJECT_ISTIO_CORPUS")
 	if dir == "" {
@@ -29,7 +29,7 @@ func istioCorpus(t testing.TB) string {
 // TestMeshConfigCorpus loads every corpus case's mesh.yaml and compares the
 // result, encoded as JSON, with the effective MeshConfig Istio computed.
 func TestMeshConfigCorpus(t *testing.T) {
-	dir := istioCorpus(t)
+	dir := meshCorpusDir(t)
 	cases, err := filepath.Glob(filepath.Join(dir, "cases", "*", "mesh.yaml"))
 	if err != nil || len(cases) == 0 {
 		t.Fatalf("no mesh.yaml in corpus: %v", err)
