@@ -1,0 +1,173 @@
+package inject
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+
+	admissionv1 "k8s.io/api/admission/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// ErrBadReview is matched (errors.Is) by every error Review returns: the body
+// is not an AdmissionReview it can answer (not JSON, another kind or API
+// version, no request, no UID). A webhook server answers it with HTTP 400.
+var ErrBadReview = errors.New("malformed AdmissionReview")
+
+// The API versions of AdmissionReview that Review answers. The response uses
+// the request's, as the API server requires.
+const (
+	admissionV1      = "admission.k8s.io/v1"
+	admissionV1beta1 = "admission.k8s.io/v1beta1"
+)
+
+// Review answers an AdmissionReview (admission.k8s.io/v1, or v1beta1 which
+// has the same shape) from a mutating webhook for pods and returns the
+// encoded response review.
+//
+// The response carries the request's UID. A pod CREATE that the policy
+// injects is allowed with a JSONPatch (patchType is set only when there is a
+// patch); every other request (another resource, a subresource, UPDATE,
+// DELETE, CONNECT, a pod the policy skips) is allowed untouched. Warnings
+// from the policy and the injection are returned in response.warnings, which
+// kubectl prints. A dry-run request is answered exactly like a real one:
+// Review has no side effects, so the API server can show the user what would
+// be created.
+//
+// A review whose pod cannot be decoded or injected is denied with a status
+// naming the problem (the API server shows it to the user). A body that is
+// not an answerable AdmissionReview is an error matching ErrBadReview.
+//
+// The patch is computed between the pod as corev1 decodes it and the injected
+// pod, so fields of the raw request that corev1 does not know (a newer API
+// server's) are never touched by it and survive admission.
+func (i *Injector) Review(body []byte) ([]byte, error) {
+	if i == nil {
+		return nil, errors.New("inject: Review called on a nil *Injector")
+	}
+	var review admissionv1.AdmissionReview
+	if err := json.Unmarshal(body, &review); err != nil {
+		return nil, fmt.Errorf("%w: decoding: %w", ErrBadReview, err)
+	}
+	switch {
+	case review.Kind != "AdmissionReview":
+		return nil, fmt.Errorf("%w: kind is %q, want AdmissionReview", ErrBadReview, review.Kind)
+	case review.APIVersion != admissionV1 && review.APIVersion != admissionV1beta1:
+		return nil, fmt.Errorf("%w: apiVersion is %q, want %s or %s", ErrBadReview, review.APIVersion, admissionV1, admissionV1beta1)
+	case review.Request == nil:
+		return nil, fmt.Errorf("%w: no request", ErrBadReview)
+	case review.Request.UID == "":
+		return nil, fmt.Errorf("%w: request has no uid", ErrBadReview)
+	}
+	resp := i.admit(review.Request)
+	out := admissionv1.AdmissionReview{TypeMeta: review.TypeMeta, Response: resp}
+	b, err := json.Marshal(&out)
+	if err != nil {
+		// Nothing in a response can fail to encode; keep the error anyway.
+		return nil, fmt.Errorf("inject: encoding AdmissionReview response: %w", err)
+	}
+	return b, nil
+}
+
+// admit decides one admission request.
+func (i *Injector) admit(req *admissionv1.AdmissionRequest) *admissionv1.AdmissionResponse {
+	resp := &admissionv1.AdmissionResponse{UID: req.UID, Allowed: true}
+	if !isPodCreate(req) {
+		return resp
+	}
+	if len(req.Object.Raw) == 0 {
+		return deny(resp, http.StatusBadRequest, metav1.StatusReasonBadRequest,
+			"request.object is empty")
+	}
+	var pod corev1.Pod
+	if err := json.Unmarshal(req.Object.Raw, &pod); err != nil {
+		return deny(resp, http.StatusBadRequest, metav1.StatusReasonBadRequest,
+			fmt.Sprintf("decoding request.object as a Pod: %v", err))
+	}
+	// managedFields do not affect injection and can be large; like Istio,
+	// leave them out of both sides of the diff so the patch never touches
+	// them. The namespace is taken from the request when the pod has none
+	// (pods of a ReplicaSet arrive without one), on both sides too.
+	pod.ManagedFields = nil
+	if pod.Namespace == "" {
+		pod.Namespace = req.Namespace
+	}
+	res, err := i.InjectPod(PodRequest{
+		Pod:       &pod,
+		TypeMeta:  metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"},
+		Namespace: req.Namespace,
+	})
+	if err != nil {
+		return deny(resp, http.StatusInternalServerError, metav1.StatusReasonInternalError,
+			fmt.Sprintf("injecting pod %s: %v", podLabel(&pod, req), err))
+	}
+	resp.Warnings = appendUnique(resp.Warnings, res.Decision.Warnings...)
+	resp.Warnings = appendUnique(resp.Warnings, res.Warnings...)
+	if !res.Decision.Inject || len(res.Patch) == 0 {
+		return resp
+	}
+	p, err := json.Marshal(res.Patch)
+	if err != nil {
+		return deny(resp, http.StatusInternalServerError, metav1.StatusReasonInternalError,
+			fmt.Sprintf("encoding the patch for pod %s: %v", podLabel(&pod, req), err))
+	}
+	pt := admissionv1.PatchTypeJSONPatch
+	resp.Patch, resp.PatchType = p, &pt
+	return resp
+}
+
+// isPodCreate reports whether req creates a pod (not a subresource).
+func isPodCreate(req *admissionv1.AdmissionRequest) bool {
+	if req.Operation != admissionv1.Create || req.SubResource != "" {
+		return false
+	}
+	if req.Kind.Kind != "" {
+		return req.Kind.Group == "" && req.Kind.Kind == "Pod"
+	}
+	return req.Resource.Group == "" && req.Resource.Resource == "pods"
+}
+
+func deny(resp *admissionv1.AdmissionResponse, code int32, reason metav1.StatusReason, msg string) *admissionv1.AdmissionResponse {
+	resp.Allowed = false
+	resp.Result = &metav1.Status{
+		Status:  metav1.StatusFailure,
+		Code:    code,
+		Reason:  reason,
+		Message: "kinject: " + msg,
+	}
+	return resp
+}
+
+// podLabel names a pod in a message: namespace/name, or the generateName
+// prefix a controller's pod arrives with.
+func podLabel(pod *corev1.Pod, req *admissionv1.AdmissionRequest) string {
+	name := pod.Name
+	if name == "" {
+		name = req.Name
+	}
+	if name == "" && pod.GenerateName != "" {
+		name = pod.GenerateName + "*"
+	}
+	if name == "" {
+		name = "(unnamed)"
+	}
+	if pod.Namespace != "" {
+		name = pod.Namespace + "/" + name
+	}
+	return fmt.Sprintf("%q", name)
+}
+
+func appendUnique(dst []string, src ...string) []string {
+outer:
+	for _, s := range src {
+		for _, d := range dst {
+			if d == s {
+				continue outer
+			}
+		}
+		dst = append(dst, s)
+	}
+	return dst
+}
