@@ -101,7 +101,7 @@ func (i *Injector) admit(req *admissionv1.AdmissionRequest) *admissionv1.Admissi
 	})
 	if err != nil {
 		return deny(resp, http.StatusInternalServerError, metav1.StatusReasonInternalError,
-			fmt.Sprintf("injecting pod %s: %v", podLabel(&pod, req), err))
+			fmt.Sprintf("injecting pod %s: %v", reviewPodName(&pod, req), err))
 	}
 	resp.Warnings = appendUnique(resp.Warnings, res.Decision.Warnings...)
 	resp.Warnings = appendUnique(resp.Warnings, res.Warnings...)
@@ -111,7 +111,7 @@ func (i *Injector) admit(req *admissionv1.AdmissionRequest) *admissionv1.Admissi
 	p, err := json.Marshal(res.Patch)
 	if err != nil {
 		return deny(resp, http.StatusInternalServerError, metav1.StatusReasonInternalError,
-			fmt.Sprintf("encoding the patch for pod %s: %v", podLabel(&pod, req), err))
+			fmt.Sprintf("encoding the patch for pod %s: %v", reviewPodName(&pod, req), err))
 	}
 	pt := admissionv1.PatchTypeJSONPatch
 	resp.Patch, resp.PatchType = p, &pt
@@ -140,9 +140,9 @@ func deny(resp *admissionv1.AdmissionResponse, code int32, reason metav1.StatusR
 	return resp
 }
 
-// podLabel names a pod in a message: namespace/name, or the generateName
+// reviewPodName names a pod in a message: namespace/name, or the generateName
 // prefix a controller's pod arrives with.
-func podLabel(pod *corev1.Pod, req *admissionv1.AdmissionRequest) string {
+func reviewPodName(pod *corev1.Pod, req *admissionv1.AdmissionRequest) string {
 	name := pod.Name
 	if name == "" {
 		name = req.Name
