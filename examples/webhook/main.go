@@ -1,0 +1,242 @@
+// Command webhook is a sidecar-injection admission webhook built on kinject:
+// an HTTPS server (net/http only) that answers the API server's
+// AdmissionReviews for pods.
+//
+//	webhook --tls-cert tls.crt --tls-key tls.key                  # embedded default configuration
+//	webhook --tls-cert tls.crt --tls-key tls.key \
+//	    --inject-config inject-config.yaml --values values.json --mesh mesh.yaml
+//
+// Endpoints:
+//
+//	POST /inject   an admission.k8s.io/v1 AdmissionReview in, the response out
+//	GET  /healthz  200 "ok" while the server runs
+//
+// A MutatingWebhookConfiguration points at /inject with
+// admissionReviewVersions [v1], sideEffects None, rules for pods CREATE.
+// The server reads at most --max-request-bytes of a request, applies read,
+// write and idle timeouts, and on SIGTERM or SIGINT stops accepting
+// connections and finishes the requests in flight (up to
+// --shutdown-timeout) before it exits.
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/kinject/kinject/inject"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stderr, nil); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "webhook:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+type options struct {
+	addr, certFile, keyFile            string
+	injectConfig, values, mesh         string
+	revision                           string
+	revisionSet                        bool
+	nativeSidecars, clusterID, network string
+	platform, compliancePolicy         string
+	maxRequestBytes                    int64
+	shutdownTimeout, readTimeout       time.Duration
+	writeTimeout, idleTimeout          time.Duration
+}
+
+func parse(args []string, stderr io.Writer) (*options, error) {
+	var o options
+	fs := flag.NewFlagSet("webhook", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.addr, "addr", ":9443", "address to listen on")
+	fs.StringVar(&o.certFile, "tls-cert", "", "TLS certificate file (PEM; required)")
+	fs.StringVar(&o.keyFile, "tls-key", "", "TLS private key file (PEM; required)")
+	fs.StringVar(&o.injectConfig, "inject-config", "", "injection configuration: the config key of ConfigMap istio-sidecar-injector (default: embedded)")
+	fs.StringVar(&o.values, "values", "", "injection values: the values key of ConfigMap istio-sidecar-injector (default: embedded)")
+	fs.StringVar(&o.mesh, "mesh", "", "mesh configuration: the mesh key of ConfigMap istio (default: embedded)")
+	fs.Func("revision", `control plane revision this webhook injects ("default" means revisionless; default: values.revision)`, func(s string) error {
+		o.revision, o.revisionSet = s, true
+		return nil
+	})
+	fs.StringVar(&o.nativeSidecars, "native-sidecars", "", "true runs istio-proxy as a native sidecar (Istio's ENABLE_NATIVE_SIDECARS=true); default false")
+	fs.StringVar(&o.clusterID, "cluster-id", "", "cluster ID written to the proxy's ISTIO_META_CLUSTER_ID")
+	fs.StringVar(&o.network, "network", "", "network written to the proxy's ISTIO_META_NETWORK")
+	fs.StringVar(&o.platform, "platform", "", "Istio's PLATFORM setting (openshift)")
+	fs.StringVar(&o.compliancePolicy, "compliance-policy", "", "Istio's COMPLIANCE_POLICY, for example fips-140-2")
+	fs.Int64Var(&o.maxRequestBytes, "max-request-bytes", 8<<20, "largest request body accepted")
+	fs.DurationVar(&o.readTimeout, "read-timeout", 10*time.Second, "time to read a whole request")
+	fs.DurationVar(&o.writeTimeout, "write-timeout", 10*time.Second, "time to answer a request")
+	fs.DurationVar(&o.idleTimeout, "idle-timeout", 90*time.Second, "how long an idle keep-alive connection stays open")
+	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 20*time.Second, "how long shutdown waits for requests in flight")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if o.certFile == "" || o.keyFile == "" {
+		return nil, errors.New("--tls-cert and --tls-key are required (the API server only calls webhooks over HTTPS)")
+	}
+	if o.maxRequestBytes <= 0 {
+		return nil, errors.New("--max-request-bytes must be positive")
+	}
+	return &o, nil
+}
+
+// run serves until ctx is done, then shuts down gracefully. ready, when not
+// nil, receives the address the server listens on (tests use port 0).
+func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr string)) error {
+	o, err := parse(args, stderr)
+	if err != nil {
+		return err
+	}
+	logger := log.New(stderr, "webhook: ", log.LstdFlags)
+	inj, err := newInjector(o)
+	if err != nil {
+		return err
+	}
+	cert, err := tls.LoadX509KeyPair(o.certFile, o.keyFile)
+	if err != nil {
+		return fmt.Errorf("loading TLS key pair: %w", err)
+	}
+
+	srv := &http.Server{
+		Handler:           newHandler(inj, o.maxRequestBytes, logger),
+		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12},
+		ReadHeaderTimeout: o.readTimeout,
+		ReadTimeout:       o.readTimeout,
+		WriteTimeout:      o.writeTimeout,
+		IdleTimeout:       o.idleTimeout,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          logger,
+	}
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		return err
+	}
+	logger.Printf("listening on https://%s", ln.Addr())
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+
+	served := make(chan error, 1)
+	go func() { served <- srv.ServeTLS(ln, "", "") }()
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Printf("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), o.shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// newInjector loads the configuration: each file not given is taken from
+// the embedded default configuration.
+func newInjector(o *options) (*inject.Injector, error) {
+	var files [3][]byte
+	files[0], files[1], files[2] = inject.DefaultConfigFiles()
+	for n, name := range []string{o.injectConfig, o.values, o.mesh} {
+		if name == "" {
+			continue
+		}
+		b, err := os.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		files[n] = b
+	}
+	cfg, err := inject.LoadConfig(files[0], files[1], files[2])
+	if err != nil {
+		return nil, err
+	}
+	if o.revisionSet {
+		cfg.Revision = o.revision
+		if o.revision == "default" {
+			cfg.Revision = ""
+		}
+	}
+	switch o.nativeSidecars {
+	case "":
+	case "true", "false":
+		cfg.NativeSidecars = o.nativeSidecars == "true"
+	default:
+		return nil, fmt.Errorf("--native-sidecars: %q is neither true nor false", o.nativeSidecars)
+	}
+	if o.clusterID != "" {
+		cfg.ClusterID = o.clusterID
+	}
+	if o.network != "" {
+		cfg.Network = o.network
+	}
+	if o.platform != "" {
+		cfg.Platform = o.platform
+	}
+	if o.compliancePolicy != "" {
+		cfg.CompliancePolicy = o.compliancePolicy
+	}
+	return inject.New(cfg)
+}
+
+// newHandler routes /inject and /healthz.
+func newHandler(inj *inject.Injector, maxBytes int64, logger *log.Logger) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		io.WriteString(w, "ok\n")
+	})
+	mux.HandleFunc("POST /inject", func(w http.ResponseWriter, r *http.Request) {
+		if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+			http.Error(w, fmt.Sprintf("content type %q is not application/json", ct), http.StatusUnsupportedMediaType)
+			return
+		}
+		var body bytes.Buffer
+		if _, err := body.ReadFrom(http.MaxBytesReader(w, r.Body, maxBytes)); err != nil {
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				http.Error(w, fmt.Sprintf("request body exceeds %d bytes", maxBytes), http.StatusRequestEntityTooLarge)
+				return
+			}
+			http.Error(w, "reading request: "+err.Error(), http.StatusBadRequest)
+			return
+		}
+		out, err := inj.Review(body.Bytes())
+		if err != nil {
+			status := http.StatusInternalServerError
+			if errors.Is(err, inject.ErrBadReview) {
+				status = http.StatusBadRequest
+			}
+			logger.Printf("%s %s: %v", r.Method, r.URL.Path, err)
+			http.Error(w, err.Error(), status)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(out)
+	})
+	return mux
+}
