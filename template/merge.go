@@ -1,0 +1,280 @@
+package template
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/strategicpatch"
+	"sigs.k8s.io/yaml"
+)
+
+// ErrBadOutput is returned (wrapped, naming the template, the field and the
+// line) when a template renders something that is not a pod fragment: YAML
+// that does not parse, a field corev1.Pod does not have, or a value of the
+// wrong type.
+var ErrBadOutput = errors.New("template output is not a valid pod fragment")
+
+// podMeta is the strategic-merge metadata of corev1.Pod: merge keys and
+// patch strategies from the struct tags. It is computed once and only read.
+var podMeta = mustPodMeta()
+
+func mustPodMeta() strategicpatch.LookupPatchMeta {
+	m, err := strategicpatch.NewPatchMetaFromStruct(&corev1.Pod{})
+	if err != nil {
+		panic(err) // unreachable: corev1.Pod is a struct
+	}
+	return m
+}
+
+// Apply renders the named templates in order (aliases expanded one level;
+// an unknown name is an error naming it and the known ones) and
+// strategic-merges each rendered document onto the pod, with corev1.Pod's
+// merge keys and $patch directives, as Istio does. Each document is also
+// merged onto an empty pod; Apply returns both: merged is the pod with the
+// templates applied, injected is what the templates alone produce. pod is
+// not modified.
+//
+// Native sidecars: when a template puts a container in initContainers that
+// the pod declares in containers (istio-proxy, declared by the user to
+// customise it), the pod's container is moved to the end of initContainers
+// before the merge, so the two merge instead of duplicating.
+func (s *Set) Apply(pod *corev1.Pod, names []string, d *Data) (merged, injected *corev1.Pod, err error) {
+	if pod == nil {
+		pod = &corev1.Pod{}
+	}
+	names = s.Expand(names)
+	tmpls := make([]string, 0, len(names))
+	for _, n := range names {
+		if _, err := s.lookup(n); err != nil {
+			return nil, nil, err
+		}
+		tmpls = append(tmpls, n)
+	}
+	target, err := toMap(pod)
+	if err != nil {
+		return nil, nil, fmt.Errorf("pod: %w", err)
+	}
+	alone := map[string]any{}
+	for _, name := range tmpls {
+		out, err := s.Render(name, d)
+		if err != nil {
+			return nil, nil, err
+		}
+		patch, err := s.decodeOutput(name, out)
+		if err != nil {
+			return nil, nil, err
+		}
+		if patch == nil {
+			continue
+		}
+		alone, err = strategicpatch.StrategicMergeMapPatchUsingLookupPatchMeta(alone, deepCopyMap(patch), podMeta)
+		if err != nil {
+			return nil, nil, fmt.Errorf("template %q: strategic merge: %w", name, err)
+		}
+		moveNativeSidecars(target, alone)
+		target, err = strategicpatch.StrategicMergeMapPatchUsingLookupPatchMeta(target, patch, podMeta)
+		if err != nil {
+			return nil, nil, fmt.Errorf("template %q: strategic merge: %w", name, err)
+		}
+	}
+	if merged, err = fromMap(target); err != nil {
+		return nil, nil, fmt.Errorf("merged pod: %w", err)
+	}
+	if injected, err = fromMap(alone); err != nil {
+		return nil, nil, fmt.Errorf("injected pod: %w", err)
+	}
+	return merged, injected, nil
+}
+
+// decodeOutput parses a rendered document into a JSON-compatible tree and
+// checks it against corev1.Pod. An empty document is nil.
+func (s *Set) decodeOutput(name string, out []byte) (map[string]any, error) {
+	js, err := yaml.YAMLToJSONStrict(out)
+	if err != nil {
+		return nil, fmt.Errorf("template %q: %w: %w", name, ErrBadOutput, err)
+	}
+	var v any
+	if err := json.Unmarshal(js, &v); err != nil {
+		return nil, fmt.Errorf("template %q: %w: %w", name, ErrBadOutput, err)
+	}
+	if v == nil {
+		return nil, nil
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("template %q: %w: the document is a %s, not a mapping", name, ErrBadOutput, jsonKind(v))
+	}
+	if p, msg := podSchema.check(m); msg != "" {
+		return nil, fmt.Errorf("template %q: %w: %s: %s%s", name, ErrBadOutput, pathString(p), msg, s.where(name, out, p))
+	}
+	return m, nil
+}
+
+// where describes where the field at path p is: its line in the rendered
+// output and, when the key text appears in the template, the template line.
+func (s *Set) where(name string, out []byte, p []any) string {
+	var b strings.Builder
+	if line := lineOf(out, p); line > 0 {
+		fmt.Fprintf(&b, " (rendered line %d", line)
+		if len(p) > 0 {
+			if k, ok := p[len(p)-1].(string); ok {
+				if tl := sourceLine(s.sources[name], k); tl > 0 {
+					fmt.Fprintf(&b, ", template line %d", tl)
+				}
+			}
+		}
+		b.WriteString(")")
+	}
+	return b.String()
+}
+
+// moveNativeSidecars moves to the end of target's initContainers every
+// container of target's containers whose name the templates so far (alone)
+// put in initContainers, unless target already has it there.
+func moveNativeSidecars(target, alone map[string]any) {
+	aspec, _ := alone["spec"].(map[string]any)
+	inits, _ := aspec["initContainers"].([]any)
+	if len(inits) == 0 {
+		return
+	}
+	tspec, _ := target["spec"].(map[string]any)
+	if tspec == nil {
+		return
+	}
+	tcs, _ := tspec["containers"].([]any)
+	tinits, _ := tspec["initContainers"].([]any)
+	moved := false
+	for _, ic := range inits {
+		name := containerName(ic)
+		if name == "" || indexByName(tinits, name) >= 0 {
+			continue
+		}
+		i := indexByName(tcs, name)
+		if i < 0 {
+			continue
+		}
+		c := tcs[i]
+		tcs = append(tcs[:i:i], tcs[i+1:]...)
+		tinits = append(tinits, c)
+		moved = true
+	}
+	if !moved {
+		return
+	}
+	tspec["containers"] = tcs
+	tspec["initContainers"] = tinits
+}
+
+func containerName(c any) string {
+	m, _ := c.(map[string]any)
+	n, _ := m["name"].(string)
+	return n
+}
+
+func indexByName(cs []any, name string) int {
+	for i, c := range cs {
+		if containerName(c) == name {
+			return i
+		}
+	}
+	return -1
+}
+
+func toMap(v any) (map[string]any, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func fromMap(m map[string]any) (*corev1.Pod, error) {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	pod := &corev1.Pod{}
+	if err := json.Unmarshal(b, pod); err != nil {
+		return nil, err
+	}
+	return pod, nil
+}
+
+func deepCopyMap(m map[string]any) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = deepCopy(v)
+	}
+	return out
+}
+
+func deepCopy(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		return deepCopyMap(v)
+	case []any:
+		out := make([]any, len(v))
+		for i, x := range v {
+			out[i] = deepCopy(x)
+		}
+		return out
+	}
+	return v
+}
+
+func jsonKind(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case map[string]any:
+		return "mapping"
+	case []any:
+		return "list"
+	case string:
+		return "string"
+	case bool:
+		return "boolean"
+	case float64, json.Number:
+		return "number"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+// pathString prints a field path as spec.containers[1].image.
+func pathString(p []any) string {
+	var b strings.Builder
+	for _, e := range p {
+		switch e := e.(type) {
+		case int:
+			fmt.Fprintf(&b, "[%d]", e)
+		case string:
+			if b.Len() > 0 {
+				b.WriteByte('.')
+			}
+			b.WriteString(e)
+		}
+	}
+	if b.Len() == 0 {
+		return "document"
+	}
+	return b.String()
+}
+
+// sourceLine returns the 1-based line of the first "key:" in src, or 0.
+func sourceLine(src, key string) int {
+	for i, line := range strings.Split(src, "\n") {
+		t := strings.TrimLeft(line, " \t")
+		t = strings.TrimPrefix(t, "- ")
+		if strings.HasPrefix(t, key+":") || strings.HasPrefix(t, `"`+key+`":`) {
+			return i + 1
+		}
+	}
+	return 0
+}

@@ -1,0 +1,256 @@
+package template
+
+import (
+	"bytes"
+	"encoding"
+	"encoding/json"
+	"reflect"
+	"sort"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	yamlv3 "sigs.k8s.io/yaml/goyaml.v3"
+)
+
+// schemaKind is the JSON shape a Go type accepts.
+type schemaKind uint8
+
+const (
+	kindAny    schemaKind = iota // custom unmarshaller or interface: anything
+	kindObject                   // struct: known fields only
+	kindMap                      // map: any key, values of elem
+	kindList                     // slice: items of elem
+	kindString
+	kindNumber
+	kindBool
+	kindQuantity // resource.Quantity: a string or number that parses
+)
+
+// schema describes what corev1.Pod accepts in JSON, built once from the
+// struct tags, to reject a template's typo (an unknown field, a list where
+// a mapping belongs) with its path rather than drop it silently.
+type schema struct {
+	kind   schemaKind
+	fields map[string]*schema // kindObject
+	elem   *schema            // kindMap, kindList
+}
+
+var podSchema = buildSchema(reflect.TypeOf(corev1.Pod{}), map[reflect.Type]*schema{})
+
+var (
+	jsonUnmarshaler = reflect.TypeOf((*json.Unmarshaler)(nil)).Elem()
+	textUnmarshaler = reflect.TypeOf((*encoding.TextUnmarshaler)(nil)).Elem()
+)
+
+func buildSchema(t reflect.Type, seen map[reflect.Type]*schema) *schema {
+	if s, ok := seen[t]; ok {
+		return s
+	}
+	if t == reflect.TypeOf(resource.Quantity{}) {
+		return &schema{kind: kindQuantity}
+	}
+	if reflect.PointerTo(t).Implements(jsonUnmarshaler) || reflect.PointerTo(t).Implements(textUnmarshaler) {
+		return &schema{kind: kindAny}
+	}
+	switch t.Kind() {
+	case reflect.Pointer:
+		return buildSchema(t.Elem(), seen)
+	case reflect.Struct:
+		s := &schema{kind: kindObject, fields: map[string]*schema{}}
+		seen[t] = s
+		addFields(s, t, seen)
+		return s
+	case reflect.Map:
+		s := &schema{kind: kindMap}
+		seen[t] = s
+		s.elem = buildSchema(t.Elem(), seen)
+		return s
+	case reflect.Slice, reflect.Array:
+		if t.Elem().Kind() == reflect.Uint8 {
+			return &schema{kind: kindString} // []byte is base64 text
+		}
+		s := &schema{kind: kindList}
+		seen[t] = s
+		s.elem = buildSchema(t.Elem(), seen)
+		return s
+	case reflect.String:
+		return &schema{kind: kindString}
+	case reflect.Bool:
+		return &schema{kind: kindBool}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
+		reflect.Float32, reflect.Float64:
+		return &schema{kind: kindNumber}
+	}
+	return &schema{kind: kindAny}
+}
+
+func addFields(s *schema, t reflect.Type, seen map[reflect.Type]*schema) {
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		if tag == "-" {
+			continue
+		}
+		name, opts, _ := strings.Cut(tag, ",")
+		if f.Anonymous && (name == "" || strings.Contains(opts, "inline")) {
+			ft := f.Type
+			if ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct {
+				addFields(s, ft, seen)
+				continue
+			}
+		}
+		if !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		s.fields[name] = buildSchema(f.Type, seen)
+	}
+}
+
+// check walks v against s and returns the path of the first problem and a
+// message, or "" when v fits. null is accepted anywhere (it deletes in a
+// strategic merge), as are strategic-merge directives ($patch, $retainKeys,
+// $setElementOrder/..., $deleteFromPrimitiveList/...).
+func (s *schema) check(v any) ([]any, string) {
+	var path []any
+	msg := s.walk(v, &path)
+	return path, msg
+}
+
+func (s *schema) walk(v any, path *[]any) string {
+	if v == nil {
+		return ""
+	}
+	switch s.kind {
+	case kindAny:
+		return ""
+	case kindObject:
+		m, ok := v.(map[string]any)
+		if !ok {
+			return "want a mapping, got a " + jsonKind(v)
+		}
+		for _, k := range sortedKeys(m) {
+			if strings.HasPrefix(k, "$") {
+				continue
+			}
+			f, ok := s.fields[k]
+			*path = append(*path, k)
+			if !ok {
+				return "unknown field"
+			}
+			if msg := f.walk(m[k], path); msg != "" {
+				return msg
+			}
+			*path = (*path)[:len(*path)-1]
+		}
+	case kindMap:
+		m, ok := v.(map[string]any)
+		if !ok {
+			return "want a mapping, got a " + jsonKind(v)
+		}
+		for _, k := range sortedKeys(m) {
+			if strings.HasPrefix(k, "$") {
+				continue
+			}
+			*path = append(*path, k)
+			if msg := s.elem.walk(m[k], path); msg != "" {
+				return msg
+			}
+			*path = (*path)[:len(*path)-1]
+		}
+	case kindList:
+		l, ok := v.([]any)
+		if !ok {
+			return "want a list, got a " + jsonKind(v)
+		}
+		for i, x := range l {
+			*path = append(*path, i)
+			if msg := s.elem.walk(x, path); msg != "" {
+				return msg
+			}
+			*path = (*path)[:len(*path)-1]
+		}
+	case kindString:
+		if _, ok := v.(string); !ok {
+			return "want a string, got a " + jsonKind(v)
+		}
+	case kindNumber:
+		if _, ok := v.(float64); !ok {
+			return "want a number, got a " + jsonKind(v)
+		}
+	case kindBool:
+		if _, ok := v.(bool); !ok {
+			return "want a boolean, got a " + jsonKind(v)
+		}
+	case kindQuantity:
+		switch q := v.(type) {
+		case float64:
+		case string:
+			if err := quantityOK(q); err != nil {
+				return "not a quantity: " + shortQuote(q)
+			}
+		default:
+			return "want a quantity, got a " + jsonKind(v)
+		}
+	}
+	return ""
+}
+
+func sortedKeys(m map[string]any) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+// lineOf returns the 1-based line of the node at path p in the YAML doc, or
+// 0 when it cannot be found. It is only used to report errors.
+func lineOf(doc []byte, p []any) int {
+	var root yamlv3.Node
+	if err := yamlv3.NewDecoder(bytes.NewReader(doc)).Decode(&root); err != nil {
+		return 0
+	}
+	n := &root
+	if n.Kind == yamlv3.DocumentNode && len(n.Content) > 0 {
+		n = n.Content[0]
+	}
+	line := n.Line
+	for _, e := range p {
+		for n.Kind == yamlv3.AliasNode && n.Alias != nil {
+			n = n.Alias
+		}
+		switch e := e.(type) {
+		case string:
+			if n.Kind != yamlv3.MappingNode {
+				return line
+			}
+			var next *yamlv3.Node
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				if n.Content[i].Value == e {
+					line = n.Content[i].Line
+					next = n.Content[i+1]
+				}
+			}
+			if next == nil {
+				return line
+			}
+			n = next
+		case int:
+			if n.Kind != yamlv3.SequenceNode || e >= len(n.Content) {
+				return line
+			}
+			n = n.Content[e]
+			line = n.Line
+		}
+	}
+	return line
+}

@@ -1,0 +1,114 @@
+package template
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"text/template"
+)
+
+// ErrUnknownTemplate is returned (wrapped, with the known names) when Render
+// or Apply is asked for a template the Set does not hold.
+var ErrUnknownTemplate = errors.New("unknown template")
+
+// Options are the parse-time settings of a Set.
+type Options struct {
+	// Aliases maps a name to the templates it stands for, expanded one level
+	// (an alias naming another alias is not expanded again), as Istio's
+	// injection config "aliases" key does.
+	Aliases map[string][]string
+	// Env is what the env template function reads. Nothing reads the
+	// process environment.
+	Env map[string]string
+}
+
+// Set is a parsed collection of named templates. It is immutable and safe
+// for concurrent use.
+type Set struct {
+	names   []string
+	tmpls   map[string]*template.Template
+	sources map[string]string
+	aliases map[string][]string
+	bufs    sync.Pool
+}
+
+// Parse parses each template of templates under its name, with the
+// functions of FuncMap(opts.Env). An error names the template and the line.
+// The templates map and opts are copied; later changes to them do not affect
+// the Set.
+func Parse(templates map[string]string, opts Options) (*Set, error) {
+	s := &Set{
+		tmpls:   make(map[string]*template.Template, len(templates)),
+		sources: make(map[string]string, len(templates)),
+		aliases: make(map[string][]string, len(opts.Aliases)),
+	}
+	s.bufs.New = func() any { return new(bytes.Buffer) }
+	funcs := FuncMap(opts.Env)
+	for name := range templates {
+		s.names = append(s.names, name)
+	}
+	sort.Strings(s.names)
+	var errs []error
+	for _, name := range s.names {
+		t, err := template.New(name).Funcs(funcs).Parse(templates[name])
+		if err != nil {
+			errs = append(errs, fmt.Errorf("parse template %q: %w", name, err))
+			continue
+		}
+		s.tmpls[name] = t
+		s.sources[name] = templates[name]
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	for k, v := range opts.Aliases {
+		s.aliases[k] = append([]string(nil), v...)
+	}
+	return s, nil
+}
+
+// Names returns the template names, sorted.
+func (s *Set) Names() []string { return append([]string(nil), s.names...) }
+
+// Expand replaces each alias in names by the templates it stands for (one
+// level) and trims spaces, the way Istio resolves inject.istio.io/templates
+// and defaultTemplates. It does not check that the names exist.
+func (s *Set) Expand(names []string) []string {
+	out := make([]string, 0, len(names))
+	for _, n := range names {
+		n = strings.TrimSpace(n)
+		if a, ok := s.aliases[n]; ok {
+			out = append(out, a...)
+			continue
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+func (s *Set) lookup(name string) (*template.Template, error) {
+	t, ok := s.tmpls[name]
+	if !ok {
+		return nil, fmt.Errorf("%w %q; have %s", ErrUnknownTemplate, name, strings.Join(s.names, ", "))
+	}
+	return t, nil
+}
+
+// Render executes the named template (aliases are not expanded) with d as
+// its dot and returns the output. An error names the template and line.
+func (s *Set) Render(name string, d *Data) ([]byte, error) {
+	t, err := s.lookup(name)
+	if err != nil {
+		return nil, err
+	}
+	buf := s.bufs.Get().(*bytes.Buffer)
+	defer s.bufs.Put(buf)
+	buf.Reset()
+	if err := t.Execute(buf, d); err != nil {
+		return nil, fmt.Errorf("render template %q: %w", name, err)
+	}
+	return bytes.Clone(buf.Bytes()), nil
+}
