@@ -418,7 +418,8 @@ func TestDecideAgreesWithWebhooksOnCaseFile(t *testing.T) {
 	var file struct {
 		Mesh  policy.Mesh `json:"mesh"`
 		Cases []struct {
-			Name      string `json:"name"`
+			Name      string       `json:"name"`
+			Mesh      *policy.Mesh `json:"mesh"`
 			Namespace struct {
 				Name   string            `json:"name"`
 				Labels map[string]string `json:"labels"`
@@ -440,7 +441,11 @@ func TestDecideAgreesWithWebhooksOnCaseFile(t *testing.T) {
 		t.Run(c.Name, func(t *testing.T) {
 			tg := policy.Target{Namespace: c.Namespace.Name, NamespaceLabels: c.Namespace.Labels,
 				Labels: c.Pod.Labels, Annotations: c.Pod.Annotations, HostNetwork: c.Pod.HostNetwork}
-			agree(t, file.Mesh, tg, file.Mesh.Decide(tg))
+			mesh := file.Mesh
+			if c.Mesh != nil {
+				mesh = *c.Mesh
+			}
+			agree(t, mesh, tg, mesh.Decide(tg))
 		})
 	}
 }
