@@ -1,0 +1,237 @@
+package template
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+type funcCase struct {
+	name, tmpl string
+	data       any
+	want       string
+	wantErr    string
+	reason     string
+}
+
+func runFuncCases(t *testing.T, env map[string]string, cases []funcCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := Parse(map[string]string{"t": tc.tmpl}, Options{Env: env})
+			if err != nil {
+				t.Fatalf("Parse: %v (%s)", err, tc.reason)
+			}
+			t0, _ := s.lookup("t")
+			var b strings.Builder
+			err = t0.Execute(&b, tc.data)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("got %q, %v; want error containing %q (%s)", b.String(), err, tc.wantErr, tc.reason)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Execute: %v (%s)", err, tc.reason)
+			}
+			if b.String() != tc.want {
+				t.Errorf("got %q, want %q (%s)", b.String(), tc.want, tc.reason)
+			}
+		})
+	}
+}
+
+type protoish struct{}
+
+func (protoish) ProtoJSON() ([]byte, error) { return []byte("{\n  \"a\": 1\n}"), nil }
+
+type durish struct{ d time.Duration }
+
+func (d *durish) AsDuration() time.Duration { return d.d }
+
+func TestIstioFuncs(t *testing.T) {
+	runFuncCases(t, map[string]string{"A": "1", "E": ""}, istioFuncCases())
+}
+
+func istioFuncCases() []funcCase {
+	meta := map[string]any{
+		"M": metav1.ObjectMeta{Annotations: map[string]string{"a": "x", "empty": ""}},
+		"N": metav1.ObjectMeta{},
+	}
+	cs := []corev1.Container{
+		{Name: "app", Ports: []corev1.ContainerPort{{ContainerPort: 80}, {ContainerPort: 81}}},
+		{Name: "istio-proxy", Ports: []corev1.ContainerPort{{ContainerPort: 15090}}},
+		{Name: "side", Ports: []corev1.ContainerPort{{ContainerPort: 9000}}},
+	}
+	otelMesh := map[string]any{"extensionProviders": []any{map[string]any{"name": "o", "opentelemetry": map[string]any{"serviceAttributeEnrichment": "OTEL_SEMANTIC_CONVENTIONS"}}}}
+	cases := []funcCase{
+		{"annotation/present", "{{ annotation .M `a` `d` }}", meta, "x", "", "a present annotation wins over the default"},
+		{"annotation/empty-present", "{{ annotation .M `empty` `d` }}", meta, "", "", "present but empty is still present, as in Istio"},
+		{"annotation/default", "{{ annotation .M `b` 15020 }}", meta, "15020", "", "the default is printed with fmt.Sprint"},
+		{"annotation/nil-default", "{{ annotation .N `b` nil }}", meta, "<nil>", "", "Istio prints a nil default as <nil>; templates guard with isset"},
+		{"isset/yes", "{{ isset .M.Annotations `a` }}", meta, "true", "", "present key"},
+		{"isset/nil-map", "{{ isset .N.Annotations `a` }}", meta, "false", "", "a nil map has no keys"},
+		{"valueOrDefault/empty", "{{ valueOrDefault `` `d` }}", nil, "d", "", "empty string takes the default"},
+		{"valueOrDefault/nil", "{{ valueOrDefault .x `d` }}", map[string]any{}, "d", "", "missing value takes the default"},
+		{"valueOrDefault/value", "{{ valueOrDefault `v` `d` }}", nil, "v", "", "a set value wins"},
+		{"valueOrDefault/false", "{{ valueOrDefault false `d` }}", nil, "false", "", "false is a value, unlike sprig's default"},
+		{"excludeInboundPort/add", "{{ excludeInboundPort 15020 `80,81` }}", nil, "80,81,15020", "", "the status port is appended"},
+		{"excludeInboundPort/empty-list", "{{ excludeInboundPort `15020` `` }}", nil, "15020", "", "no existing list"},
+		{"excludeInboundPort/already", "{{ excludeInboundPort `81` `80,81` }}", nil, "80,81", "", "an excluded port is not repeated"},
+		{"excludeInboundPort/zero", "{{ excludeInboundPort `0` `80` }}", nil, "80", "", "port 0 disables the status port"},
+		{"excludeInboundPort/spaces", "{{ excludeInboundPort `1` ` 80 , ,81` }}", nil, "80,81,1", "", "blanks are trimmed and empty entries dropped"},
+		{"includeInboundPorts", "{{ includeInboundPorts . }}", cs, "80,81,15090,9000", "", "every container's ports"},
+		{"includeInboundPorts/none", "{{ includeInboundPorts . }}", []corev1.Container(nil), "", "", "no containers, no ports"},
+		{"applicationPorts", "{{ applicationPorts . }}", cs, "80,81,9000", "", "istio-proxy's ports are not the application's"},
+		{"kubevirtInterfaces", "{{ kubevirtInterfaces `net1,net2` }}", nil, "net1,net2", "", "identity, kept for old templates"},
+		{"excludeInterfaces", "{{ excludeInterfaces `eth1` }}", nil, "eth1", "", "identity, kept for old templates"},
+		{"toJSON", "{{ toJSON . }}", map[string]string{"b": "2", "a": "1"}, `{"a":"1","b":"2"}`, "", "sorted keys"},
+		{"toJSON/nil", "{{ toJSON . }}", map[string]string(nil), "{}", "", "nil map is {}"},
+		{"fromJSON", "{{ range $k, $v := fromJSON `{\"b\":1,\"a\":\"x\"}` }}{{$k}}={{$v}};{{ end }}", nil, "a=x;b=1;", "", "JSON object ranged in key order"},
+		{"fromJSON/bad", "{{ fromJSON `{nope` }}", nil, "{}", "", "Istio returns the string {} on bad JSON"},
+		{"structToJSON", "{{ structToJSON . }}", corev1.ContainerPort{Name: "http", ContainerPort: 80}, `{"name":"http","containerPort":80}`, "", "what ISTIO_META_POD_PORTS is built from"},
+		{"structToJSON/nil", "{{ structToJSON . }}", (*corev1.ContainerPort)(nil), "{}", "", "nil is {}"},
+		{"structToJSON/proto", "{{ structToJSON . }}", protoish{}, `{"a":1}`, "", "a ProtoJSON method is preferred and compacted"},
+		{"protoToJSON/proto", "{{ protoToJSON . }}", protoish{}, `{"a":1}`, "", "one line, for a YAML block scalar"},
+		{"protoToJSON/nil", "{{ protoToJSON . }}", (*ProxyConfig)(nil), "{}", "", "nil config is {}"},
+		{"protoToJSON/default", "{{ protoToJSON . }}", DefaultProxyConfig(), "{}", "", "defaults are left out by ProxyConfig.ProtoJSON"},
+		{"protoToJSON/plain", "{{ protoToJSON . }}", map[string]int{"x": 1}, `{"x":1}`, "", "without ProtoJSON, encoding/json"},
+		{"toJsonMap", "{{ toJsonMap (strdict `a` `1` `b` `2`) (strdict `b` `3`) }}", nil, `{"a":"1","b":"3"}`, "", "later maps win"},
+		{"toJsonMap/nil", "{{ toJsonMap .x }}", map[string]map[string]string{}, `{}`, "", "a nil map merges as empty"},
+		{"mergeMaps", "{{ $m := mergeMaps (strdict `a` `1`) (strdict `a` `2` `c` `3`) }}{{ $m.a }}{{ $m.c }}", nil, "23", "", "later keys win"},
+		{"toYaml", "{{ toYaml . }}", map[string]any{"b": 1, "a": []string{"x"}}, "a:\n- x\nb: 1\n", "", "sigs.k8s.io/yaml output, trailing newline"},
+		{"toYaml/nil", "{{ toYaml .x }}", map[string]any{}, "null\n", "", "nil prints null"},
+		{"indent/one-line", "{{ indent 4 `a` }}", nil, "a", "", "Istio's indent leaves the first line alone"},
+		{"indent/lines", "{{ indent 2 \"a\\nb\\nc\" }}", nil, "a\n  b\n  c", "", "every line but the first"},
+		{"indent/empty", "{{ indent 2 `` }}", nil, "", "", "empty stays empty"},
+		{"nindent", "{{ nindent 2 \"a\\nb\" }}", nil, "\n  a\n  b", "", "Helm's nindent: newline then every line"},
+		{"directory", "{{ directory `/etc/certs/ca.pem` }}", nil, "/etc/certs/", "", "keeps the trailing slash, as path.Split"},
+		{"directory/none", "{{ directory `ca.pem` }}", nil, "", "", "no directory part"},
+		{"contains", "{{ contains `/` `docker.io/x` }} {{ contains `/` `x` }}", nil, "true false", "", "needle first, as templates call it"},
+		{"toLower", "{{ toLower `Deployment` }}", nil, "deployment", "", "used for ISTIO_META_OWNER"},
+		{"appendMultusNetwork/empty", "{{ appendMultusNetwork `` `default/istio-cni` }}", nil, "default/istio-cni", "", "no existing networks"},
+		{"appendMultusNetwork/list", "{{ appendMultusNetwork `a, b` `istio-cni` }}", nil, "a, b, istio-cni", "", "comma-separated form"},
+		{"appendMultusNetwork/list-has", "{{ appendMultusNetwork `istio-cni, b` `istio-cni` }}", nil, "istio-cni, b", "", "already listed"},
+		{"appendMultusNetwork/json", "{{ appendMultusNetwork `[{\"name\": \"a\"}]` `istio-cni` }}", nil, `[{"name": "a"}, {"name": "istio-cni"}]`, "", "JSON form"},
+		{"appendMultusNetwork/json-has", "{{ appendMultusNetwork `[{\"name\": \"istio-cni\"}]` `istio-cni` }}", nil, `[{"name": "istio-cni"}]`, "", "already in the JSON"},
+		{"appendMultusNetwork/bad-json", "{{ appendMultusNetwork `[nope]` `istio-cni` }}", nil, `[nope]`, "", "unparsable JSON is kept as is"},
+		{"env/set", "{{ env `A` `d` }}", nil, "1", "", "reads Options.Env"},
+		{"env/unset", "{{ env `HOME` `d` }}", nil, "d", "", "never the process environment"},
+		{"env/empty", "{{ env `E` `d` }}", nil, "d", "", "empty counts as unset"},
+		{"omit", "{{ toJSON (omit (strdict `a` `1` `b` `2`) `a`) }}", nil, `{"b":"2"}`, "", "string maps, as the gateway templates use"},
+		{"omit/any", "{{ toJson (omit . `a`) }}", map[string]any{"a": 1, "b": 2}, `{"b":2}`, "", "any-valued maps too"},
+		{"omit/nil", "{{ toJSON (omit .x `a`) }}", map[string]any{}, `{}`, "", "nil map gives an empty map"},
+		{"omit/bad", "{{ omit 3 `a` }}", nil, "", "want a map", "not a map is an error"},
+		{"omitNil", "{{ toJson (omitNil .) }}", map[string]any{"a": nil, "b": map[string]any{"c": nil, "d": "1"}}, `{"b":{"d":"1"}}`, "", "recursive, for values' resources with nulls"},
+		{"omitNil/nil", "{{ toJson (omitNil .x) }}", map[string]any{}, `null`, "", "nil stays nil"},
+		{"strdict/odd", "{{ toJSON (strdict `a`) }}", nil, `{"a":""}`, "", "a missing value is empty"},
+		{"formatDuration/dur", "{{ formatDuration . }}", 90 * time.Second, "1m30s", "", "time.Duration"},
+		{"formatDuration/as", "{{ formatDuration . }}", &durish{23 * time.Second}, "23s", "", "a protobuf-style duration"},
+		{"formatDuration/string", "{{ formatDuration `1h` }}", nil, "1h0m0s", "", "a duration string is normalised"},
+		{"formatDuration/nil", "{{ formatDuration .x }}", map[string]any{}, "0s", "", "unset is zero"},
+		{"formatDuration/bad", "{{ formatDuration 3 }}", nil, "", "want a duration", "an int is not a duration"},
+		{"otel/on", "{{ otelResourceAttributes .m .a .l `default` .c }}", map[string]any{"m": otelMesh, "a": map[string]string{}, "l": map[string]string{"app.kubernetes.io/version": "v1"}, "c": cs}, "service.namespace=default,service.version=v1,service.instance.id=default.$(POD_NAME).app", "", "semantic conventions asked for by the mesh"},
+		{"otel/annotations", "{{ otelResourceAttributes .m .a .l `default` .c }}", map[string]any{"m": otelMesh, "a": map[string]string{"resource.opentelemetry.io/service.namespace": "shop"}, "l": map[string]string{}, "c": cs}, "service.namespace=shop,service.instance.id=shop.$(POD_NAME).app", "", "annotations win; no version when unknown"},
+		{"otel/off", "{{ otelResourceAttributes .m .a .l `default` .c }}", map[string]any{"m": &MeshConfig{}, "a": map[string]string{}, "l": map[string]string{}, "c": cs}, "", "", "no enrichment asked for"},
+		{"otel/nil-mesh", "{{ otelResourceAttributes .m .a .l `default` .c }}", map[string]any{"m": (*MeshConfig)(nil), "a": map[string]string{}, "l": map[string]string{}, "c": cs}, "", "", "nil mesh"},
+	}
+	return cases
+}
+
+func TestSprigFuncs(t *testing.T) { runFuncCases(t, nil, sprigFuncCases()) }
+
+func sprigFuncCases() []funcCase {
+	return []funcCase{
+		{"default/empty", "{{ `` | default `d` }}", nil, "d", "", "empty string"},
+		{"default/zero", "{{ 0 | default `1337` }}", nil, "1337", "", "zero number, as .ProxyUID | default"},
+		{"default/missing", "{{ .x | default `d` }}", map[string]any{}, "d", "", "missing map key"},
+		{"default/set", "{{ `v` | default `d` }}", nil, "v", "", "set value"},
+		{"default/struct", "{{ default `d` . }}", struct{}{}, "{}", "", "structs are never empty"},
+		{"empty", "{{ empty list }} {{ empty (list 1) }}", nil, "true false", "", "empty list"},
+		{"coalesce", "{{ coalesce `` 0 `x` }}", nil, "x", "", "first non-empty"},
+		{"ternary", "{{ ternary `a` `b` true }}{{ ternary `a` `b` false }}", nil, "ab", "", "condition last"},
+		{"required", "{{ required `need x` .x }}", map[string]any{}, "", "need x", "missing value fails"},
+		{"fail", "{{ fail `boom` }}", nil, "", "boom", "explicit failure"},
+		{"quote", "{{ quote `a\"b` }}", nil, `"a\"b"`, "", "escaped double quote"},
+		{"quote/newline", "{{ quote \"a\\nb: c\" }}", nil, `"a\nb: c"`, "", "newline escaped, stays one scalar"},
+		{"quote/many", "{{ quote `a` .x `b` }}", map[string]any{}, `"a" "b"`, "", "nil arguments skipped, like sprig"},
+		{"quote/number", "{{ quote 15001 }}", nil, `"15001"`, "", "numbers printed then quoted"},
+		{"quote/invalid-utf8", "{{ quote . }}", "a\xffb", "\"a\uFFFDb\"", "", "invalid UTF-8 becomes U+FFFD, not a \\x escape YAML reads differently"},
+		{"squote", "{{ squote `it's` }}", nil, `'it''s'`, "", "single quote doubled, YAML-safe"},
+		{"squote/newline", "{{ squote \"a\\nb\" }}", nil, `"a\nb"`, "", "a line break falls back to double quotes"},
+		{"cat", "{{ cat `a` 1 .x `b` }}", map[string]any{}, "a 1 b", "", "space-joined, nil skipped"},
+		{"toString", "{{ toString 12 }}", nil, "12", "", "fmt printing"},
+		{"upper-lower", "{{ upper `aB` }}{{ lower `aB` }}", nil, "ABab", "", "case"},
+		{"title", "{{ title `hello world-x` }}", nil, "Hello World-X", "", "word starts"},
+		{"trim", "{{ trim `  a  ` }}", nil, "a", "", "spaces"},
+		{"trimAll", "{{ `-_a.b-` | trimAll `-_.` }}", nil, "a.b", "", "cut set first, as the canonical-name label uses"},
+		{"trimPrefix-Suffix", "{{ trimPrefix `a` `abc` }}{{ trimSuffix `c` `abc` }}", nil, "bcab", "", "prefix and suffix"},
+		{"trunc", "{{ trunc 3 `abcdef` }}", nil, "abc", "", "keep the first n bytes"},
+		{"trunc/short", "{{ trunc 63 `abc` }}", nil, "abc", "", "shorter strings unchanged"},
+		{"trunc/negative", "{{ trunc -2 `abcdef` }}", nil, "ef", "", "negative keeps the end"},
+		{"replace", "{{ replace `a` `b` `aXa` }}", nil, "bXb", "", "all occurrences"},
+		{"repeat", "{{ repeat 3 `ab` }}", nil, "ababab", "", "repeat"},
+		{"repeat/huge", "{{ repeat 100000000 `ab` }}", nil, "", "out of range", "bounded"},
+		{"substr", "{{ substr 1 3 `abcd` }}", nil, "bc", "", "byte range"},
+		{"substr/out", "{{ substr 3 99 `abcd` }}", nil, "d", "", "end clamped"},
+		{"nospace", "{{ nospace ` a b ` }}", nil, "ab", "", "all spaces removed"},
+		{"hasPrefix-Suffix", "{{ hasPrefix `a` `ab` }} {{ hasSuffix `a` `ab` }}", nil, "true false", "", "prefix/suffix"},
+		{"split", "{{ $p := split `,` `a,b` }}{{ $p._1 }}", nil, "b", "", "sprig's map form"},
+		{"splitList", "{{ join `|` (splitList `,` `a,b`) }}", nil, "a|b", "", "list form"},
+		{"join", "{{ list `a` 1 | join `,` }}", nil, "a,1", "", "any list"},
+		{"join/strings", "{{ join `,` . }}", []string{"x", "y"}, "x,y", "", "[]string"},
+		{"join/nil", "{{ join `,` .x }}", map[string]any{}, "", "", "nil joins to empty"},
+		{"b64", "{{ b64enc `hi` }} {{ b64dec `aGk=` }}", nil, "aGk= hi", "", "round trip"},
+		{"b64dec/bad", "{{ b64dec `!` }}", nil, "", "b64dec", "bad input is an error"},
+		{"append", "{{ $l := list }}{{ $l = append $l `a` }}{{ $l = append $l `b` }}{{ join `,` $l }}", nil, "a,b", "", "how the sidecar template collects container names"},
+		{"append/not-list", "{{ append 3 `a` }}", nil, "", "want a list", "appending to a number"},
+		{"prepend", "{{ prepend (list `b`) `a` | join `,` }}", nil, "a,b", "", "in front"},
+		{"first-last", "{{ first (list 1 2 3) }}{{ last (list 1 2 3) }}{{ first list }}", nil, "13<no value>", "", "ends; empty list gives nothing"},
+		{"rest-initial", "{{ rest (list 1 2 3) | join `` }}{{ initial (list 1 2 3) | join `` }}", nil, "2312", "", "all but one end"},
+		{"has", "{{ has `a` (list `a`) }}{{ has `b` (list `a`) }}", nil, "truefalse", "", "membership"},
+		{"uniq", "{{ uniq (list 1 1 2) | join `` }}", nil, "12", "", "duplicates removed"},
+		{"without", "{{ without (list 1 2 3) 2 | join `` }}", nil, "13", "", "values removed"},
+		{"compact", "{{ compact (list `` `a` 0) | join `` }}", nil, "a", "", "empty values removed"},
+		{"concat", "{{ concat (list 1) (list 2 3) | join `` }}", nil, "123", "", "lists joined"},
+		{"reverse", "{{ reverse (list 1 2) | join `` }}", nil, "21", "", "reversed"},
+		{"sortAlpha", "{{ sortAlpha (list `b` `a`) | join `` }}", nil, "ab", "", "sorted strings"},
+		{"dict-get", "{{ $d := dict `a` 1 `b` }}{{ get $d `a` }}[{{ get $d `b` }}][{{ get $d `c` }}]", nil, "1[][]", "", "odd pair and missing key are empty"},
+		{"set-unset-hasKey", "{{ $d := dict }}{{ $_ := set $d `a` 1 }}{{ hasKey $d `a` }}{{ $_ := unset $d `a` }}{{ hasKey $d `a` }}", nil, "truefalse", "", "in-place edits on a template's own dict"},
+		{"keys-values", "{{ keys (dict `b` 1 `a` 2) | join `` }}{{ values (dict `b` 1 `a` 2) | join `` }}", nil, "ab21", "", "sorted for determinism"},
+		{"pluck", "{{ pluck `a` (dict `a` 1) (dict `b` 2) (dict `a` 3) | join `` }}", nil, "13", "", "from each dict that has it"},
+		{"merge", "{{ $d := merge (dict `a` 1 `n` (dict `x` 1)) (dict `a` 2 `b` 3 `n` (dict `y` 2)) }}{{ toJson $d }}", nil, `{"a":1,"b":3,"n":{"x":1,"y":2}}`, "", "first wins, nested maps merged"},
+		{"dig", "{{ dig `a` `b` `d` . }}|{{ dig `a` `x` `d` . }}", map[string]any{"a": map[string]any{"b": "v"}}, "v|d", "", "nested lookup with default"},
+		{"toJson", "{{ toJson (list 1 `a`) }}", nil, `[1,"a"]`, "", "any value"},
+		{"toPrettyJson", "{{ toPrettyJson (dict `a` 1) }}", nil, "{\n  \"a\": 1\n}", "", "indented"},
+		{"fromJson", "{{ (fromJson `{\"a\":1}`).a }}", nil, "1", "", "decoded"},
+		{"fromJson/bad", "{{ fromJson `{` }}", nil, "", "fromJson", "sprig's strict variant fails"},
+		{"fromYaml", "{{ (fromYaml \"a: b\").a }}", nil, "b", "", "YAML decoded"},
+		{"int-conversions", "{{ int `12` }} {{ int64 3.9 }} {{ float64 `1.5` }} {{ atoi ` 7 ` }} {{ int true }}", nil, "12 3 1.5 7 1", "", "numeric conversions"},
+		{"int/bad", "{{ int `x` }}", nil, "", "not a number", "bad number"},
+		{"arith", "{{ add 1 2 3 }} {{ sub 5 2 }} {{ mul 2 3 }} {{ div 7 2 }} {{ mod 7 2 }} {{ max 1 5 3 }} {{ min 4 2 }}", nil, "6 3 6 3 1 5 2", "", "integer arithmetic"},
+		{"div/zero", "{{ div 1 0 }}", nil, "", "division by zero", "an error, not a panic"},
+		{"until", "{{ range until 3 }}{{.}}{{ end }}{{ range untilStep 5 0 -2 }}{{.}}{{ end }}", nil, "012531", "", "ranges"},
+		{"until/zero-step", "{{ untilStep 0 5 0 }}", nil, "", "out of range", "no infinite loop"},
+	}
+}
+
+// TestFuncMapCovered fails when a function is called by no case above, so
+// a new function cannot land untested.
+func TestFuncMapCovered(t *testing.T) {
+	called := map[string]bool{}
+	for _, tc := range append(istioFuncCases(), sprigFuncCases()...) {
+		for _, w := range strings.FieldsFunc(tc.tmpl, func(r rune) bool {
+			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9')
+		}) {
+			called[w] = true
+		}
+	}
+	for name := range FuncMap(nil) {
+		if !called[name] {
+			t.Errorf("function %s has no table case", name)
+		}
+	}
+}
