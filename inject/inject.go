@@ -2,6 +2,8 @@ package inject
 
 import (
 	"errors"
+	"fmt"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -9,30 +11,84 @@ import (
 
 	"github.com/kinject/kinject/patch"
 	"github.com/kinject/kinject/policy"
+	"github.com/kinject/kinject/template"
 )
 
-// Config is the injector's whole configuration: the three dumps Istio keeps
-// in its ConfigMaps plus the settings Istio takes from its environment.
-//
-// TODO(issue 5): fields.
-type Config struct{}
-
-// LoadConfig reads the injector's configuration from the three dumps.
-//
-// TODO(issue 5).
-func LoadConfig(injectConfig, values, mesh []byte) (*Config, error) {
-	return nil, errors.New("inject: LoadConfig is not written yet")
+// Injector injects pods. It is immutable and safe for concurrent use; its
+// only mutable part is an internal, bounded, lock-protected cache of recent
+// results that never changes what it returns.
+type Injector struct {
+	cfg              Config
+	set              *template.Set
+	mesh0            *template.MeshConfig
+	rev              policy.Revision
+	mesh             *policy.Decider
+	defaultTemplates []string
+	cache            *resultCache
 }
 
-// Injector injects pods. It is immutable and safe for concurrent use.
-type Injector struct{}
-
-// New prepares an Injector from cfg.
-//
-// TODO(issue 5).
+// New validates cfg and prepares an Injector: templates are parsed and
+// selectors compiled once. cfg is copied; later changes to it do not affect
+// the Injector. An error matches ErrConfig and names the field.
 func New(cfg *Config) (*Injector, error) {
-	return nil, errors.New("inject: New is not written yet")
+	if cfg == nil {
+		return nil, fmt.Errorf("%w: nil Config", ErrConfig)
+	}
+	c := *cfg
+	if err := c.validate(); err != nil {
+		return nil, err
+	}
+	if len(c.Templates) == 0 {
+		return nil, fmt.Errorf("%w: inject config: no templates", ErrConfig)
+	}
+	set, err := template.Parse(c.Templates, template.Options{Aliases: c.Aliases, Env: c.Env})
+	if err != nil {
+		return nil, fmt.Errorf("%w: inject config: templates: %w", ErrConfig, err)
+	}
+	mesh := c.Mesh
+	if mesh == nil {
+		mesh = template.DefaultMeshConfig()
+	}
+	rev := policy.Revision{
+		Name:                      c.Revision,
+		Tags:                      c.Tags,
+		Policy:                    c.Policy,
+		AlwaysInjectSelector:      c.AlwaysInjectSelector,
+		NeverInjectSelector:       c.NeverInjectSelector,
+		EnableNamespacesByDefault: c.EnableNamespacesByDefault,
+		IgnoredNamespaces:         c.IgnoredNamespaces,
+	}
+	if rev.Name == "default" {
+		// Istio's test and istioctl --revision default mean the
+		// revisionless install.
+		rev.Name = ""
+	}
+	dec, err := policy.Mesh{Revisions: []policy.Revision{rev}}.Compile()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	size := c.CacheSize
+	if size == 0 {
+		size = 1024
+	}
+	if !cacheSafe(c.Templates) {
+		// A template that reads the pod's name or UID makes every pod
+		// different; caching by pod template would be wrong.
+		size = -1
+	}
+	return &Injector{
+		cfg:              c,
+		set:              set,
+		mesh0:            mesh,
+		rev:              rev,
+		mesh:             dec,
+		defaultTemplates: c.defaultTemplates(),
+		cache:            newResultCache(size),
+	}, nil
 }
+
+// stageB is the injector's own decision (Istio's injectRequired).
+func (i *Injector) stageB(t policy.Target) policy.Decision { return i.rev.Required(t) }
 
 // PodRequest is one pod to inject and what surrounds it.
 type PodRequest struct {
@@ -48,9 +104,13 @@ type PodRequest struct {
 	// AdmissionRequest.namespace).
 	Namespace string
 	// NamespaceLabels and NamespaceAnnotations describe the pod's namespace.
+	// The annotations carry OpenShift's UID and group ranges
+	// (Config.Platform "openshift").
 	NamespaceLabels, NamespaceAnnotations map[string]string
-	// Manual selects manual injection (kube-inject): the full policy decision
-	// is taken, including what a webhook's selectors would do.
+	// Manual selects manual injection (kube-inject). With NamespaceLabels
+	// set, the full policy decision is taken, including what a webhook's
+	// selectors would do; without, only the injector's own rules decide, as
+	// istioctl kube-inject does.
 	Manual bool
 }
 
@@ -58,7 +118,7 @@ type PodRequest struct {
 type Result struct {
 	// Pod is the injected pod, or a copy of the input when not injected.
 	Pod *corev1.Pod
-	// Patch turns the input pod into Pod.
+	// Patch turns the input pod into Pod (empty when not injected).
 	Patch patch.Patch
 	// Decision says whether and why the pod was injected.
 	Decision policy.Decision
@@ -67,9 +127,43 @@ type Result struct {
 	Warnings []string
 }
 
-// InjectPod injects one pod.
-//
-// TODO(issue 5).
-func (i *Injector) InjectPod(req PodRequest) (*Result, error) {
-	return nil, errors.New("inject: InjectPod is not written yet")
+// finishPatch computes the RFC 6902 patch from orig to res.Pod, aligning
+// lists by their Kubernetes merge keys.
+func (i *Injector) finishPatch(res *Result, orig *corev1.Pod) error {
+	a, err := marshalPod(orig)
+	if err != nil {
+		return err
+	}
+	b, err := marshalPod(res.Pod)
+	if err != nil {
+		return err
+	}
+	p, err := patch.DiffPod(a, b)
+	if err != nil {
+		return fmt.Errorf("computing patch: %w", err)
+	}
+	res.Patch = p
+	return nil
+}
+
+var errNilPod = errors.New("nil pod")
+
+func marshalPod(p *corev1.Pod) ([]byte, error) {
+	if p == nil {
+		return nil, errNilPod
+	}
+	return jsonMarshal(p)
+}
+
+// cacheSafe reports whether no template reads the pod's identity fields,
+// which the result cache leaves out of its key.
+func cacheSafe(templates map[string]string) bool {
+	for _, src := range templates {
+		for _, s := range []string{".ObjectMeta.Name", ".ObjectMeta.GenerateName", ".ObjectMeta.UID", "toYaml .ObjectMeta", "toJSON .ObjectMeta", "structToJSON .ObjectMeta"} {
+			if strings.Contains(src, s) {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -1,0 +1,493 @@
+package inject
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/kinject/kinject/policy"
+	"github.com/kinject/kinject/template"
+)
+
+// Annotations and names the pod pipeline reads or writes.
+const (
+	annStatus          = template.AnnotationStatus
+	annOverrides       = template.AnnotationOverrides
+	annProxyConfig     = "proxy.istio.io/config"
+	annTemplates       = "inject.istio.io/templates"
+	annProxyImageType  = "sidecar.istio.io/proxyImageType"
+	annRewriteProbes   = "sidecar.istio.io/rewriteAppHTTPProbers"
+	annStatusPort      = "status.sidecar.istio.io/port"
+	annUIDRange        = "openshift.io/sa.scc.uid-range"
+	annSupplementalGID = "openshift.io/sa.scc.supplemental-groups"
+
+	proxyContainer      = "istio-proxy"
+	initContainer       = "istio-init"
+	validationContainer = "istio-validation"
+	coreDumpContainer   = "enable-core-dump"
+
+	envClusterID = "ISTIO_META_CLUSTER_ID"
+	envNetwork   = "ISTIO_META_NETWORK"
+)
+
+// ErrInvalidAnnotation is matched (errors.Is) by the error InjectPod returns
+// for a pod annotation Istio would refuse (a bad port list, CIDR list,
+// interception mode or proxy.istio.io/config).
+var ErrInvalidAnnotation = errors.New("invalid annotation")
+
+// sidecarStatus is the value of the sidecar.istio.io/status annotation, in
+// Istio's field order.
+type sidecarStatus struct {
+	InitContainers   []string `json:"initContainers"`
+	Containers       []string `json:"containers"`
+	Volumes          []string `json:"volumes"`
+	ImagePullSecrets []string `json:"imagePullSecrets"`
+	Revision         string   `json:"revision"`
+}
+
+// InjectPod injects one pod: it decides (policy), strips a previous
+// injection, renders and merges the templates, re-applies the user's
+// container overrides, then does what Istio does after rendering (cluster
+// and network environment, prometheus merge, probe rewrite, injected
+// annotations, container order, the sidecar.istio.io/status annotation),
+// validates the resources and computes the patch.
+//
+// A pod the policy skips is returned unchanged (a copy) with the decision
+// and no error. Bad input (a nil pod, an invalid annotation, a template
+// error, resources whose request exceeds the limit) is an error naming the
+// pod and the field.
+func (i *Injector) InjectPod(req PodRequest) (*Result, error) {
+	if i == nil {
+		return nil, errors.New("inject: InjectPod called on a nil *Injector")
+	}
+	if req.Pod == nil {
+		return nil, errors.New("inject: PodRequest.Pod is nil")
+	}
+	res, err := i.injectPod(req)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", podLabel(req), err)
+	}
+	return res, nil
+}
+
+// podLabel names the pod in errors: pod "ns/name" (or the generate name).
+func podLabel(req PodRequest) string {
+	p := req.Pod
+	name := p.Name
+	if name == "" && p.GenerateName != "" {
+		name = p.GenerateName + "*"
+	}
+	ns := p.Namespace
+	if ns == "" {
+		ns = req.Namespace
+	}
+	if ns != "" {
+		name = ns + "/" + name
+	}
+	kind := "pod"
+	if req.TypeMeta.Kind != "" && req.TypeMeta.Kind != "Pod" {
+		kind = strings.ToLower(req.TypeMeta.Kind) + " pod template"
+	}
+	return fmt.Sprintf("%s %q", kind, name)
+}
+
+func (i *Injector) injectPod(req PodRequest) (*Result, error) {
+	orig := req.Pod
+	ns := orig.Namespace
+	if ns == "" {
+		ns = req.Namespace
+	}
+	dec := i.decide(req, ns)
+	res := &Result{Decision: dec}
+	res.Warnings = append(res.Warnings, dec.Warnings...)
+	if !dec.Inject {
+		res.Pod = orig.DeepCopy()
+		return res, nil
+	}
+
+	key, cacheable := i.cacheKey(req, ns)
+	if cacheable {
+		if c, ok := i.cache.get(key); ok {
+			pod, err := c.instantiate(orig)
+			if err == nil {
+				res.Pod = pod
+				res.Warnings = append(res.Warnings, c.warnings...)
+				if err := i.finishPatch(res, orig); err != nil {
+					return nil, err
+				}
+				return res, nil
+			}
+		}
+	}
+
+	// A pod injected before (the restart-to-update flow) is first returned
+	// to what the user wrote.
+	base := orig
+	if _, ok := orig.Annotations[annStatus]; ok {
+		u, err := uninjectPod(orig)
+		if err != nil {
+			return nil, err
+		}
+		base = u
+	}
+	if err := validateAnnotations(base.Annotations); err != nil {
+		return nil, err
+	}
+	data, err := i.templateData(req, base, ns)
+	if err != nil {
+		return nil, err
+	}
+	names := i.defaultTemplates
+	if v, ok := base.Annotations[annTemplates]; ok && strings.TrimSpace(v) != "" {
+		names = strings.Split(v, ",")
+	}
+	merged, injected, err := i.set.Apply(base, names, data)
+	if err != nil {
+		return nil, err
+	}
+	pod, overrides, err := template.ApplyOverrides(merged, base, injected)
+	if err != nil {
+		return nil, err
+	}
+	if overrides != nil && (len(overrides.Containers) > 0 || len(overrides.InitContainers) > 0) {
+		b, err := json.Marshal(overrides)
+		if err != nil {
+			return nil, err
+		}
+		setAnnotation(&pod.ObjectMeta, annOverrides, string(b))
+	}
+	if err := i.postProcess(pod, injected, base, data); err != nil {
+		return nil, err
+	}
+	warnings, err := template.ValidateResources(pod)
+	if err != nil {
+		return nil, err
+	}
+	res.Warnings = append(res.Warnings, warnings...)
+	res.Pod = pod
+	if cacheable {
+		i.cache.put(key, newCachedPod(orig, pod, warnings))
+	}
+	if err := i.finishPatch(res, orig); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// decide takes the policy decision: stage B (the injector's own rules) for
+// a webhook and for manual injection without namespace labels (what
+// istioctl kube-inject does), the full decision (webhook selectors, then
+// stage B) for manual injection with namespace labels.
+func (i *Injector) decide(req PodRequest, ns string) policy.Decision {
+	t := policy.Target{
+		Namespace:       ns,
+		NamespaceLabels: req.NamespaceLabels,
+		Labels:          req.Pod.Labels,
+		Annotations:     req.Pod.Annotations,
+		HostNetwork:     req.Pod.Spec.HostNetwork,
+	}
+	if req.Manual && req.NamespaceLabels != nil {
+		return i.mesh.Decide(t)
+	}
+	return i.stageB(t)
+}
+
+// templateData builds what the templates see.
+func (i *Injector) templateData(req PodRequest, pod *corev1.Pod, ns string) (*template.Data, error) {
+	pc := i.mesh0.GetDefaultConfig()
+	if v, ok := pod.Annotations[annProxyConfig]; ok {
+		var err error
+		pc, err = template.MergeProxyConfig(pc, []byte(v))
+		if err != nil {
+			return nil, fmt.Errorf("%w: annotation %s: %w", ErrInvalidAnnotation, annProxyConfig, err)
+		}
+	}
+	meta := pod.ObjectMeta.DeepCopy()
+	if meta.Namespace == "" {
+		meta.Namespace = ns
+	}
+	if meta.Annotations == nil {
+		meta.Annotations = map[string]string{}
+	}
+	if meta.Labels == nil {
+		meta.Labels = map[string]string{}
+	}
+	dm, tm := req.DeploymentMeta, req.TypeMeta
+	if dm.Name == "" && (tm.Kind == "" || tm.Kind == "Pod") {
+		dm, tm = deployMetaFromPod(pod)
+	}
+	if tm.Kind == "" {
+		tm = metav1.TypeMeta{Kind: "Pod", APIVersion: "v1"}
+	}
+	if dm.Namespace == "" {
+		dm.Namespace = ns
+	}
+	d := &template.Data{
+		TypeMeta:                 tm,
+		DeploymentMeta:           dm,
+		ObjectMeta:               *meta,
+		Spec:                     pod.Spec,
+		Values:                   i.cfg.Values,
+		Revision:                 i.cfg.Revision,
+		NativeSidecars:           i.cfg.NativeSidecars,
+		InboundTrafficPolicyMode: i.mesh0.InboundMode(),
+		CompliancePolicy:         i.cfg.CompliancePolicy,
+		MeshConfig:               i.mesh0,
+		ProxyConfig:              pc,
+	}
+	d.ProxyImage, d.ProxyInitImage = i.images(pod.Annotations, pc)
+	if i.cfg.Platform == "openshift" {
+		nsAnn := req.NamespaceAnnotations
+		if nsAnn == nil {
+			nsAnn = i.cfg.Namespaces[ns].Annotations
+		}
+		uid, gid, err := openshiftIDs(nsAnn)
+		if err != nil {
+			return nil, err
+		}
+		d.ProxyUID, d.ProxyGID = uid, gid
+	}
+	if d.Values == nil {
+		d.Values = map[string]any{}
+	}
+	return d, nil
+}
+
+// deployMetaFromPod derives the owning workload and its kind from a
+// generated pod's controller reference, as Istio does: a ReplicaSet's pod
+// with a matching pod-template-hash label belongs to the Deployment, a
+// ReplicationController's pod with a deploymentconfig label to the OpenShift
+// DeploymentConfig, and a Job's pod whose Job is named
+// <name>-<8 to 10 digits> to the CronJob <name>. Otherwise the workload is
+// the pod itself.
+func deployMetaFromPod(pod *corev1.Pod) (types.NamespacedName, metav1.TypeMeta) {
+	dm := types.NamespacedName{Namespace: pod.Namespace, Name: pod.Name}
+	tm := metav1.TypeMeta{Kind: "Pod", APIVersion: "v1"}
+	if pod.GenerateName != "" {
+		for _, ref := range pod.OwnerReferences {
+			if ref.Controller == nil || !*ref.Controller {
+				continue
+			}
+			tm = metav1.TypeMeta{Kind: ref.Kind, APIVersion: ref.APIVersion}
+			dm.Name = ref.Name
+			hash := pod.Labels["pod-template-hash"]
+			switch {
+			case ref.Kind == "ReplicaSet" && hash != "" && strings.HasSuffix(ref.Name, hash):
+				dm.Name = strings.TrimSuffix(ref.Name, "-"+hash)
+				tm.Kind = "Deployment"
+			case ref.Kind == "ReplicationController" && pod.Labels["deploymentconfig"] != "":
+				dm.Name = pod.Labels["deploymentconfig"]
+				tm.Kind = "DeploymentConfig"
+			case ref.Kind == "Job":
+				if k := strings.LastIndexByte(ref.Name, '-'); k > 0 && isDigits(ref.Name[k+1:]) && len(ref.Name)-k-1 >= 8 && len(ref.Name)-k-1 <= 10 {
+					dm.Name = ref.Name[:k]
+					tm = metav1.TypeMeta{Kind: "CronJob", APIVersion: "batch/v1"}
+				}
+			}
+			break
+		}
+	}
+	if dm.Name == "" {
+		dm.Name = pod.Name
+	}
+	return dm, tm
+}
+
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func setAnnotation(m *metav1.ObjectMeta, k, v string) {
+	if m.Annotations == nil {
+		m.Annotations = map[string]string{}
+	}
+	m.Annotations[k] = v
+}
+
+// findProxy returns the istio-proxy container, in containers or (native
+// sidecar) initContainers.
+func findProxy(spec *corev1.PodSpec) *corev1.Container {
+	for k := range spec.Containers {
+		if spec.Containers[k].Name == proxyContainer {
+			return &spec.Containers[k]
+		}
+	}
+	for k := range spec.InitContainers {
+		if spec.InitContainers[k].Name == proxyContainer {
+			return &spec.InitContainers[k]
+		}
+	}
+	return nil
+}
+
+// postProcess does what Istio does to the merged pod after the templates.
+func (i *Injector) postProcess(pod, injected, base *corev1.Pod, d *template.Data) error {
+	if pod.Annotations == nil {
+		pod.Annotations = map[string]string{}
+	}
+	if pod.Labels == nil {
+		pod.Labels = map[string]string{}
+	}
+	if proxy := findProxy(&pod.Spec); proxy != nil {
+		if i.cfg.ClusterID != "" {
+			setEnv(proxy, envClusterID, i.cfg.ClusterID)
+		}
+		if i.cfg.Network != "" {
+			setEnv(proxy, envNetwork, i.cfg.Network)
+		}
+	}
+	statusPort := i.mesh0.GetDefaultConfig().GetStatusPort()
+	if err := i.prometheusMerge(pod, statusPort); err != nil {
+		return err
+	}
+	if err := i.rewriteProbes(pod, statusPort); err != nil {
+		return err
+	}
+	for _, k := range sortedKeys(i.cfg.InjectedAnnotations) {
+		pod.Annotations[k] = i.cfg.InjectedAnnotations[k]
+	}
+	st := sidecarStatus{Revision: i.cfg.Revision}
+	if st.Revision == "" {
+		st.Revision = "default"
+	}
+	for _, c := range injected.Spec.InitContainers {
+		st.InitContainers = append(st.InitContainers, c.Name)
+	}
+	for _, c := range injected.Spec.Containers {
+		st.Containers = append(st.Containers, c.Name)
+	}
+	for _, v := range injected.Spec.Volumes {
+		st.Volumes = append(st.Volumes, v.Name)
+	}
+	for _, s := range injected.Spec.ImagePullSecrets {
+		st.ImagePullSecrets = append(st.ImagePullSecrets, s.Name)
+	}
+	b, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	pod.Annotations[annStatus] = string(b)
+	i.reorder(pod, d.ProxyConfig)
+	return nil
+}
+
+func setEnv(c *corev1.Container, name, value string) {
+	for k := range c.Env {
+		if c.Env[k].Name == name {
+			c.Env[k].Value = value
+			c.Env[k].ValueFrom = nil
+			return
+		}
+	}
+	c.Env = append(c.Env, corev1.EnvVar{Name: name, Value: value})
+}
+
+// reorder puts istio-proxy last among containers (first when the proxy
+// holds the application until it starts) and, for a native sidecar, the
+// init containers as istio-init, istio-validation, istio-proxy,
+// enable-core-dump, then the pod's own; otherwise istio-validation first and
+// istio-init, enable-core-dump last.
+func (i *Injector) reorder(pod *corev1.Pod, pc *template.ProxyConfig) {
+	hold := pc.GetHoldApplicationUntilProxyStarts().GetValue() || valueBool(i.cfg.Values, "global", "proxy", "holdApplicationUntilProxyStarts")
+	if hold {
+		pod.Spec.Containers = moveContainer(pod.Spec.Containers, proxyContainer, true)
+	} else {
+		pod.Spec.Containers = moveContainer(pod.Spec.Containers, proxyContainer, false)
+	}
+	ic := pod.Spec.InitContainers
+	native := false
+	for _, c := range ic {
+		if c.Name == proxyContainer {
+			native = true
+		}
+	}
+	if native {
+		ic = moveContainer(ic, coreDumpContainer, true)
+		ic = moveContainer(ic, proxyContainer, true)
+		ic = moveContainer(ic, validationContainer, true)
+		ic = moveContainer(ic, initContainer, true)
+	} else {
+		ic = moveContainer(ic, validationContainer, true)
+		ic = moveContainer(ic, initContainer, false)
+		ic = moveContainer(ic, coreDumpContainer, false)
+	}
+	pod.Spec.InitContainers = ic
+}
+
+func moveContainer(cs []corev1.Container, name string, first bool) []corev1.Container {
+	idx := -1
+	for k := range cs {
+		if cs[k].Name == name {
+			idx = k
+			break
+		}
+	}
+	if idx < 0 {
+		return cs
+	}
+	c := cs[idx]
+	rest := append(append([]corev1.Container(nil), cs[:idx]...), cs[idx+1:]...)
+	if first {
+		return append([]corev1.Container{c}, rest...)
+	}
+	return append(rest, c)
+}
+
+// valueBool reads a bool at path in the values tree (false when absent).
+func valueBool(v map[string]any, path ...string) bool {
+	x, ok := valueAt(v, path...)
+	if !ok {
+		return false
+	}
+	switch b := x.(type) {
+	case bool:
+		return b
+	case string:
+		return b == "true"
+	}
+	return false
+}
+
+// valueString reads a scalar at path in the values tree as a string.
+func valueString(v map[string]any, path ...string) string {
+	x, ok := valueAt(v, path...)
+	if !ok || x == nil {
+		return ""
+	}
+	switch s := x.(type) {
+	case string:
+		return s
+	case float64:
+		return fmt.Sprint(s)
+	default:
+		return fmt.Sprint(s)
+	}
+}
+
+func valueAt(v map[string]any, path ...string) (any, bool) {
+	var cur any = v
+	for _, p := range path {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		cur, ok = m[p]
+		if !ok {
+			return nil, false
+		}
+	}
+	return cur, true
+}

@@ -1,0 +1,104 @@
+package inject
+
+import (
+	"crypto/sha256"
+	"encoding/json"
+	"sync"
+
+	corev1 "k8s.io/api/core/v1"
+)
+
+func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
+
+// cacheKey hashes everything an injection result depends on besides the
+// Injector's own configuration: the pod without its identity fields (name,
+// generateName, uid, resourceVersion, creationTimestamp), the namespace and
+// the request's knobs. Pods that differ only in those fields (a workload's
+// replicas) share one entry; the identity fields are put back by
+// instantiate.
+func (i *Injector) cacheKey(req PodRequest, ns string) ([32]byte, bool) {
+	if i.cache == nil {
+		return [32]byte{}, false
+	}
+	p := req.Pod.DeepCopy()
+	p.Name, p.GenerateName, p.UID, p.ResourceVersion = "", "", "", ""
+	p.CreationTimestamp.Reset()
+	p.ManagedFields = nil
+	k := struct {
+		Pod                  *corev1.Pod
+		Req                  PodRequest
+		Namespace            string
+		DeploymentFromPod    bool
+		OriginalNameRelevant string
+	}{Pod: p, Req: req, Namespace: ns}
+	k.Req.Pod = nil
+	if req.DeploymentMeta.Name == "" {
+		// The workload name is derived from the pod: with no owner it is the
+		// pod's own name, which then matters.
+		dm, _ := deployMetaFromPod(req.Pod)
+		k.OriginalNameRelevant = dm.Name
+		k.DeploymentFromPod = true
+	}
+	b, err := json.Marshal(k)
+	if err != nil {
+		return [32]byte{}, false
+	}
+	return sha256.Sum256(b), true
+}
+
+// cachedPod is an injected pod with its identity fields removed.
+type cachedPod struct {
+	pod      *corev1.Pod
+	warnings []string
+}
+
+func newCachedPod(orig, injected *corev1.Pod, warnings []string) *cachedPod {
+	p := injected.DeepCopy()
+	return &cachedPod{pod: p, warnings: append([]string(nil), warnings...)}
+}
+
+// instantiate returns the cached result with orig's identity fields.
+func (c *cachedPod) instantiate(orig *corev1.Pod) (*corev1.Pod, error) {
+	p := c.pod.DeepCopy()
+	p.Name, p.GenerateName, p.UID, p.ResourceVersion = orig.Name, orig.GenerateName, orig.UID, orig.ResourceVersion
+	p.CreationTimestamp = orig.CreationTimestamp
+	p.ManagedFields = orig.ManagedFields
+	return p, nil
+}
+
+// resultCache is a bounded map with FIFO eviction, safe for concurrent use.
+type resultCache struct {
+	mu    sync.Mutex
+	max   int
+	m     map[[32]byte]*cachedPod
+	order [][32]byte
+}
+
+func newResultCache(max int) *resultCache {
+	if max < 0 {
+		return nil
+	}
+	return &resultCache{max: max, m: make(map[[32]byte]*cachedPod, max)}
+}
+
+func (c *resultCache) get(k [32]byte) (*cachedPod, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.m[k]
+	return v, ok
+}
+
+func (c *resultCache) put(k [32]byte, v *cachedPod) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.m[k]; ok {
+		return
+	}
+	if len(c.order) >= c.max {
+		old := c.order[0]
+		c.order = c.order[1:]
+		delete(c.m, old)
+	}
+	c.m[k] = v
+	c.order = append(c.order, k)
+}
