@@ -402,6 +402,7 @@ func (p *parser) object(idx int) error {
 			p.pos++
 			p.depth--
 			p.doc.nodes[idx].count = count
+			p.doc.nodes[idx].next = int32(len(p.doc.nodes))
 			if count > 1 {
 				if dup := p.duplicate(int32(idx)); dup >= 0 {
 					p.pos = int(p.doc.nodes[dup].start)

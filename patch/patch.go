@@ -299,7 +299,7 @@ func applyBatch(doc []byte, ops Patch, first int) ([]byte, error) {
 	// Find the operation that failed, for the error message.
 	cur := doc
 	for k := range ep {
-		next, err1 := ep[k : k+1].ApplyWithOptions(cur, opts)
+		next, err1 := ep[k:k+1].ApplyWithOptions(cur, opts)
 		if err1 != nil {
 			o := ops[k]
 			return nil, fmt.Errorf("patch: operation %d (%s %s): %w", first+k, o.Op, o.Path, err1)
