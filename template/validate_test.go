@@ -1,0 +1,195 @@
+package template
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestValidateResources(t *testing.T) {
+	cases := []struct {
+		name, pod    string
+		wantWarnings []string
+		wantErr      string
+		wantRE       []ResourceError
+		reason       string
+	}{
+		{
+			name:   "request within limit",
+			pod:    `spec: {containers: [{name: istio-proxy, resources: {requests: {cpu: 100m, memory: 128Mi}, limits: {cpu: "2", memory: 1Gi}}}]}`,
+			reason: "Istio's default resources are fine",
+		},
+		{
+			name:    "request above limit",
+			pod:     `spec: {containers: [{name: istio-proxy, resources: {requests: {cpu: "2"}, limits: {cpu: "1"}}}]}`,
+			wantErr: `container "istio-proxy": cpu request 2 exceeds limit 1`,
+			wantRE:  []ResourceError{{Container: "istio-proxy", Resource: "cpu", Request: "2", Limit: "1"}},
+			reason:  "Kubernetes rejects it; say so before it does",
+		},
+		{
+			name: "several errors joined in order",
+			pod: `spec:
+  initContainers: [{name: init, resources: {requests: {memory: 2Gi}, limits: {memory: 1Gi}}}]
+  containers: [{name: app, resources: {requests: {cpu: 3, memory: 1Gi}, limits: {cpu: 2, memory: 512Mi}}}]`,
+			wantErr: "container \"init\": memory request 2Gi exceeds limit 1Gi\ncontainer \"app\": cpu request 3 exceeds limit 2\ncontainer \"app\": memory request 1Gi exceeds limit 512Mi",
+			wantRE: []ResourceError{
+				{Container: "init", Resource: "memory", Request: "2Gi", Limit: "1Gi"},
+				{Container: "app", Resource: "cpu", Request: "3", Limit: "2"},
+				{Container: "app", Resource: "memory", Request: "1Gi", Limit: "512Mi"},
+			},
+			reason: "errors.Join of every finding, init containers first",
+		},
+		{
+			name:         "request without limit",
+			pod:          `spec: {containers: [{name: istio-proxy, resources: {requests: {cpu: "2"}}}]}`,
+			wantWarnings: []string{`container "istio-proxy": cpu request 2 has no limit, so its cpu limit is unbounded; set the limit explicitly`},
+			reason:       "the seed: proxyCPU without proxyCPULimit leaves the CPU unbounded",
+		},
+		{
+			name:         "limit without request",
+			pod:          `spec: {containers: [{name: x, resources: {limits: {memory: 1Gi}}}]}`,
+			wantWarnings: []string{`container "x": memory limit 1Gi has no request; Kubernetes will request 1Gi`},
+			reason:       "worth knowing, not an error",
+		},
+		{
+			name:    "negative",
+			pod:     `spec: {containers: [{name: x, resources: {requests: {cpu: "-1"}, limits: {cpu: "1"}}}]}`,
+			wantErr: `container "x": cpu request -1: negative quantity`,
+			reason:  "a negative quantity parses but is never valid",
+		},
+		{
+			name:   "no resources",
+			pod:    `spec: {containers: [{name: x}]}`,
+			reason: "nothing to check",
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			warnings, err := ValidateResources(mustPod(t, tc.pod))
+			if d := cmp.Diff(tc.wantWarnings, warnings); d != "" {
+				t.Errorf("warnings (-want +got) (%s):\n%s", tc.reason, d)
+			}
+			if tc.wantErr == "" {
+				if err != nil {
+					t.Errorf("err = %v (%s)", err, tc.reason)
+				}
+				return
+			}
+			if err == nil || err.Error() != tc.wantErr {
+				t.Fatalf("err = %v, want %q (%s)", err, tc.wantErr, tc.reason)
+			}
+			var got []ResourceError
+			var joined interface{ Unwrap() []error }
+			if errors.As(err, &joined) {
+				for _, e := range joined.Unwrap() {
+					var re *ResourceError
+					if errors.As(e, &re) {
+						got = append(got, *re)
+					}
+				}
+			}
+			if d := cmp.Diff(tc.wantRE, got); d != "" {
+				t.Errorf("ResourceErrors (-want +got) (%s):\n%s", tc.reason, d)
+			}
+		})
+	}
+	if w, err := ValidateResources(nil); w != nil || err != nil {
+		t.Errorf("nil pod: %v, %v", w, err)
+	}
+}
+
+func TestValidateAnnotations(t *testing.T) {
+	cases := []struct {
+		name    string
+		ann     map[string]string
+		wantErr string
+		reason  string
+	}{
+		{"none", nil, "", "no annotations"},
+		{"unrelated", map[string]string{"foo": "a\"b\n}}"}, "", "annotations no template reads are not ours to judge"},
+		{"interception ok", map[string]string{"sidecar.istio.io/interceptionMode": "TPROXY"}, "", "a known mode"},
+		{"interception bad", map[string]string{"sidecar.istio.io/interceptionMode": "tproxy"}, `invalid annotation sidecar.istio.io/interceptionMode="tproxy": interception mode must be REDIRECT, TPROXY or NONE`, "modes are upper case, as Istio's enum"},
+		{"ip ranges ok", map[string]string{"traffic.sidecar.istio.io/includeOutboundIPRanges": "10.0.0.0/8,fd00::/8", "traffic.sidecar.istio.io/excludeOutboundIPRanges": ""}, "", "CIDR list, empty allowed"},
+		{"ip ranges star", map[string]string{"traffic.sidecar.istio.io/includeOutboundIPRanges": "*"}, "", "* means everything"},
+		{"exclude star", map[string]string{"traffic.sidecar.istio.io/excludeOutboundIPRanges": "*"}, `excludeIPRanges invalid: CIDR "*"`, "* is only for include, as in Istio"},
+		{"ip ranges injection", map[string]string{"traffic.sidecar.istio.io/includeOutboundIPRanges": "10.0.0.0/8\"\nfoo: bar"}, `includeIPRanges invalid`, "a quote and newline cannot pass as a CIDR"},
+		{"ports ok", map[string]string{"traffic.sidecar.istio.io/includeInboundPorts": "*", "traffic.sidecar.istio.io/excludeInboundPorts": "80, 443", "traffic.sidecar.istio.io/excludeOutboundPorts": ""}, "", "lists, star and empty"},
+		{"ports bad", map[string]string{"traffic.sidecar.istio.io/excludeInboundPorts": "80,http"}, `excludeInboundPorts invalid: port "http" is not a number from 0 to 65535`, "names the bad port"},
+		{"port too big", map[string]string{"status.sidecar.istio.io/port": "70000"}, `port "70000"`, "16 bits"},
+		{"readiness", map[string]string{"readiness.status.sidecar.istio.io/periodSeconds": "-1"}, `want a whole number`, "uint32"},
+		{"bool", map[string]string{"sidecar.istio.io/enableCoreDump": "yes"}, `want true or false`, "strconv booleans only"},
+		{"quantity", map[string]string{"sidecar.istio.io/proxyCPU": "2 cores"}, `sidecar.istio.io/proxyCPU="2 cores": not a quantity`, "fail before rendering, naming the key"},
+		{"proxy config ok", map[string]string{"proxy.istio.io/config": "holdApplicationUntilProxyStarts: true\nproxyMetadata: {FOO: bar}"}, "", "a valid config"},
+		{"proxy config unknown field", map[string]string{"proxy.istio.io/config": "holdApplicationUntilProxyStart: true"}, `proxy.istio.io/config=`, "names the key, unlike Istio's 'could not parse proxy config'"},
+		{"proxy metadata injection", map[string]string{"proxy.istio.io/config": `proxyMetadata: {FOO: "x\"\n- name: EVIL"}`}, `proxyMetadata FOO: value holds a control character`, "metadata values are written unquoted by the shipped template"},
+		{"interfaces", map[string]string{"traffic.sidecar.istio.io/kubevirtInterfaces": "net1, net2", "istio.io/reroute-virtual-interfaces": "eth0"}, "", "interface lists"},
+		{"interfaces injection", map[string]string{"traffic.sidecar.istio.io/excludeInterfaces": `eth0",evil: "x`}, `interface name "eth0\"" holds '"'`, "the shipped template writes these unquoted; Istio does not check them"},
+		{"user volume ok", map[string]string{"sidecar.istio.io/userVolume": `{"cache":{"emptyDir":{}}}`}, "", "a volume"},
+		{"user volume name", map[string]string{"sidecar.istio.io/userVolume": `{"a\"b":{"emptyDir":{}}}`}, `volume name "a\"b"`, "keys become names, unquoted"},
+		{"user volume scalar", map[string]string{"sidecar.istio.io/userVolumeMount": `{"a":"x"}`}, `volume a: want a JSON object`, "a scalar would be pasted into the YAML"},
+		{"datadog", map[string]string{"apm.datadoghq.com/env": `{"DD_ENV":"prod"}`}, "", "env from JSON"},
+		{"datadog injection", map[string]string{"apm.datadoghq.com/env": `{"DD_ENV":"a\"\n"}`}, `env DD_ENV: value holds a control character`, "values are written between quotes without escaping"},
+		{"multus", map[string]string{"k8s.v1.cni.cncf.io/networks": `[{"name":"a"}]`}, "", "JSON form is fine"},
+		{"multus quote", map[string]string{"k8s.v1.cni.cncf.io/networks": `a', evil: 'x`}, `single quote`, "written inside single quotes"},
+		{"several sorted", map[string]string{"sidecar.istio.io/proxyCPU": "x", "sidecar.istio.io/interceptionMode": "x"}, "invalid annotation sidecar.istio.io/interceptionMode=\"x\": interception mode must be REDIRECT, TPROXY or NONE\ninvalid annotation sidecar.istio.io/proxyCPU=\"x\"", "all findings, by key"},
+		{"long value cut", map[string]string{"sidecar.istio.io/interceptionMode": strings.Repeat("A", 100000)}, `... (100000 bytes)`, "a 100 KB value is not echoed whole"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			err := ValidateAnnotations(tc.ann)
+			if tc.wantErr == "" {
+				if err != nil {
+					t.Errorf("err = %v (%s)", err, tc.reason)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Fatalf("err = %v, want it to contain %q (%s)", err, tc.wantErr, tc.reason)
+			}
+			if !errors.Is(err, ErrInvalidAnnotation) {
+				t.Errorf("err does not wrap ErrInvalidAnnotation (%s)", tc.reason)
+			}
+		})
+	}
+}
+
+func TestValidateLabels(t *testing.T) {
+	cases := []struct {
+		name    string
+		labels  map[string]string
+		wantErr string
+		reason  string
+	}{
+		{"ok", map[string]string{"app": "web", "service.istio.io/canonical-name": "web-1.0"}, "", "valid keys and values"},
+		{"bad value", map[string]string{"service.istio.io/workload-name": "a\"\nb"}, `invalid label service.istio.io/workload-name="a\"\nb"`, "the shipped template writes this label unquoted"},
+		{"bad key", map[string]string{"a b": "x"}, `invalid label key "a b"`, "keys are qualified names"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			err := ValidateLabels(tc.labels)
+			if tc.wantErr == "" {
+				if err != nil {
+					t.Errorf("err = %v (%s)", err, tc.reason)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) || !errors.Is(err, ErrInvalidLabel) {
+				t.Errorf("err = %v, want %q wrapping ErrInvalidLabel (%s)", err, tc.wantErr, tc.reason)
+			}
+		})
+	}
+}
+
+func TestValidatedAnnotationsSorted(t *testing.T) {
+	ks := ValidatedAnnotations()
+	for i := 1; i < len(ks); i++ {
+		if ks[i-1] >= ks[i] {
+			t.Fatalf("not sorted at %d: %q, %q", i, ks[i-1], ks[i])
+		}
+	}
+	if len(ks) != len(annotationValidators) {
+		t.Errorf("got %d keys, want %d", len(ks), len(annotationValidators))
+	}
+}
