@@ -197,7 +197,7 @@ func (i *Injector) injectDocument(raw []byte, index int, opts *ManifestOptions) 
 	}
 	var head objectHead
 	if err := yaml.Unmarshal(raw, &head); err != nil {
-		return fail(fmt.Errorf("decoding: %w", err))
+		return fail(fmt.Errorf("decoding: %w", cleanYAMLError(err)))
 	}
 	doc.APIVersion, doc.Kind = head.APIVersion, head.Kind
 	doc.Name, doc.Namespace = head.Metadata.Name, head.Metadata.Namespace
@@ -213,9 +213,9 @@ func (i *Injector) injectDocument(raw []byte, index int, opts *ManifestOptions) 
 		// Istio decodes leniently and drops what the type does not know;
 		// do the same, but say what is lost.
 		if err := yaml.Unmarshal(raw, obj); err != nil {
-			return fail(fmt.Errorf("decoding %s: %w", head.Kind, err))
+			return fail(fmt.Errorf("decoding %s: %w", head.Kind, cleanYAMLError(err)))
 		}
-		doc.Warnings = append(doc.Warnings, fmt.Sprintf("%s %s: %v (decoded leniently; the field is dropped from the output)", head.APIVersion, head.Kind, err))
+		doc.Warnings = append(doc.Warnings, fmt.Sprintf("%s %s: %v (decoded leniently; the field is dropped from the output)", head.APIVersion, head.Kind, cleanYAMLError(err)))
 	}
 	if err := i.injectObject(obj, &doc, opts, ""); err != nil {
 		return fail(err)
@@ -247,7 +247,7 @@ func (i *Injector) injectObject(obj runtime.Object, doc *DocumentResult, opts *M
 			at := fmt.Sprintf("%sitems[%d]", where, n)
 			var head objectHead
 			if err := yaml.Unmarshal(item.Raw, &head); err != nil {
-				return fmt.Errorf("%s: decoding: %w", at, err)
+				return fmt.Errorf("%s: decoding: %w", at, cleanYAMLError(err))
 			}
 			kind, ok := lookupKind(head.APIVersion, head.Kind)
 			if !ok {
@@ -261,7 +261,7 @@ func (i *Injector) injectObject(obj runtime.Object, doc *DocumentResult, opts *M
 			}
 			child := kind.new()
 			if err := json.Unmarshal(item.Raw, child); err != nil {
-				return fmt.Errorf("%s: decoding %s: %w", at, head.Kind, err)
+				return fmt.Errorf("%s: decoding %s: %w", at, head.Kind, cleanYAMLError(err))
 			}
 			if err := i.injectObject(child, doc, opts, at+": "); err != nil {
 				return err
@@ -416,7 +416,8 @@ func lookupKind(apiVersion, kind string) (manifestKind, bool) {
 		f = func() runtime.Object { return &batchv1.Job{} }
 	case "batch/v1/CronJob":
 		f = func() runtime.Object { return &batchv1.CronJob{} }
-	case "apps.openshift.io/v1/DeploymentConfig":
+	case "apps.openshift.io/v1/DeploymentConfig", "v1/DeploymentConfig":
+		// OpenShift also serves DeploymentConfig in its legacy, group-less v1.
 		f = func() runtime.Object { return &deploymentConfig{} }
 	default:
 		return manifestKind{}, false

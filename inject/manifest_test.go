@@ -1,0 +1,214 @@
+package inject
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files in testdata")
+
+// golden compares got with the file at path, or rewrites the file with -update.
+func golden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./inject -update to create it)", err)
+	}
+	if d := cmp.Diff(string(want), string(got)); d != "" {
+		t.Errorf("%s mismatch (-want +got):\n%s", path, d)
+	}
+}
+
+// newTestInjector builds an Injector from the default configuration,
+// changed by mutate.
+func newTestInjector(t testing.TB, mutate func(*Config)) *Injector {
+	t.Helper()
+	cfg := DefaultConfig()
+	if mutate != nil {
+		mutate(cfg)
+	}
+	inj, err := New(cfg)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	return inj
+}
+
+const manifestDir = "../testdata/inject/manifest"
+
+// TestInjectManifestsGolden injects every manifest under
+// testdata/inject/manifest with the default configuration and compares the
+// output, and the warnings and errors, with golden files.
+func TestInjectManifestsGolden(t *testing.T) {
+	cases := []struct {
+		name   string
+		reason string
+		cfg    func(*Config)
+		opts   ManifestOptions
+	}{
+		{name: "pod", reason: "a bare Pod is injected in place; DeploymentMeta comes from the pod"},
+		{name: "deployment", reason: "the README's kind, with comments and a commented separator before it"},
+		{name: "statefulset", reason: "apps/v1 workload with spec.template"},
+		{name: "daemonset", reason: "apps/v1 workload with spec.template"},
+		{name: "replicaset", reason: "apps/v1 workload with spec.template"},
+		{name: "replicationcontroller", reason: "core/v1 workload whose template is a pointer"},
+		{name: "job", reason: "batch/v1 Job; a pod-template annotation sets the proxy CPU"},
+		{name: "cronjob", reason: "labels and annotations go to spec.jobTemplate, as in Istio"},
+		{name: "deploymentconfig", reason: "OpenShift's kind without its API module; rollingParams survive the round trip"},
+		{name: "list", reason: "List items are injected recursively; other items stay as they were"},
+		{name: "passthrough", reason: "non-injectable documents, comments and unknown kinds are copied byte for byte"},
+		{name: "overrides", reason: "the pod's own istio-proxy fields win over the template's"},
+		{name: "resource-annotations", reason: "the four sidecar.istio.io/proxy* resource annotations"},
+		{name: "hold", reason: "holdApplicationUntilProxyStarts from proxy.istio.io/config puts the proxy first"},
+		{name: "probes", reason: "HTTP, TCP and gRPC probes are rewritten to the status port"},
+		{name: "prometheus", reason: "the app's prometheus.io annotations are merged behind the status port"},
+		{name: "hostnetwork", reason: "host-network pods are skipped with istioctl's warning"},
+		{name: "injection-values", reason: "annotation values with newlines, quotes and braces stay data"},
+		{name: "native", reason: "native sidecars: istio-proxy is a restartable init container",
+			cfg: func(c *Config) { c.NativeSidecars = true }},
+		{name: "revision", reason: "a revision is recorded in istio.io/rev and the status annotation",
+			cfg: func(c *Config) { c.Revision = "canary" }},
+		{name: "bad-stream", reason: "fail-fast stops at the first bad document and names it"},
+		{name: "bad-stream.keep-going", reason: "keep-going injects the good documents and reports every bad one",
+			opts: ManifestOptions{KeepGoing: true}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			base, _, _ := strings.Cut(c.name, ".")
+			if c.name == "native" || c.name == "revision" {
+				base = "deployment"
+			}
+			in, err := os.ReadFile(filepath.Join(manifestDir, base+".yaml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			inj := newTestInjector(t, c.cfg)
+			res, err := inj.InjectManifests(in, c.opts)
+			var log bytes.Buffer
+			var out []byte
+			if res != nil {
+				out = res.Output
+				for _, w := range res.Warnings {
+					fmt.Fprintf(&log, "warning: %s\n", w)
+				}
+			}
+			if err != nil {
+				fmt.Fprintf(&log, "error: %v\n", err)
+				if !errors.Is(err, ErrBadDocument) {
+					t.Errorf("error %v does not match ErrBadDocument", err)
+				}
+			}
+			golden(t, filepath.Join(manifestDir, c.name+".golden.yaml"), out)
+			golden(t, filepath.Join(manifestDir, c.name+".golden.log"), log.Bytes())
+
+			if err != nil {
+				return
+			}
+			// Injecting the output again changes nothing: re-injection
+			// replaces the sidecar with the same one.
+			again, err := inj.InjectManifests(out, c.opts)
+			if err != nil {
+				t.Fatalf("re-injecting the output: %v", err)
+			}
+			if d := cmp.Diff(string(out), string(again.Output)); d != "" {
+				t.Errorf("Inject(Inject(x)) != Inject(x) (-once +twice):\n%s", d)
+			}
+		})
+	}
+}
+
+// TestInjectManifestsStream checks stream handling that needs no golden file.
+func TestInjectManifestsStream(t *testing.T) {
+	inj := newTestInjector(t, nil)
+	cases := []struct {
+		name, in, want string
+		reason         string
+	}{
+		{"empty", "", "", "no documents, no separators"},
+		{"only separators", "---\n---\n", "---\n---\n", "a leading separator stays with its document, byte for byte as istioctl's reader does"},
+		{"comment document", "# hello\n", "# hello\n---\n", "a comment-only document is copied"},
+		{"crlf", "kind: Service\r\napiVersion: v1\r\n", "kind: Service\napiVersion: v1\n---\n", "line endings are normalised by the line reader"},
+		{"no final newline", "kind: ConfigMap\napiVersion: v1", "kind: ConfigMap\napiVersion: v1\n---\n", "the last line gets its newline"},
+		{"two raw", "a: 1\n---\nb: 2\n", "a: 1\n---\nb: 2\n---\n", "order and bytes kept"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			res, err := inj.InjectManifests([]byte(c.in), ManifestOptions{})
+			if err != nil {
+				t.Fatalf("InjectManifests: %v (%s)", err, c.reason)
+			}
+			if d := cmp.Diff(c.want, string(res.Output)); d != "" {
+				t.Errorf("output mismatch (-want +got), %s:\n%s", c.reason, d)
+			}
+		})
+	}
+}
+
+// TestInjectManifestsErrors checks that bad documents are named by index,
+// kind and name.
+func TestInjectManifestsErrors(t *testing.T) {
+	inj := newTestInjector(t, nil)
+	cases := []struct {
+		name, in string
+		want     []string
+		reason   string
+	}{
+		{"bad separator", "a: 1\n--- x\nb: 2\n", []string{"document 0", "invalid Yaml document separator: x"}, "the reader fails before it returns the document in front of the bad separator"},
+		{"not yaml", "kind: [\n", []string{"document 0", "decoding"}, "a syntax error names the document"},
+		{"bad template", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec: {template: 3}\n", []string{`document 0 (deployment "web")`, "decoding Deployment"}, "a type error names kind and name"},
+		{"rc without template", "apiVersion: v1\nkind: ReplicationController\nmetadata: {name: rc, namespace: ns}\nspec: {}\n", []string{`document 0 (replicationcontroller "ns/rc")`, "spec.template is required"}, "Istio refuses a workload without a template too"},
+		{"quantity with yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations:\n    sidecar.istio.io/proxyCPU: \"100m\\\"\\n  limits: {cpu: 99}\"\nspec:\n  containers: [{name: a, image: a}]\n", []string{`document 0 (pod "p")`, "not a quantity"}, "an annotation value cannot smuggle YAML into the resources; it is refused as a quantity"},
+		{"list item", "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ReplicationController\n  metadata: {name: rc}\n  spec: {}\n", []string{"document 0", `items[0] (replicationcontroller "rc")`, "spec.template is required"}, "an error inside a List names the item"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := inj.InjectManifests([]byte(c.in), ManifestOptions{})
+			if err == nil {
+				t.Fatalf("InjectManifests succeeded, want an error (%s)", c.reason)
+			}
+			var de *DocumentError
+			if !errors.As(err, &de) || !errors.Is(err, ErrBadDocument) {
+				t.Errorf("error %v is not a *DocumentError matching ErrBadDocument", err)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not contain %q (%s)", err, w, c.reason)
+				}
+			}
+		})
+	}
+}
+
+func TestDropNullCreationTimestamp(t *testing.T) {
+	cases := []struct {
+		in, want, reason string
+	}{
+		{`{"metadata":{"creationTimestamp":null,"name":"a"}}`, `{"metadata":{"name":"a"}}`, "first member"},
+		{`{"metadata":{"name":"a","creationTimestamp":null}}`, `{"metadata":{"name":"a"}}`, "last member"},
+		{`{"metadata":{"creationTimestamp":null}}`, `{"metadata":{}}`, "only member"},
+		{`{"a":"\"creationTimestamp\":null"}`, `{"a":"\"creationTimestamp\":null"}`, "inside a string it is data"},
+		{`{"creationTimestamp":"2024-01-01T00:00:00Z"}`, `{"creationTimestamp":"2024-01-01T00:00:00Z"}`, "a real timestamp stays"},
+	}
+	for _, c := range cases {
+		if got := string(dropNullCreationTimestamp([]byte(c.in))); got != c.want {
+			t.Errorf("dropNullCreationTimestamp(%s) = %s, want %s (%s)", c.in, got, c.want, c.reason)
+		}
+	}
+}
