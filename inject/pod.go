@@ -89,11 +89,13 @@ func podLabel(req PodRequest) string {
 	if ns != "" {
 		name = ns + "/" + name
 	}
-	kind := "pod"
 	if req.TypeMeta.Kind != "" && req.TypeMeta.Kind != "Pod" {
-		kind = strings.ToLower(req.TypeMeta.Kind) + " pod template"
+		if name == "" {
+			return "pod template"
+		}
+		return fmt.Sprintf("pod template %q", name)
 	}
-	return fmt.Sprintf("%s %q", kind, name)
+	return fmt.Sprintf("pod %q", name)
 }
 
 func (i *Injector) injectPod(req PodRequest) (*Result, error) {
@@ -241,7 +243,21 @@ func (i *Injector) templateData(req PodRequest, pod *corev1.Pod, ns string) (*te
 		ProxyConfig:              pc,
 	}
 	d.ProxyImage, d.ProxyInitImage = i.images(pod.Annotations, pc)
-	if i.cfg.Platform == "openshift" {
+	// A user's own istio-proxy container may choose the proxy's user and
+	// group; Istio then runs iptables for that UID too.
+	for _, cs := range [][]corev1.Container{pod.Spec.Containers, pod.Spec.InitContainers} {
+		for _, c := range cs {
+			if c.Name == proxyContainer && c.SecurityContext != nil {
+				if c.SecurityContext.RunAsUser != nil {
+					d.ProxyUID = *c.SecurityContext.RunAsUser
+				}
+				if c.SecurityContext.RunAsGroup != nil {
+					d.ProxyGID = *c.SecurityContext.RunAsGroup
+				}
+			}
+		}
+	}
+	if i.cfg.Platform == "openshift" && d.ProxyUID == 0 {
 		nsAnn := req.NamespaceAnnotations
 		if nsAnn == nil {
 			nsAnn = i.cfg.Namespaces[ns].Annotations

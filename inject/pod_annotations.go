@@ -17,8 +17,8 @@ var annotationChecks = map[string]func(string) error{
 		_, err := template.ParseInterceptionMode(v)
 		return err
 	},
-	"traffic.sidecar.istio.io/includeOutboundIPRanges": cidrList(true),
-	"traffic.sidecar.istio.io/excludeOutboundIPRanges": cidrList(false),
+	"traffic.sidecar.istio.io/includeOutboundIPRanges": setting("values.global.proxy.includeIPRanges", cidrList(true)),
+	"traffic.sidecar.istio.io/excludeOutboundIPRanges": setting("values.global.proxy.excludeIPRanges", cidrList(false)),
 	"traffic.sidecar.istio.io/includeInboundPorts":     portList(true),
 	"traffic.sidecar.istio.io/excludeInboundPorts":     portList(false),
 	"traffic.sidecar.istio.io/includeOutboundPorts":    portList(false),
@@ -45,6 +45,17 @@ func validateAnnotations(ann map[string]string) error {
 		}
 	}
 	return nil
+}
+
+// setting names, in the error, the values setting an annotation overrides
+// (Istio's own messages use those names).
+func setting(name string, check func(string) error) func(string) error {
+	return func(v string) error {
+		if err := check(v); err != nil {
+			return fmt.Errorf("%w (overrides %s)", err, name)
+		}
+		return nil
+	}
 }
 
 func cidrList(wildcard bool) func(string) error {

@@ -52,8 +52,19 @@ func (i *Injector) rewriteProbes(pod *corev1.Pod, statusPort int32) error {
 		return nil
 	}
 	probers := map[string]appProber{}
+	var targets []*corev1.Container
+	for k := range pod.Spec.InitContainers {
+		// Native sidecars of the application (restartable init containers)
+		// are probed by the kubelet like containers.
+		c := &pod.Spec.InitContainers[k]
+		if c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways {
+			targets = append(targets, c)
+		}
+	}
 	for k := range pod.Spec.Containers {
-		c := &pod.Spec.Containers[k]
+		targets = append(targets, &pod.Spec.Containers[k])
+	}
+	for _, c := range targets {
 		if c.Name == proxyContainer {
 			continue
 		}
