@@ -33,6 +33,7 @@ const (
 
 	envClusterID = "ISTIO_META_CLUSTER_ID"
 	envNetwork   = "ISTIO_META_NETWORK"
+	labelNetwork = "topology.istio.io/network"
 )
 
 // ErrInvalidAnnotation is matched (errors.Is) by the error InjectPod returns
@@ -244,7 +245,8 @@ func (i *Injector) templateData(req PodRequest, pod *corev1.Pod, ns string) (*te
 	}
 	d.ProxyImage, d.ProxyInitImage = i.images(pod.Annotations, pc)
 	// A user's own istio-proxy container may choose the proxy's user and
-	// group; Istio then runs iptables for that UID too.
+	// group; Istio then runs iptables for that UID too. On OpenShift the
+	// namespace's range wins.
 	for _, cs := range [][]corev1.Container{pod.Spec.Containers, pod.Spec.InitContainers} {
 		for _, c := range cs {
 			if c.Name == proxyContainer && c.SecurityContext != nil {
@@ -257,7 +259,7 @@ func (i *Injector) templateData(req PodRequest, pod *corev1.Pod, ns string) (*te
 			}
 		}
 	}
-	if i.cfg.Platform == "openshift" && d.ProxyUID == 0 {
+	if i.cfg.Platform == "openshift" {
 		nsAnn := req.NamespaceAnnotations
 		if nsAnn == nil {
 			nsAnn = i.cfg.Namespaces[ns].Annotations
@@ -357,12 +359,26 @@ func (i *Injector) postProcess(pod, injected, base *corev1.Pod, d *template.Data
 	if pod.Labels == nil {
 		pod.Labels = map[string]string{}
 	}
+	// The pod's network: its own topology.istio.io/network label, else the
+	// webhook's network, else values.global.network. Istio labels the pod
+	// with it and moves ISTIO_META_NETWORK to the end of the proxy's env.
+	network := pod.Labels[labelNetwork]
+	if network == "" {
+		network = i.cfg.Network
+	}
+	if network == "" {
+		network = valueString(i.cfg.Values, "global", "network")
+	}
+	if network != "" {
+		pod.Labels[labelNetwork] = network
+	}
 	if proxy := findProxy(&pod.Spec); proxy != nil {
 		if i.cfg.ClusterID != "" {
 			setEnv(proxy, envClusterID, i.cfg.ClusterID)
 		}
-		if i.cfg.Network != "" {
-			setEnv(proxy, envNetwork, i.cfg.Network)
+		if network != "" {
+			removeEnv(proxy, envNetwork)
+			proxy.Env = append(proxy.Env, corev1.EnvVar{Name: envNetwork, Value: network})
 		}
 	}
 	statusPort := i.mesh0.GetDefaultConfig().GetStatusPort()
@@ -398,6 +414,16 @@ func (i *Injector) postProcess(pod, injected, base *corev1.Pod, d *template.Data
 	pod.Annotations[annStatus] = string(b)
 	i.reorder(pod, d.ProxyConfig)
 	return nil
+}
+
+func removeEnv(c *corev1.Container, name string) {
+	out := c.Env[:0]
+	for _, e := range c.Env {
+		if e.Name != name {
+			out = append(out, e)
+		}
+	}
+	c.Env = out
 }
 
 func setEnv(c *corev1.Container, name, value string) {

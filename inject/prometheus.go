@@ -88,6 +88,7 @@ func (i *Injector) prometheusMerge(pod *corev1.Pod, statusPort int32) error {
 			proxy.Env = append(proxy.Env, corev1.EnvVar{Name: envPromAnn, Value: string(b)})
 		}
 	}
+	delete(ann, annPromTargets)
 	ann[annPromPort] = target
 	ann[annPromPath] = "/stats/prometheus"
 	ann[annPromScrape] = "true"

@@ -156,7 +156,15 @@ func restorePrometheus(pod *corev1.Pod, proxy *corev1.Container) {
 		sc = &promScrape{}
 	}
 	set(annPromScrape, sc.Scrape)
-	if len(sc.Targets) > 0 && pod.Annotations[annPromTargets] != "" {
+	if len(sc.Targets) > 0 {
+		parts := make([]string, len(sc.Targets))
+		for k, t := range sc.Targets {
+			parts[k] = t.Port
+			if t.Path != "" {
+				parts[k] += ":" + t.Path
+			}
+		}
+		pod.Annotations[annPromTargets] = strings.Join(parts, ",")
 		// port and path were derived from the targets, not written.
 		first := sc.Targets[0]
 		if sc.Port == first.Port {
