@@ -1,0 +1,105 @@
+package template
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// helloSetup loads the corpus hello case: its default inject config, values,
+// mesh and pod.
+func helloSetup(b *testing.B) (*Set, corpusCase) {
+	b.Helper()
+	dir := tmplCorpusDir(b)
+	c := loadCorpusCase(b, filepath.Join(dir, "cases", "hello"))
+	s, err := Parse(c.config.Templates, Options{Aliases: c.config.Aliases})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s, c
+}
+
+// BenchmarkApplySidecar renders Istio's shipped sidecar template for the
+// corpus hello pod and merges it (Apply), then re-applies the pod's
+// overrides: the per-pod template work of an injection.
+func BenchmarkApplySidecar(b *testing.B) {
+	s, c := helloSetup(b)
+	p := c.pods[0]
+	d := c.data(b, p)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		merged, injected, err := s.Apply(p.pod, []string{"sidecar"}, d)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, _, err := ApplyOverrides(merged, p.pod, injected); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRenderSidecar is the text/template part alone.
+func BenchmarkRenderSidecar(b *testing.B) {
+	s, c := helloSetup(b)
+	d := c.data(b, c.pods[0])
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := s.Render("sidecar", d); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkApplyOwn applies kinject's own test template (testdata) to a
+// two-container pod.
+func BenchmarkApplyOwn(b *testing.B) {
+	s, _ := ownSet(b)
+	raw, err := os.ReadFile(filepath.Join(testdataDir, "pods", "overrides.yaml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	pod := mustPod(b, string(raw))
+	d := ownData(pod)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		merged, injected, err := s.Apply(pod, []string{"full"}, d)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, _, err := ApplyOverrides(merged, pod, injected); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkParseCorpusConfig parses the whole default inject config once.
+func BenchmarkParseCorpusConfig(b *testing.B) {
+	_, c := helloSetup(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := Parse(c.config.Templates, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkValidateAnnotations checks a typical annotated pod.
+func BenchmarkValidateAnnotations(b *testing.B) {
+	ann := map[string]string{
+		"sidecar.istio.io/interceptionMode":                "REDIRECT",
+		"traffic.sidecar.istio.io/includeOutboundIPRanges": "10.0.0.0/8,172.16.0.0/12",
+		"traffic.sidecar.istio.io/excludeInboundPorts":     "8080,9090",
+		"sidecar.istio.io/proxyCPU":                        "200m",
+		"kubectl.kubernetes.io/default-container":          "app",
+	}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if err := ValidateAnnotations(ann); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
