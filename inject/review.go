@@ -9,6 +9,8 @@ import (
 	admissionv1 "k8s.io/api/admission/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/kinject/kinject/template"
 )
 
 // ErrBadReview is matched (errors.Is) by every error Review returns: the body
@@ -100,8 +102,11 @@ func (i *Injector) admit(req *admissionv1.AdmissionRequest) *admissionv1.Admissi
 		Namespace: req.Namespace,
 	})
 	if err != nil {
-		return deny(resp, http.StatusInternalServerError, metav1.StatusReasonInternalError,
-			fmt.Sprintf("injecting pod %s: %v", reviewPodName(&pod, req), err))
+		// InjectPod's error already names the pod and the field.
+		if podFault(err) {
+			return deny(resp, http.StatusBadRequest, metav1.StatusReasonBadRequest, err.Error())
+		}
+		return deny(resp, http.StatusInternalServerError, metav1.StatusReasonInternalError, err.Error())
 	}
 	resp.Warnings = appendUnique(resp.Warnings, res.Decision.Warnings...)
 	resp.Warnings = appendUnique(resp.Warnings, res.Warnings...)
@@ -116,6 +121,26 @@ func (i *Injector) admit(req *admissionv1.AdmissionRequest) *admissionv1.Admissi
 	pt := admissionv1.PatchTypeJSONPatch
 	resp.Patch, resp.PatchType = p, &pt
 	return resp
+}
+
+// podFault reports whether an injection error is caused by the pod's own
+// data (an invalid annotation, label, proxy config or resource), which the
+// API server reports as a bad request rather than a webhook failure.
+func podFault(err error) bool {
+	for _, target := range []error{
+		ErrInvalidAnnotation,
+		template.ErrInvalidAnnotation,
+		template.ErrInvalidLabel,
+		template.ErrProxyConfig,
+		template.ErrNegativeResource,
+		template.ErrBadOutput,
+	} {
+		if errors.Is(err, target) {
+			return true
+		}
+	}
+	var re *template.ResourceError
+	return errors.As(err, &re)
 }
 
 // isPodCreate reports whether req creates a pod (not a subresource).
