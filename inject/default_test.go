@@ -192,4 +192,3 @@ func hasVolume(vs []corev1.Volume, name string) bool {
 	}
 	return false
 }
-
