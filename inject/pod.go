@@ -132,7 +132,7 @@ func (i *Injector) injectPod(req PodRequest) (*Result, error) {
 	// to what the user wrote.
 	base := orig
 	if _, ok := orig.Annotations[annStatus]; ok {
-		u, err := uninjectPod(orig)
+		u, err := uninjectPod(orig, false)
 		if err != nil {
 			return nil, err
 		}

@@ -23,10 +23,29 @@ func Uninject(pod *corev1.Pod) (*corev1.Pod, error) {
 	if pod == nil {
 		return nil, errors.New("inject: Uninject: nil pod")
 	}
-	return uninjectPod(pod)
+	return uninjectPod(pod, true)
 }
 
-func uninjectPod(pod *corev1.Pod) (*corev1.Pod, error) {
+// injectedLabels and injectedAnnotationKeys are the metadata keys Istio's
+// templates and post-processing write. Uninject removes them: it is exact
+// for a pod whose author did not set these keys, which injection
+// overwrites without recording the old value (as Istio does).
+var (
+	injectedLabels = []string{
+		"security.istio.io/tlsMode", "service.istio.io/canonical-name",
+		"service.istio.io/canonical-revision", "networking.istio.io/tunnel", labelNetwork,
+	}
+	injectedAnnotationKeys = []string{
+		"istio.io/rev", "kubectl.kubernetes.io/default-container",
+		"kubectl.kubernetes.io/default-logs-container",
+	}
+)
+
+// uninjectPod strips an injection. With metadata false (before a
+// re-injection) the labels and annotations the templates derive are kept:
+// the templates derive them again from the same values, and a value the
+// user set must not be lost.
+func uninjectPod(pod *corev1.Pod, metadata bool) (*corev1.Pod, error) {
 	out := pod.DeepCopy()
 	v, ok := pod.Annotations[annStatus]
 	if !ok {
@@ -80,6 +99,17 @@ func uninjectPod(pod *corev1.Pod) (*corev1.Pod, error) {
 		restoreProbes(out, proxy)
 		restorePrometheus(out, proxy)
 	}
+	if metadata {
+		for _, k := range injectedLabels {
+			delete(out.Labels, k)
+		}
+		for _, k := range injectedAnnotationKeys {
+			delete(out.Annotations, k)
+		}
+		if len(out.Labels) == 0 {
+			out.Labels = nil
+		}
+	}
 	delete(out.Annotations, annStatus)
 	delete(out.Annotations, annOverrides)
 	if len(out.Annotations) == 0 {
@@ -104,8 +134,14 @@ func restoreProbes(pod *corev1.Pod, proxy *corev1.Container) {
 	if json.Unmarshal([]byte(raw), &probers) != nil {
 		return
 	}
+	var targets []*corev1.Container
+	for k := range pod.Spec.InitContainers {
+		targets = append(targets, &pod.Spec.InitContainers[k])
+	}
 	for k := range pod.Spec.Containers {
-		c := &pod.Spec.Containers[k]
+		targets = append(targets, &pod.Spec.Containers[k])
+	}
+	for _, c := range targets {
 		for _, p := range []struct {
 			probe *corev1.Probe
 			path  string
