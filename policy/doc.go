@@ -1,3 +1,108 @@
-// Package policy decides whether a pod gets a sidecar, from which revision,
-// and why. It is being written; see issue 2.
+// Package policy decides whether a pod gets an Istio sidecar, from which
+// control-plane revision, and why, from nothing but label maps and the
+// cluster's injection settings. It is a pure function: no cluster, no
+// files, no clock; the same input always gives the same Decision.
+//
+// # The model
+//
+// A Mesh lists what is installed: each Revision (Name "" is the
+// revisionless install) with its revision Tags, the injector's Policy,
+// AlwaysInjectSelector and NeverInjectSelector, EnableNamespacesByDefault
+// and IgnoredNamespaces. A Target is one pod: its namespace name and
+// labels, its own labels and annotations, and whether it uses hostNetwork.
+// Mesh.Decide returns a Decision: Inject, the injecting Revision, the
+// Webhook that matched, a one-sentence Reason, the Trace of every rule
+// consulted, and Warnings.
+//
+// Injection happens in two stages, and Decide models both.
+//
+// Stage A is the Kubernetes API server. It calls a webhook only when the
+// webhook's namespaceSelector matches the namespace's labels (the API
+// server always adds kubernetes.io/metadata.name=<namespace>, and so does
+// Decide) and its objectSelector matches the pod's labels. For a revision
+// R (R is "default" for the revisionless install) Istio installs:
+//
+//	webhook                                  namespace                                  pod
+//	rev.namespace.sidecar-injector.istio.io  istio.io/rev=R, no istio-injection          sidecar.istio.io/inject != false
+//	rev.object.sidecar-injector.istio.io     no istio.io/rev, no istio-injection         sidecar.istio.io/inject != false, istio.io/rev=R
+//
+// and the same pair for each tag T pointing at R (matching istio.io/rev=T).
+// The default injector (the revisionless install, or the revision the tag
+// "default" points at) also installs:
+//
+//	namespace.sidecar-injector.istio.io      istio-injection=enabled                    sidecar.istio.io/inject != false
+//	object.sidecar-injector.istio.io         no istio-injection, no istio.io/rev        sidecar.istio.io/inject=true, no istio.io/rev
+//	auto.sidecar-injector.istio.io           neither label, not kube-system,            neither sidecar.istio.io/inject nor istio.io/rev
+//	  (only with EnableNamespacesByDefault)  kube-public, kube-node-lease, local-path-storage
+//
+// Revision.Webhooks returns exactly these as admissionregistration/v1
+// MutatingWebhooks, and Decide evaluates exactly what it returns with
+// apimachinery's label selectors: one source of truth.
+//
+// Stage B is the injector of each revision whose webhook matched (Istio's
+// injectRequired), available alone as Revision.Required. In order:
+// hostNetwork pods are never injected; nor are pods in an ignored
+// namespace; the pod label sidecar.istio.io/inject (or, when the label is
+// absent, the deprecated annotation of the same name) decides when it is
+// exactly "true" or "false", and any other value is ignored with a
+// warning; then the first matching NeverInjectSelector refuses and the
+// first matching AlwaysInjectSelector injects; finally the Policy decides
+// ("enabled" or empty injects, "disabled" does not).
+//
+// # What users read, and what actually happens
+//
+// Istio's documentation summarises the labels as a table: any "disabled"
+// (namespace istio-injection=disabled or pod sidecar.istio.io/inject=false)
+// means no sidecar; any "enabled" means a sidecar; with neither, only
+// enableNamespacesByDefault injects; if a namespace has both
+// istio-injection and istio.io/rev, istio-injection wins. Decide follows
+// the two stages above, which agree with the table except in these cases,
+// where the Decision follows the actual behaviour and a warning says so:
+//
+//   - Label values are compared exactly. sidecar.istio.io/inject=True or
+//     istio-injection=Enabled match no selector the way "true" and
+//     "enabled" do; the injector ignores such a value and falls back to its
+//     selectors and policy.
+//   - The annotation sidecar.istio.io/inject cannot opt a pod in: webhook
+//     selectors read labels only. Once a webhook matched (for example in an
+//     istio-injection=enabled namespace), the injector still honours it.
+//   - A pod's istio.io/rev is ignored in a namespace labelled
+//     istio-injection or istio.io/rev: the namespace picks the revision.
+//   - A namespace or pod istio.io/rev naming no installed revision or tag
+//     gets no sidecar at all.
+//   - An injector still refuses hostNetwork pods and ignored namespaces
+//     after its webhook matched, whatever the labels say.
+//
+// When more than one revision would inject a pod (two default injectors,
+// say), Decide reports the first in Mesh.Revisions and warns: the API
+// server would call both.
+//
+// # Use
+//
+// For one decision, call Mesh.Decide. A webhook or a tool deciding many
+// pods calls Mesh.Compile once, which validates the mesh and parses every
+// selector, and then (*Decider).Decide, which allocates little and is safe
+// for concurrent use. A webhook handler that has already been selected by
+// the API server calls Revision.Required with its own settings. Mesh.Validate
+// reports bad configuration (invalid names, tags and selectors, duplicate
+// istio.io/rev values, unknown policies); Decide itself never fails or
+// panics, and decides an invalid mesh as a cluster would.
+//
+// For table-driven tests of a mesh's policy written in YAML, see the
+// policytest subpackage.
+//
+// # Traps
+//
+//   - Revision.Name "" is the revisionless install and answers to
+//     istio.io/rev=default; a revision may not be named "default".
+//   - IgnoredNamespaces nil means Istio's four system namespaces; an empty
+//     non-nil slice means none. The auto webhook's exclusions are always
+//     Istio's four.
+//   - EnableNamespacesByDefault only matters on the default injector.
+//   - An empty Target.Namespace adds no kubernetes.io/metadata.name label;
+//     the API server always knows the namespace, so set it.
+//   - Empty selectors in AlwaysInjectSelector or NeverInjectSelector match
+//     nothing: Istio skips them rather than letting them match every pod.
+//   - Reason, Trace and Warnings quote every label and annotation value, so
+//     a value holding newlines or quotes cannot forge another line.
 package policy

@@ -1,0 +1,122 @@
+package policy_test
+
+import (
+	"fmt"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/kinject/kinject/policy"
+)
+
+// A cluster with the revisionless install and a canary revision tagged
+// "prod": who gets a sidecar, from which revision, and why.
+func Example() {
+	mesh := policy.Mesh{Revisions: []policy.Revision{
+		{}, // the revisionless install: istio-injection=enabled, istio.io/rev=default
+		{Name: "canary", Tags: []string{"prod"}},
+	}}
+	for _, t := range []policy.Target{
+		{Namespace: "shop", NamespaceLabels: map[string]string{"istio-injection": "enabled"}},
+		{Namespace: "payments", NamespaceLabels: map[string]string{"istio.io/rev": "prod"}},
+		{Namespace: "shop", NamespaceLabels: map[string]string{"istio-injection": "enabled"},
+			Labels: map[string]string{"sidecar.istio.io/inject": "false"}},
+		{Namespace: "tools"},
+	} {
+		d := mesh.Decide(t)
+		fmt.Printf("%s: inject=%v revision=%q webhook=%q\n  %s\n", t.Namespace, d.Inject, d.Revision, d.Webhook, d.Reason)
+	}
+	// Output:
+	// shop: inject=true revision="" webhook="namespace.sidecar-injector.istio.io"
+	//   namespace label istio-injection="enabled" selects the revisionless install through webhook namespace.sidecar-injector.istio.io; policy is enabled and nothing on the pod opts out
+	// payments: inject=true revision="canary" webhook="rev.namespace.sidecar-injector.istio.io"
+	//   namespace label istio.io/rev="prod" (a tag of revision "canary") selects revision "canary" through webhook rev.namespace.sidecar-injector.istio.io; policy is enabled and nothing on the pod opts out
+	// shop: inject=false revision="" webhook=""
+	//   pod label sidecar.istio.io/inject="false" opts out of the namespace's injection
+	// tools: inject=false revision="" webhook=""
+	//   neither namespace "tools" nor the pod opts in (no istio-injection or istio.io/rev namespace label, no sidecar.istio.io/inject or istio.io/rev pod label) and the default injector does not set enableNamespacesByDefault
+}
+
+// Warnings point out where Istio's actual behaviour differs from the
+// documented table: label values are case-sensitive, so "True" is not an
+// opt-in, and the injector falls back to its policy.
+func ExampleMesh_Decide_warnings() {
+	mesh := policy.Mesh{Revisions: []policy.Revision{{Policy: "disabled"}}}
+	d := mesh.Decide(policy.Target{
+		Namespace:       "shop",
+		NamespaceLabels: map[string]string{"istio-injection": "enabled"},
+		Labels:          map[string]string{"sidecar.istio.io/inject": "True"},
+	})
+	fmt.Println(d.Inject, d.Reason)
+	for _, w := range d.Warnings {
+		fmt.Println("warning:", w)
+	}
+	// Output:
+	// false namespace label istio-injection="enabled" selects the revisionless install through webhook namespace.sidecar-injector.istio.io; policy is disabled and nothing on the pod opts in
+	// warning: pod label sidecar.istio.io/inject="True" is neither "true" nor "false": webhook selectors compare it exactly and the injector ignores it
+}
+
+// A webhook deciding many pods prepares the mesh once.
+func ExampleMesh_Compile() {
+	decider, err := policy.Mesh{Revisions: []policy.Revision{{Name: "canary", Tags: []string{"default"}}}}.Compile()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	d := decider.Decide(policy.Target{Namespace: "shop", NamespaceLabels: map[string]string{"istio-injection": "enabled"}})
+	fmt.Println(d.Inject, d.Revision, d.Webhook)
+	// Output:
+	// true canary namespace.sidecar-injector.istio.io
+}
+
+func ExampleMesh_Validate() {
+	err := policy.Mesh{Revisions: []policy.Revision{
+		{},
+		{Name: "canary", Tags: []string{"default"}, Policy: "Enabled"},
+	}}.Validate()
+	fmt.Println(err)
+	// Output:
+	// revisions[1] revision "canary": revisionTags[0]: istio.io/rev="default" is already served by revisions[0] the revisionless install
+	// revisions[1] revision "canary": policy: "Enabled" is neither "enabled" nor "disabled"
+}
+
+// The webhooks of a revision with a tag, as the API server evaluates them.
+func ExampleRevision_Webhooks() {
+	for _, w := range (policy.Revision{Name: "canary", Tags: []string{"prod"}}).Webhooks() {
+		ns, _ := metav1.LabelSelectorAsSelector(w.NamespaceSelector)
+		obj, _ := metav1.LabelSelectorAsSelector(w.ObjectSelector)
+		fmt.Printf("%s -> %s\n  namespace: %s\n  pod:       %s\n", w.Name, w.ClientConfig.Service.Name, ns, obj)
+	}
+	// Output:
+	// rev.namespace.sidecar-injector.istio.io -> istiod-canary
+	//   namespace: !istio-injection,istio.io/rev in (canary)
+	//   pod:       sidecar.istio.io/inject notin (false)
+	// rev.object.sidecar-injector.istio.io -> istiod-canary
+	//   namespace: !istio-injection,!istio.io/rev
+	//   pod:       istio.io/rev in (canary),sidecar.istio.io/inject notin (false)
+	// rev.namespace.sidecar-injector.istio.io -> istiod-canary
+	//   namespace: !istio-injection,istio.io/rev in (prod)
+	//   pod:       sidecar.istio.io/inject notin (false)
+	// rev.object.sidecar-injector.istio.io -> istiod-canary
+	//   namespace: !istio-injection,!istio.io/rev
+	//   pod:       istio.io/rev in (prod),sidecar.istio.io/inject notin (false)
+}
+
+// Required is the injector's own decision, once the API server has called
+// the webhook: here neverInjectSelector refuses a migration job.
+func ExampleRevision_Required() {
+	rev := policy.Revision{NeverInjectSelector: []metav1.LabelSelector{
+		{MatchLabels: labels.Set{"app": "migrate"}},
+	}}
+	d := rev.Required(policy.Target{Namespace: "shop", Labels: map[string]string{"app": "migrate"}})
+	fmt.Println(d.Inject, d.Reason)
+	for _, line := range d.Trace {
+		fmt.Println(" ", line)
+	}
+	// Output:
+	// false pod labels match neverInjectSelector[0] ("app=migrate")
+	//   injector of the revisionless install: hostNetwork is not set
+	//   injector of the revisionless install: namespace is not one of the ignored namespaces ["kube-system" "kube-public" "kube-node-lease" "local-path-storage"]
+	//   injector of the revisionless install: pod has no sidecar.istio.io/inject label or annotation
+	//   injector of the revisionless install: neverInjectSelector[0] ("app=migrate") matches the pod labels: do not inject
+}
