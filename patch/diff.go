@@ -275,7 +275,16 @@ func (d *differ) diffObject(ai, bi int32, s *schemaNode, where parent) {
 			ax, bx := d.ints[ao+i], d.ints[bo+j]
 			key := d.b.key(bx)
 			p := d.pushKey(key)
-			d.diff(ax, bx, s.field(key), inObject)
+			if len(key) == 0 {
+				// evanphx/json-patch, and so the API server, resolves an
+				// empty token inside a path to the parent, not to the
+				// member "": never emit a path through it.
+				if !equalNodes(d.a, ax, d.b, bx) {
+					d.change(ax, bx, inObject)
+				}
+			} else {
+				d.diff(ax, bx, s.field(key), inObject)
+			}
 			d.pop(p)
 			i++
 			j++

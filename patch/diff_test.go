@@ -46,6 +46,11 @@ func TestDiff(t *testing.T) {
 			want: `[{"op":"replace","path":"/","value":2}]`,
 		},
 		{
+			name: "empty-key-not-descended", reason: "a path through a member named \"\" is misread by evanphx/json-patch: the member is set whole",
+			original: `{"":{"a":1,"b":"a long value that stays"}}`, modified: `{"":{"a":2,"b":"a long value that stays"}}`,
+			want: `[{"op":"replace","path":"/","value":{"a":2,"b":"a long value that stays"}}]`,
+		},
+		{
 			name: "to-null", reason: "a null value survives as null",
 			original: `{"a":1,"keep":"a long value that stays"}`, modified: `{"a":null,"keep":"a long value that stays"}`,
 			want: `[{"op":"replace","path":"/a","value":null}]`,

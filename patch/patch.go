@@ -89,7 +89,10 @@ func (p Patch) String() string {
 // using github.com/evanphx/json-patch/v5, the library the Kubernetes API
 // server uses, with RFC 6902 semantics: negative array indices are refused.
 // Operations on the whole document (path ""), which that library does not
-// support for every value, are carried out here. doc is not modified.
+// support for every value, are carried out here, and so is a patch with a
+// path through a member named "" (an empty reference token, as in /a//b),
+// which that library resolves to the parent; such a patch gives its result
+// with object members sorted by key. doc is not modified.
 //
 // An error names the operation (its index, op and path) and wraps
 // ErrInvalidPatch for a malformed operation, ErrInvalidJSON for a
@@ -102,6 +105,11 @@ func (p Patch) Apply(doc []byte) ([]byte, error) {
 	for k, o := range p {
 		if err := o.validate(); err != nil {
 			return nil, fmt.Errorf("patch: operation %d (%s %s): %w", k, o.Op, o.Path, err)
+		}
+	}
+	for _, o := range p {
+		if needsNative(o.Path) || needsNative(o.From) {
+			return applyNative(doc, p)
 		}
 	}
 	cur := trimWS(doc)

@@ -74,6 +74,9 @@ func TestApply(t *testing.T) {
 		{"escaped", "~1 and ~0 address / and ~", `{"a/b":{"c~d":1}}`, `[{"op":"replace","path":"/a~1b/c~0d","value":2}]`, `{"a/b":{"c~d":2}}`, nil},
 		{"big-number", "numbers keep their digits", `{"n":1}`, `[{"op":"replace","path":"/n","value":123456789012345678901234567890}]`, `{"n":123456789012345678901234567890}`, nil},
 		{"html", "<>& are not escaped", `{}`, `[{"op":"add","path":"/a","value":"<&>"}]`, `{"a":"<&>"}`, nil},
+		{"empty-token", "a member named \"\" inside a path is that member, not its parent", `{"":{"b":1},"b":2}`, `[{"op":"remove","path":"//b"},{"op":"test","path":"/b","value":2}]`, `{"":{},"b":2}`, nil},
+		{"empty-token-test", "test of the member named \"\"", `{"":1,"a":2}`, `[{"op":"test","path":"/","value":1},{"op":"move","from":"/","path":"/c"}]`, `{"a":2,"c":1}`, nil},
+		{"empty-token-copy", "copy through empty tokens, insertion in an array", `{"":[{"":5}],"a":[1]}`, `[{"op":"copy","from":"//0/","path":"/a/0"}]`, `{"":[{"":5}],"a":[5,1]}`, nil},
 		{"empty-patch", "no operation returns the document", ` {"a": 1} `, `[]`, `{"a": 1}`, nil},
 
 		{"missing-path", "an operation on a missing member fails and names the operation", `{}`, `[{"op":"remove","path":"/a"}]`, `patch: operation 0 (remove /a)`, jsonpatch.ErrMissing},
@@ -88,6 +91,8 @@ func TestApply(t *testing.T) {
 		{"bad-tilde", "~ must be ~0 or ~1", `{}`, `[{"op":"add","path":"/a~2","value":1}]`, `~ not followed by 0 or 1`, ErrInvalidPatch},
 		{"move-into-child", "a value cannot move into itself", `{"a":{}}`, `[{"op":"move","from":"/a","path":"/a/b"}]`, `cannot move "/a" into its own child`, ErrInvalidPatch},
 		{"remove-root", "the document cannot be removed", `{}`, `[{"op":"remove","path":""}]`, `cannot remove the whole document`, ErrInvalidPatch},
+		{"empty-token-missing", "errors from the native path name the operation too", `{"":{}}`, `[{"op":"remove","path":"//x"}]`, `patch: operation 0 (remove //x)`, jsonpatch.ErrMissing},
+		{"empty-token-test-fails", "and a failed test", `{"":1}`, `[{"op":"test","path":"/","value":2}]`, `patch: operation 0 (test /)`, jsonpatch.ErrTestFailed},
 		{"bad-doc", "the document must be JSON", `{"a":}`, `[]`, `patch: target document: invalid JSON at line 1, column 6`, ErrInvalidJSON},
 	}
 	for _, tt := range tests {
