@@ -30,7 +30,7 @@ type compiledHook struct {
 	name      string
 	namespace labels.Selector // nil when the webhook could not be installed
 	object    labels.Selector
-	prefix    string // "<phrase> selects <revision> through webhook <name>; "
+	prefix    string // "<phrase> selects <revision>; "
 	traceNS   string // namespaceSelector does not match
 	traceObj  string // objectSelector does not match
 	traceHit  string // both match
@@ -136,7 +136,7 @@ func (m Mesh) compile() *Decider {
 		for j := range webhooks {
 			w, spec, h := &webhooks[j], specs[j], &cr.hooks[j]
 			h.name = w.Name
-			h.prefix = fmt.Sprintf("%s selects %s through webhook %s; ", spec.phrase(r), r.describe(), w.Name)
+			h.prefix = fmt.Sprintf("%s selects %s; ", spec.phrase(r), r.describe())
 			at := fmt.Sprintf("%s of %s", w.Name, r.describe())
 			if spec.tag {
 				at += fmt.Sprintf(" (tag %q)", spec.value)

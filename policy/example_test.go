@@ -28,9 +28,9 @@ func Example() {
 	}
 	// Output:
 	// shop: inject=true revision="" webhook="namespace.sidecar-injector.istio.io"
-	//   namespace label istio-injection="enabled" selects the revisionless install through webhook namespace.sidecar-injector.istio.io; policy is enabled and nothing on the pod opts out
+	//   namespace label istio-injection="enabled" selects the revisionless install; policy is enabled and nothing on the pod opts out
 	// payments: inject=true revision="canary" webhook="rev.namespace.sidecar-injector.istio.io"
-	//   namespace label istio.io/rev="prod" (a tag of revision "canary") selects revision "canary" through webhook rev.namespace.sidecar-injector.istio.io; policy is enabled and nothing on the pod opts out
+	//   namespace label istio.io/rev="prod" (a tag of revision "canary") selects revision "canary"; policy is enabled and nothing on the pod opts out
 	// shop: inject=false revision="" webhook=""
 	//   pod label sidecar.istio.io/inject="false" opts out of the namespace's injection
 	// tools: inject=false revision="" webhook=""
@@ -52,7 +52,7 @@ func ExampleMesh_Decide_warnings() {
 		fmt.Println("warning:", w)
 	}
 	// Output:
-	// false namespace label istio-injection="enabled" selects the revisionless install through webhook namespace.sidecar-injector.istio.io; policy is disabled and nothing on the pod opts in
+	// false namespace label istio-injection="enabled" selects the revisionless install; policy is disabled and nothing on the pod opts in
 	// warning: pod label sidecar.istio.io/inject="True" is neither "true" nor "false": webhook selectors compare it exactly and the injector ignores it
 }
 
