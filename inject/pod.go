@@ -120,9 +120,7 @@ func (i *Injector) injectPod(req PodRequest) (*Result, error) {
 			if err == nil {
 				res.Pod = pod
 				res.Warnings = append(res.Warnings, c.warnings...)
-				if err := i.finishPatch(res, orig); err != nil {
-					return nil, err
-				}
+				res.Patch = c.patchCopy()
 				return res, nil
 			}
 		}
@@ -173,11 +171,11 @@ func (i *Injector) injectPod(req PodRequest) (*Result, error) {
 	}
 	res.Warnings = append(res.Warnings, warnings...)
 	res.Pod = pod
-	if cacheable {
-		i.cache.put(key, newCachedPod(orig, pod, warnings))
-	}
 	if err := i.finishPatch(res, orig); err != nil {
 		return nil, err
+	}
+	if cacheable {
+		i.cache.put(key, newCachedPod(pod, res.Patch, warnings))
 	}
 	return res, nil
 }

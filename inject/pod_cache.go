@@ -6,6 +6,9 @@ import (
 	"sync"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/kinject/kinject/patch"
 )
 
 func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
@@ -20,9 +23,12 @@ func (i *Injector) cacheKey(req PodRequest, ns string) ([32]byte, bool) {
 	if i.cache == nil {
 		return [32]byte{}, false
 	}
-	p := req.Pod.DeepCopy()
+	// A shallow copy is enough: only top-level ObjectMeta fields are
+	// cleared, nothing shared is written.
+	cp := *req.Pod
+	p := &cp
 	p.Name, p.GenerateName, p.UID, p.ResourceVersion = "", "", "", ""
-	p.CreationTimestamp.Reset()
+	p.CreationTimestamp = metav1.Time{}
 	p.ManagedFields = nil
 	k := struct {
 		Pod                  *corev1.Pod
@@ -46,15 +52,17 @@ func (i *Injector) cacheKey(req PodRequest, ns string) ([32]byte, bool) {
 	return sha256.Sum256(b), true
 }
 
-// cachedPod is an injected pod with its identity fields removed.
+// cachedPod is an injection result. Its patch is valid for every pod of
+// the same key: the identity fields are equal on both sides of the diff, so
+// no operation touches or mentions them.
 type cachedPod struct {
 	pod      *corev1.Pod
+	patch    patch.Patch
 	warnings []string
 }
 
-func newCachedPod(orig, injected *corev1.Pod, warnings []string) *cachedPod {
-	p := injected.DeepCopy()
-	return &cachedPod{pod: p, warnings: append([]string(nil), warnings...)}
+func newCachedPod(injected *corev1.Pod, p patch.Patch, warnings []string) *cachedPod {
+	return &cachedPod{pod: injected.DeepCopy(), patch: p, warnings: append([]string(nil), warnings...)}
 }
 
 // instantiate returns the cached result with orig's identity fields.
@@ -101,4 +109,16 @@ func (c *resultCache) put(k [32]byte, v *cachedPod) {
 	}
 	c.m[k] = v
 	c.order = append(c.order, k)
+}
+
+// patchCopy returns a copy of the cached patch that a caller may modify.
+func (c *cachedPod) patchCopy() patch.Patch {
+	out := make(patch.Patch, len(c.patch))
+	for k, op := range c.patch {
+		if op.Value != nil {
+			op.Value = append(json.RawMessage(nil), op.Value...)
+		}
+		out[k] = op
+	}
+	return out
 }
