@@ -148,9 +148,10 @@ func (m Mesh) compile() *Decider {
 				continue
 			}
 			h.namespace, h.object = nsSel, objSel
-			h.traceNS = fmt.Sprintf("webhook %s: namespaceSelector %q does not match the namespace", at, nsSel.String())
-			h.traceObj = fmt.Sprintf("webhook %s: namespaceSelector matches; objectSelector %q does not match the pod", at, objSel.String())
-			h.traceHit = fmt.Sprintf("webhook %s: namespaceSelector %q and objectSelector %q match", at, nsSel.String(), objSel.String())
+			nsText, objText := nsSel.String(), objSel.String()
+			h.traceNS = fmt.Sprintf("webhook %s: namespaceSelector %q does not match the namespace", at, nsText)
+			h.traceObj = fmt.Sprintf("webhook %s: namespaceSelector matches; objectSelector %q does not match the pod", at, objText)
+			h.traceHit = fmt.Sprintf("webhook %s: namespaceSelector %q and objectSelector %q match", at, nsText, objText)
 			h.traceMore = h.traceHit + ", but an earlier webhook of the same revision already matched"
 		}
 		d.traceEntries += len(cr.hooks)

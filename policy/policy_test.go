@@ -598,3 +598,29 @@ func TestWebhooksAreFresh(t *testing.T) {
 		t.Errorf("changing one result of Webhooks changed the next: %v", b[0])
 	}
 }
+
+func TestDeciderConcurrent(t *testing.T) {
+	d, err := twoRevisions.Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := decideCases()
+	want := make([]policy.Decision, len(cases))
+	for i, tc := range cases {
+		want[i] = d.Decide(tc.target)
+	}
+	done := make(chan struct{})
+	for g := 0; g < 4; g++ {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for i, tc := range cases {
+				if got := d.Decide(tc.target); !reflect.DeepEqual(got, want[i]) {
+					t.Errorf("%s: concurrent Decide differs: %s", tc.name, cmp.Diff(want[i], got))
+				}
+			}
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		<-done
+	}
+}
