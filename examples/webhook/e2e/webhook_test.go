@@ -1,0 +1,262 @@
+package e2e
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/rand"
+
+	"github.com/kinject/kinject/examples/webhook/e2e/internal/cluster"
+	"github.com/kinject/kinject/policy"
+)
+
+// webhook is one running examples/webhook process serving one revision.
+type webhook struct {
+	rev  policy.Revision
+	url  string // https://127.0.0.1:port/inject
+	proc *cluster.Process
+}
+
+// webhookConfig is what a webhook process is started with, beyond the
+// corpus's default inject config and mesh config.
+type webhookConfig struct {
+	// Revision is the Istio revision ("" for the revisionless install); it
+	// is written into values.json's "revision", which Istio's template
+	// renders as the pod's istio.io/rev label.
+	Revision string
+	// Tag is values.json's global.tag, so tests can tell from the proxy
+	// image which webhook injected a pod.
+	Tag string
+}
+
+// startWebhook builds the configuration files and starts the webhook
+// example with a serving certificate from the suite's CA, on a free port.
+func startWebhook(t testing.TB, cfg webhookConfig) *webhook {
+	t.Helper()
+	needWebhook(t)
+	dir, err := os.MkdirTemp(the.dir, "webhook-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	injectConfig := filepath.Join(the.corpus, "shared", "inject-config", "default.yaml")
+	mesh := filepath.Join(the.corpus, "cases", "hello", "mesh.yaml")
+	values := filepath.Join(dir, "values.json")
+	if err := writeValues(filepath.Join(the.corpus, "cases", "hello", "values.json"), values, cfg); err != nil {
+		t.Fatal(err)
+	}
+	certFile, keyFile := filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key")
+	if err := the.ca.WriteServing(certFile, keyFile); err != nil {
+		t.Fatal(err)
+	}
+	var last error
+	for range 3 { // a free port may be taken before the webhook binds it
+		ports, err := cluster.FreePorts(1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := fmt.Sprintf("127.0.0.1:%d", ports[0])
+		proc, err := cluster.StartProcess(dir, "webhook-"+revName(cfg.Revision), the.webhookBin,
+			"--addr="+addr,
+			"--tls-cert="+certFile,
+			"--tls-key="+keyFile,
+			"--inject-config="+injectConfig,
+			"--values="+values,
+			"--mesh="+mesh,
+		)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hc := caClient()
+		last = proc.WaitFor(context.Background(), 30*time.Second, func(ctx context.Context) error {
+			req, err := http.NewRequestWithContext(ctx, http.MethodGet, "https://"+addr+"/healthz", nil)
+			if err != nil {
+				return err
+			}
+			resp, err := hc.Do(req)
+			if err != nil {
+				return err
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				return fmt.Errorf("/healthz: %s", resp.Status)
+			}
+			return nil
+		})
+		if last == nil {
+			w := &webhook{
+				rev:  policy.Revision{Name: cfg.Revision},
+				url:  "https://" + addr + "/inject",
+				proc: proc,
+			}
+			t.Cleanup(func() {
+				if err := proc.Stop(5 * time.Second); err != nil {
+					t.Error(err)
+				}
+			})
+			return w
+		}
+		proc.Stop(time.Second)
+		if !strings.Contains(proc.Tail(4000), "address already in use") {
+			break
+		}
+	}
+	t.Fatal(last)
+	return nil
+}
+
+func revName(r string) string {
+	if r == "" {
+		return "default"
+	}
+	return r
+}
+
+// writeValues copies the corpus's values.json with the revision and image
+// tag of cfg.
+func writeValues(src, dst string, cfg webhookConfig) error {
+	b, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	var v map[string]any
+	if err := json.Unmarshal(b, &v); err != nil {
+		return fmt.Errorf("%s: %w", src, err)
+	}
+	v["revision"] = cfg.Revision
+	if cfg.Tag != "" {
+		global, ok := v["global"].(map[string]any)
+		if !ok {
+			return fmt.Errorf("%s: no global section", src)
+		}
+		global["tag"] = cfg.Tag
+	}
+	out, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(dst, out, 0o600)
+}
+
+// caClient trusts certificates from the suite's CA.
+func caClient() *http.Client {
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(the.ca.PEM)
+	return &http.Client{
+		Timeout:   2 * time.Second,
+		Transport: &http.Transport{Proxy: nil, TLSClientConfig: &tls.Config{RootCAs: pool}},
+	}
+}
+
+// configuration returns the MutatingWebhookConfiguration Istio would install
+// for w's revision: the library's Webhooks() with a clientConfig pointing at
+// w. The selectors are used exactly as the library returns them.
+func (w *webhook) configuration(failure admissionregistrationv1.FailurePolicyType) *admissionregistrationv1.MutatingWebhookConfiguration {
+	hooks := w.rev.Webhooks()
+	for i := range hooks {
+		h := &hooks[i]
+		url := w.url
+		h.ClientConfig = admissionregistrationv1.WebhookClientConfig{URL: &url, CABundle: the.ca.PEM}
+		h.FailurePolicy = &failure
+		if h.SideEffects == nil {
+			none := admissionregistrationv1.SideEffectClassNone
+			h.SideEffects = &none
+		}
+		if len(h.AdmissionReviewVersions) == 0 {
+			h.AdmissionReviewVersions = []string{"v1"}
+		}
+	}
+	return &admissionregistrationv1.MutatingWebhookConfiguration{
+		ObjectMeta: metav1.ObjectMeta{Name: "kinject-e2e-" + revName(w.rev.Name) + "-" + rand.String(5)},
+		Webhooks:   hooks,
+	}
+}
+
+// install registers w's webhooks with the API server for the rest of the
+// test, and waits until the API server calls them: a dry-run pod in a
+// namespace that selects w's revision comes back injected (or is refused,
+// for a webhook that is down and fails closed). It returns the
+// configuration's name.
+func (w *webhook) install(t testing.TB, failure admissionregistrationv1.FailurePolicyType) string {
+	t.Helper()
+	cfg := w.configuration(failure)
+	api := the.client.AdmissionregistrationV1().MutatingWebhookConfigurations()
+	if _, err := api.Create(context.Background(), cfg, metav1.CreateOptions{}); err != nil {
+		t.Fatalf("creating MutatingWebhookConfiguration %s: %v", cfg.Name, err)
+	}
+	probe := namespace(t, revisionLabels(w.rev.Name))
+	t.Cleanup(func() {
+		if err := api.Delete(context.Background(), cfg.Name, metav1.DeleteOptions{}); err != nil {
+			t.Errorf("deleting MutatingWebhookConfiguration %s: %v", cfg.Name, err)
+		}
+		// The API server drops a deleted configuration asynchronously;
+		// wait so that the next test starts from a clean slate.
+		waitUntil(t, 30*time.Second, "webhook "+cfg.Name+" removed", func(ctx context.Context) (bool, error) {
+			got, err := dryRunPod(ctx, probe)
+			return err == nil && !hasContainer(got, "istio-proxy"), nil
+		})
+	})
+	waitUntil(t, 30*time.Second, "webhook "+cfg.Name+" in effect", func(ctx context.Context) (bool, error) {
+		got, err := dryRunPod(ctx, probe)
+		if w.proc == nil {
+			return err != nil, nil // down: only failing closed is observable
+		}
+		return err == nil && hasContainer(got, "istio-proxy"), nil
+	})
+	return cfg.Name
+}
+
+// dryRunPod creates a plain pod in ns with dryRun=All and returns what the
+// API server would have stored.
+func dryRunPod(ctx context.Context, ns string) (*corev1.Pod, error) {
+	return the.client.CoreV1().Pods(ns).Create(ctx, podFor("probe"), metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
+}
+
+// downWebhook is a webhook for revision r whose URL has nothing listening.
+func downWebhook(t testing.TB, r string) *webhook {
+	t.Helper()
+	ports, err := cluster.FreePorts(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &webhook{rev: policy.Revision{Name: r}, url: fmt.Sprintf("https://127.0.0.1:%d/inject", ports[0])}
+}
+
+// revisionLabels are namespace labels that select revision r's injector.
+func revisionLabels(r string) map[string]string {
+	if r == "" {
+		return map[string]string{"istio-injection": "enabled"}
+	}
+	return map[string]string{"istio.io/rev": r}
+}
+
+func hasContainer(p *corev1.Pod, name string) bool {
+	return countContainers(p, name) > 0
+}
+
+// countContainers counts containers and init containers called name.
+func countContainers(p *corev1.Pod, name string) int {
+	n := 0
+	for _, c := range p.Spec.Containers {
+		if c.Name == name {
+			n++
+		}
+	}
+	for _, c := range p.Spec.InitContainers {
+		if c.Name == name {
+			n++
+		}
+	}
+	return n
+}
