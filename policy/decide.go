@@ -43,7 +43,6 @@ type injector struct {
 	desc          string
 	ignored       []string
 	never, always []compiledSelector
-	policy        string
 	configWarns   []string // invalid selectors and policy, reported on every consult
 	traceHostOff  string
 	traceNotIgn   string
@@ -183,7 +182,6 @@ func compileInjector(r *Revision) injector {
 	inj := injector{
 		desc:         desc,
 		ignored:      r.ignored(),
-		policy:       r.Policy,
 		traceHostOff: "injector of " + desc + ": hostNetwork is not set",
 		traceNotIgn:  fmt.Sprintf("injector of %s: namespace is not one of the ignored namespaces %q", desc, r.ignored()),
 		traceNoValue: "injector of " + desc + ": pod has no sidecar.istio.io/inject label or annotation",
