@@ -203,24 +203,32 @@ func alignUnkeyed(da *document, ae []int32, db *document, be []int32, match, use
 // classify gives each element of am and bm an integer id, equal ids for
 // equal values: a hash narrows the candidates, equalNodes decides.
 func classify(da *document, am []int32, db *document, bm []int32) []int32 {
+	// Each class has a representative; classes with the same hash are
+	// chained through next (index in reps, -1 ends).
 	type rep struct {
-		doc *document
-		n   int32
-		id  int32
+		doc  *document
+		n    int32
+		next int32
 	}
 	ids := make([]int32, len(am)+len(bm))
-	seen := make(map[uint64][]rep, len(am)+len(bm))
-	next := int32(0)
+	reps := make([]rep, 0, len(am))
+	head := make(map[uint64]int32, len(am)+len(bm))
 	add := func(doc *document, e int32) int32 {
 		h := hashNode(doc, e)
-		for _, r := range seen[h] {
-			if equalNodes(r.doc, r.n, doc, e) {
-				return r.id
+		first, ok := head[h]
+		if ok {
+			for r := first; r >= 0; r = reps[r].next {
+				if equalNodes(reps[r].doc, reps[r].n, doc, e) {
+					return r
+				}
 			}
+		} else {
+			first = -1
 		}
-		seen[h] = append(seen[h], rep{doc, e, next})
-		next++
-		return next - 1
+		reps = append(reps, rep{doc, e, first})
+		id := int32(len(reps) - 1)
+		head[h] = id
+		return id
 	}
 	for i, e := range am {
 		ids[i] = add(da, e)

@@ -43,7 +43,14 @@ func (o Options) Diff(original, modified []byte) (Patch, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &differ{a: a, b: b}
+	d := &differ{
+		a: a, b: b,
+		path:  make([]byte, 0, 256),
+		ints:  make([]int32, 0, 256),
+		ops:   make([]rawOp, 0, 16),
+		paths: make([]byte, 0, 1024),
+		vals:  make([]byte, 0, len(modified)+64),
+	}
 	var root *schemaNode
 	if o.Schema != nil {
 		root = o.Schema.root

@@ -83,7 +83,7 @@ func parse(name string, src []byte) (*document, error) {
 		return nil, fmt.Errorf("patch: %s document: %w: %d bytes is too large", name, ErrInvalidJSON, len(src))
 	}
 	d := &document{name: name, src: src, compact: true, nodes: make([]node, 0, len(src)/12+4)}
-	p := &parser{doc: d, src: src}
+	p := &parser{doc: d, src: src, scratch: make([]int32, 0, 32)}
 	p.skipWS()
 	if p.pos >= len(src) {
 		return nil, p.errorf("empty document")
@@ -421,14 +421,18 @@ func (p *parser) object(idx int) error {
 func (p *parser) duplicate(idx int32) int32 {
 	d := p.doc
 	n := d.nodes[idx]
-	if n.count <= 8 {
+	if n.count <= 16 {
+		var keys [16][]byte
+		k := 0
 		for i := idx + 1; i < n.next; i = d.nodes[i].next {
-			ki := d.key(i)
-			for j := d.nodes[i].next; j < n.next; j = d.nodes[j].next {
-				if bytes.Equal(ki, d.key(j)) {
-					return j
+			key := d.key(i)
+			for j := range k {
+				if len(keys[j]) == len(key) && bytes.Equal(keys[j], key) {
+					return i
 				}
 			}
+			keys[k] = key
+			k++
 		}
 		return -1
 	}
