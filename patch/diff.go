@@ -249,6 +249,9 @@ func (d *differ) pushMembers(doc *document, i int32) int {
 
 func (d *differ) diffObject(ai, bi int32, s *schemaNode, where parent) {
 	na, nb := int(d.a.nodes[ai].count), int(d.b.nodes[bi].count)
+	if na == 0 && nb == 0 {
+		return // {} and { }
+	}
 	if na == 0 && where == inObject {
 		d.change(ai, bi, where) // an "add" of the whole object
 		return
@@ -308,6 +311,9 @@ const sameFlag = 1 << 30
 
 func (d *differ) diffArray(ai, bi int32, s *schemaNode, where parent) {
 	n, m := int(d.a.nodes[ai].count), int(d.b.nodes[bi].count)
+	if n == 0 && m == 0 {
+		return // [] and [ ]
+	}
 	if n == 0 && where == inObject {
 		d.change(ai, bi, where) // an "add" of the whole array
 		return

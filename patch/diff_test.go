@@ -24,6 +24,11 @@ func TestDiff(t *testing.T) {
 			want: `[]`,
 		},
 		{
+			name: "empty-containers-spaced", reason: "{} and [] written with spaces are still empty: no operation",
+			original: `{"a":{},"b":[],"c":[{}]}`, modified: `{"a":{ },"b":[ ],"c":[ { } ]}`,
+			want: `[]`,
+		},
+		{
 			name: "scalar-member", reason: "a changed member is one replace; others are untouched",
 			original: `{"a":1,"b":2,"c":3}`, modified: `{"a":1,"b":5,"c":3}`,
 			want: `[{"op":"replace","path":"/b","value":5}]`,

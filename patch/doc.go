@@ -57,6 +57,10 @@
 // conversions write such empty values ("resources": {}) that the raw
 // document may not have, and "add" applies in both cases.
 //
+// A member named "" is never descended into: evanphx/json-patch, and so the
+// API server, reads an empty reference token inside a path (/a//b) as the
+// parent rather than the member, so Diff sets such a member whole.
+//
 // The same inputs always give byte-identical patches; nothing depends on
 // map order or on the input's key order.
 //
