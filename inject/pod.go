@@ -205,7 +205,7 @@ func (i *Injector) templateData(req PodRequest, pod *corev1.Pod, ns string) (*te
 		var err error
 		pc, err = template.MergeProxyConfig(pc, []byte(v))
 		if err != nil {
-			return nil, fmt.Errorf("%w: annotation %s: %w", ErrInvalidAnnotation, annProxyConfig, err)
+			return nil, fmt.Errorf("%w %s: %w", ErrInvalidAnnotation, annProxyConfig, err)
 		}
 	}
 	meta := pod.ObjectMeta.DeepCopy()

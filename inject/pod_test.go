@@ -122,8 +122,9 @@ func TestIdempotent(t *testing.T) {
 // containers are back, in order.
 var uninjectLimits = map[string]string{
 	"hello-probes": "ISTIO_KUBE_APP_PROBERS records probes with named ports resolved (http -> 80), as Istio does, so the name is lost",
-	"proxy-override": "the user's istio-proxy override comes back at the end of the list the template put it in, " +
-		"and its image \"auto\" is not recorded",
+	"probes":       "ISTIO_KUBE_APP_PROBERS records probes with named ports resolved (http -> 8080), as Istio does, so the name is lost",
+	"proxy-override": "in native-sidecar mode the user's istio-proxy override is recorded (as Istio records it) under " +
+		"initContainers, so it comes back there rather than in containers",
 	"hello.cni": "the CNI template writes traffic.sidecar.istio.io/* annotations a user may also set; they are kept",
 }
 

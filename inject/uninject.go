@@ -64,6 +64,15 @@ func uninjectPod(pod *corev1.Pod, metadata bool) (*corev1.Pod, error) {
 			return nil, fmt.Errorf("%w %s: %w", ErrInvalidAnnotation, annOverrides, err)
 		}
 	}
+	// The recorded overrides leave out the image of a container the user
+	// declared with image "auto" (the template's image was kept).
+	for _, cs := range [][]corev1.Container{overrides.Containers, overrides.InitContainers} {
+		for k := range cs {
+			if cs[k].Image == "" {
+				cs[k].Image = "auto"
+			}
+		}
+	}
 	drop := func(names []string) map[string]bool {
 		m := make(map[string]bool, len(names))
 		for _, n := range names {
