@@ -1,10 +1,8 @@
 package inject
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -200,6 +198,3 @@ func TestInjectPodDoesNotModifyInput(t *testing.T) {
 		}
 	}
 }
-
-var _ = bytes.Equal
-var _ = os.ReadFile
