@@ -1,7 +1,6 @@
 package patch
 
 import (
-	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -162,5 +161,4 @@ func BenchmarkMarshalSidecar(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	_ = json.Valid
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"testing"
+	"unicode/utf8"
 )
 
 // FuzzDiff checks, for two arbitrary inputs, that Diff never panics, that it
@@ -26,6 +27,13 @@ func FuzzDiff(f *testing.F) {
 		f.Add([]byte(s[0]), []byte(s[1]))
 	}
 	f.Fuzz(func(t *testing.T, a, b []byte) {
+		// The tokenizer agrees with encoding/json (plus UTF-8, which
+		// encoding/json does not check).
+		for _, x := range [][]byte{a, b} {
+			if got, want := valid(x), json.Valid(x) && utf8.Valid(x); got != want {
+				t.Fatalf("valid(%q) = %v, encoding/json says %v", x, got, want)
+			}
+		}
 		for _, opts := range []Options{{}, {Schema: PodSchema()}} {
 			p, err := opts.Diff(a, b)
 			if err != nil {
@@ -38,6 +46,9 @@ func FuzzDiff(f *testing.F) {
 				t.Fatalf("accepted invalid JSON: %q, %q", a, b)
 			}
 			roundTrip(t, p, a, b)
+			if len(p) > 0 && jsonEqual(t, a, b) {
+				t.Fatalf("equal documents gave operations: %s", p)
+			}
 			again, err := opts.Diff(a, b)
 			if err != nil || again.String() != p.String() {
 				t.Fatalf("not deterministic:\n%s\n%s (%v)", p, again, err)

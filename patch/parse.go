@@ -74,6 +74,7 @@ type parser struct {
 	pos     int
 	depth   int
 	scratch []int32
+	check   bool // only validate: no tape, no duplicate-key check
 }
 
 // parse parses src as one JSON value. name ("original", "modified", ...)
@@ -96,6 +97,22 @@ func parse(name string, src []byte) (*document, error) {
 		return nil, p.errorf("unexpected %s after top-level value", quoteByte(src[p.pos]))
 	}
 	return d, nil
+}
+
+// valid reports whether b is one JSON value with valid UTF-8 strings, like
+// json.Valid but without allocating. Duplicate keys are not checked.
+func valid(b []byte) bool {
+	if len(b) >= 1<<31-1 {
+		return false
+	}
+	var d document
+	p := parser{doc: &d, src: b, check: true}
+	p.skipWS()
+	if p.value(-1, 0, false) != nil {
+		return false
+	}
+	p.skipWS()
+	return p.pos == len(b)
 }
 
 func (p *parser) errorf(format string, args ...any) error {
@@ -139,7 +156,9 @@ func (p *parser) value(kOff, kLen int32, kBuf bool) error {
 		return p.errorf("unexpected end of input")
 	}
 	idx := len(p.doc.nodes)
-	p.doc.nodes = append(p.doc.nodes, node{start: int32(p.pos), kOff: kOff, kLen: kLen, kBuf: kBuf})
+	if !p.check {
+		p.doc.nodes = append(p.doc.nodes, node{start: int32(p.pos), kOff: kOff, kLen: kLen, kBuf: kBuf})
+	}
 	c := p.src[p.pos]
 	var k kind
 	var esc bool
@@ -169,7 +188,7 @@ func (p *parser) value(kOff, kLen int32, kBuf bool) error {
 	default:
 		return p.errorf("unexpected %s looking for a value", quoteByte(c))
 	}
-	if err != nil {
+	if err != nil || p.check {
 		return err
 	}
 	n := &p.doc.nodes[idx]
@@ -338,7 +357,9 @@ func (p *parser) array(idx int) error {
 		case ']':
 			p.pos++
 			p.depth--
-			p.doc.nodes[idx].count = count
+			if !p.check {
+				p.doc.nodes[idx].count = count
+			}
 			return nil
 		default:
 			return p.errorf("unexpected %s after array element, expected ',' or ']'", quoteByte(p.src[p.pos]))
@@ -372,7 +393,7 @@ func (p *parser) object(idx int) error {
 		}
 		end := p.pos - 1
 		kOff, kLen, kBuf := int32(start), int32(end-start), false
-		if esc {
+		if esc && !p.check {
 			kOff = int32(len(p.doc.kbuf))
 			p.doc.kbuf = appendUnquoted(p.doc.kbuf, p.src[start:end])
 			kLen = int32(len(p.doc.kbuf)) - kOff
@@ -401,6 +422,9 @@ func (p *parser) object(idx int) error {
 		case '}':
 			p.pos++
 			p.depth--
+			if p.check {
+				return nil
+			}
 			p.doc.nodes[idx].count = count
 			p.doc.nodes[idx].next = int32(len(p.doc.nodes))
 			if count > 1 {

@@ -46,7 +46,7 @@ func (o Operation) appendJSON(dst []byte) ([]byte, error) {
 		dst = appendQuoted(dst, o.From)
 	}
 	if o.Value != nil {
-		if !json.Valid(o.Value) {
+		if !valid(o.Value) {
 			return nil, fmt.Errorf("patch: %s %s: %w: value is not valid JSON", o.Op, o.Path, ErrInvalidPatch)
 		}
 		dst = append(dst, `,"value":`...)
@@ -153,7 +153,7 @@ func (o Operation) validate() error {
 		if o.Value == nil {
 			return fmt.Errorf("%w: missing value", ErrInvalidPatch)
 		}
-		if !json.Valid(o.Value) {
+		if !valid(o.Value) {
 			return fmt.Errorf("%w: value is not valid JSON", ErrInvalidPatch)
 		}
 	case "move", "copy":

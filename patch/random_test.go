@@ -128,3 +128,36 @@ func mutate(r *rand.Rand, v any, depth int) any {
 	}
 	return v
 }
+
+// TestConcurrent diffs the same pair from many goroutines: Diff shares only
+// immutable state (the pod schema), so every result is the same. Run with
+// -race.
+func TestConcurrent(t *testing.T) {
+	original := typed(t, readFile(t, "../testdata/patch/sidecar/original.json"))
+	modified := typed(t, readFile(t, "../testdata/patch/sidecar/modified.json"))
+	want, err := DiffPod(original, modified)
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 8)
+	for range 8 {
+		go func() {
+			for range 20 {
+				p, err := DiffPod(original, modified)
+				if err == nil && p.String() != want.String() {
+					err = fmt.Errorf("concurrent DiffPod gave %s", p)
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
