@@ -74,7 +74,9 @@ type parser struct {
 	pos     int
 	depth   int
 	scratch []int32
-	check   bool // only validate: no tape, no duplicate-key check
+	check   bool // only validate: no tape, no duplicate-key check, doc is nil
+	name    string
+	ws      bool // whitespace seen outside strings
 }
 
 // parse parses src as one JSON value. name ("original", "modified", ...)
@@ -84,7 +86,7 @@ func parse(name string, src []byte) (*document, error) {
 		return nil, fmt.Errorf("patch: %s document: %w: %d bytes is too large", name, ErrInvalidJSON, len(src))
 	}
 	d := &document{name: name, src: src, compact: true, nodes: make([]node, 0, len(src)/12+4)}
-	p := &parser{doc: d, src: src, scratch: make([]int32, 0, 32)}
+	p := &parser{doc: d, name: name, src: src, scratch: make([]int32, 0, 32)}
 	p.skipWS()
 	if p.pos >= len(src) {
 		return nil, p.errorf("empty document")
@@ -96,6 +98,7 @@ func parse(name string, src []byte) (*document, error) {
 	if p.pos < len(src) {
 		return nil, p.errorf("unexpected %s after top-level value", quoteByte(src[p.pos]))
 	}
+	d.compact = !p.ws
 	return d, nil
 }
 
@@ -105,8 +108,7 @@ func valid(b []byte) bool {
 	if len(b) >= 1<<31-1 {
 		return false
 	}
-	var d document
-	p := parser{doc: &d, src: b, check: true}
+	p := parser{src: b, check: true}
 	p.skipWS()
 	if p.value(-1, 0, false) != nil {
 		return false
@@ -127,7 +129,7 @@ func (p *parser) errorf(format string, args ...any) error {
 		}
 	}
 	return fmt.Errorf("patch: %s document: %w at line %d, column %d (offset %d): %s",
-		p.doc.name, ErrInvalidJSON, line, col, p.pos, fmt.Sprintf(format, args...))
+		p.name, ErrInvalidJSON, line, col, p.pos, fmt.Sprintf(format, args...))
 }
 
 func quoteByte(c byte) string {
@@ -142,7 +144,7 @@ func (p *parser) skipWS() {
 		switch p.src[p.pos] {
 		case ' ', '\t', '\n', '\r':
 			p.pos++
-			p.doc.compact = false
+			p.ws = true
 		default:
 			return
 		}
@@ -155,8 +157,9 @@ func (p *parser) value(kOff, kLen int32, kBuf bool) error {
 	if p.pos >= len(p.src) {
 		return p.errorf("unexpected end of input")
 	}
-	idx := len(p.doc.nodes)
+	idx := 0
 	if !p.check {
+		idx = len(p.doc.nodes)
 		p.doc.nodes = append(p.doc.nodes, node{start: int32(p.pos), kOff: kOff, kLen: kLen, kBuf: kBuf})
 	}
 	c := p.src[p.pos]
