@@ -2,6 +2,7 @@ package inject
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"sigs.k8s.io/yaml"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata")
@@ -210,5 +212,102 @@ func TestDropNullCreationTimestamp(t *testing.T) {
 		if got := string(dropNullCreationTimestamp([]byte(c.in))); got != c.want {
 			t.Errorf("dropNullCreationTimestamp(%s) = %s, want %s (%s)", c.in, got, c.want, c.reason)
 		}
+	}
+}
+
+// TestJSONToYAMLMatchesSigs checks jsonToYAML against sigs.k8s.io/yaml's
+// JSONToYAML on every golden output and on values chosen at the edges of
+// the YAML resolver.
+func TestJSONToYAMLMatchesSigs(t *testing.T) {
+	docs := []string{
+		`{"a":1,"b":-0,"c":1.5,"d":1e3,"e":9223372036854775807,"f":18446744073709551615,"g":1e400,"h":-1.0}`,
+		`{"s":["1","true","yes","null","~","0x10","1_000","2001-12-14","","{x}","[y]"," lead","trail ","a: b","#c"]}`,
+		`{"long":"` + strings.Repeat("word ", 40) + `","nl":"a\nb\n","uni":"\u2028\u00e9"}`,
+		`{"empty":{},"list":[],"null":null,"nested":[[{"z":1,"a":2}]]}`,
+	}
+	files, _ := filepath.Glob(filepath.Join(manifestDir, "*.golden.yaml"))
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, doc := range strings.Split(string(b), "---\n") {
+			j, err := yaml.YAMLToJSON([]byte(doc))
+			if err != nil || len(strings.TrimSpace(doc)) == 0 || doc[0] == '#' {
+				continue
+			}
+			docs = append(docs, string(j))
+		}
+	}
+	for i, d := range docs {
+		want, err := yaml.JSONToYAML([]byte(d))
+		if err != nil {
+			t.Fatalf("doc %d: %v", i, err)
+		}
+		got, err := jsonToYAML([]byte(d))
+		if err != nil {
+			t.Fatalf("doc %d: %v", i, err)
+		}
+		if d := cmp.Diff(string(want), string(got)); d != "" {
+			t.Errorf("doc %d differs from sigs.k8s.io/yaml (-sigs +kinject):\n%s", i, d)
+		}
+	}
+	if len(docs) < 20 {
+		t.Errorf("only %d documents compared; golden files missing?", len(docs))
+	}
+}
+
+func FuzzJSONToYAML(f *testing.F) {
+	f.Add([]byte(`{"a":[1,"2",3.5,null,true,{"b":"c: d"}]}`))
+	f.Add([]byte(`{"n":123456789012345678901234567890}`))
+	f.Fuzz(func(t *testing.T, j []byte) {
+		want, werr := yaml.JSONToYAML(j)
+		if !json.Valid(j) || werr != nil {
+			return
+		}
+		got, err := jsonToYAML(j)
+		if err != nil {
+			t.Fatalf("jsonToYAML(%q): %v", j, err)
+		}
+		if !bytes.Equal(want, got) {
+			t.Fatalf("jsonToYAML(%q) = %q, sigs.k8s.io/yaml gives %q", j, got, want)
+		}
+	})
+}
+
+// TestInjectManifestsLenientScalars checks the slow decode path: YAML
+// numbers and booleans in string fields become strings (as
+// sigs.k8s.io/yaml, and so Istio, decodes them), and unknown or duplicate
+// fields are dropped with a warning.
+func TestInjectManifestsLenientScalars(t *testing.T) {
+	inj := newTestInjector(t, nil)
+	in := `apiVersion: v1
+kind: Pod
+metadata:
+  name: p
+  labels: {app: p, version: 2}
+  annotations: {build: 20240101, debug: true}
+spec:
+  futureField: x
+  containers:
+  - name: app
+    image: app
+    env: [{name: PORT, value: 8080}]
+`
+	res, err := inj.InjectManifests([]byte(in), ManifestOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := string(res.Output)
+	for _, want := range []string{"version: \"2\"", "build: \"20240101\"", "debug: \"true\"", "value: \"8080\""} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	if strings.Contains(out, "futureField") {
+		t.Error("an unknown field survived the typed round trip")
+	}
+	if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], `unknown field "futureField"`) {
+		t.Errorf("warnings %q, want one naming futureField", res.Warnings)
 	}
 }
