@@ -356,8 +356,9 @@ func (d *differ) diffArray(ai, bi int32, s *schemaNode, where parent) {
 			matched++
 		}
 	}
+	gaveUp := false
 	if keyed {
-		matched = d.planMoves(match, used, matched)
+		matched, gaveUp = d.planMoves(match, used, matched)
 	}
 
 	// Phase 1: remove unmatched elements of a, last first.
@@ -400,8 +401,9 @@ func (d *differ) diffArray(ai, bi int32, s *schemaNode, where parent) {
 	}
 	d.ints = d.ints[:base]
 	// Elements matched by merge key keep their identity: they are never
-	// rewritten by a whole-array replace.
-	if !(keyed && matched > 0) {
+	// rewritten by a whole-array replace, unless planMoves already gave up
+	// the identity of the out-of-order ones.
+	if !keyed || matched == 0 || gaveUp {
 		d.replaceIfSmaller(mk, ai, bi, where)
 	}
 }
@@ -409,8 +411,9 @@ func (d *differ) diffArray(ai, bi int32, s *schemaNode, where parent) {
 // planMoves decides which matched elements of a keyed alignment move: all
 // but a longest run already in order. When the moves would be too many to
 // simulate cheaply, the out-of-order elements are unmatched instead
-// (removed and added). It returns the number of matched elements left.
-func (d *differ) planMoves(match, used []int32, matched int) int {
+// (removed and added). It returns the number of matched elements left and
+// whether it gave up moving.
+func (d *differ) planMoves(match, used []int32, matched int) (int, bool) {
 	last := int32(-1)
 	ordered := true
 	for _, x := range match {
@@ -425,7 +428,7 @@ func (d *differ) planMoves(match, used []int32, matched int) int {
 		last = x
 	}
 	if ordered {
-		return matched
+		return matched, false
 	}
 	seq := make([]int32, 0, matched)
 	for _, x := range match {
@@ -440,7 +443,7 @@ func (d *differ) planMoves(match, used []int32, matched int) int {
 		inLIS[x] = true
 	}
 	if moves*matched <= 1<<20 {
-		return matched
+		return matched, false
 	}
 	for j, x := range match {
 		if x >= 0 && !inLIS[x&^sameFlag] {
@@ -449,7 +452,7 @@ func (d *differ) planMoves(match, used []int32, matched int) int {
 			matched--
 		}
 	}
-	return matched
+	return matched, true
 }
 
 // emitMoves emits "move" operations that put the matched elements (the

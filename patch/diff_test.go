@@ -3,6 +3,7 @@ package patch
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -404,4 +405,94 @@ func bigArray(n int, edit func([]string) []string) ([]byte, []byte) {
 	orig := "[" + strings.Join(s, ",") + "]"
 	mod := "[" + strings.Join(edit(s), ",") + "]"
 	return []byte(orig), []byte(mod)
+}
+
+func TestDiffLargeObjectsAndLists(t *testing.T) {
+	envList := func(names []int, value func(int) string) string {
+		var s []string
+		for _, n := range names {
+			s = append(s, fmt.Sprintf(`{"name":"V%04d","value":%q}`, n, value(n)))
+		}
+		return `{"spec":{"containers":[{"name":"app","env":[` + strings.Join(s, ",") + `]}]}}`
+	}
+	seq := func(n int) []int {
+		s := make([]int, n)
+		for i := range s {
+			s[i] = i
+		}
+		return s
+	}
+	rev := func(n int) []int {
+		s := seq(n)
+		slices.Reverse(s)
+		return s
+	}
+	same := func(i int) string { return fmt.Sprint("value-", i) }
+	bigObject := func(order []int) string {
+		var s []string
+		for _, k := range order {
+			s = append(s, fmt.Sprintf(`"k%02d":%d`, k, k))
+		}
+		return "{" + strings.Join(s, ",") + "}"
+	}
+	tests := []struct {
+		name, reason       string
+		original, modified string
+		pod                bool
+		ops                int // -1: don't check
+	}{
+		{
+			name: "keyed-reversed-moves", reason: "300 env vars reversed keep their identity: 299 moves",
+			original: envList(seq(300), same), modified: envList(rev(300), same), pod: true, ops: 299,
+		},
+		{
+			name: "keyed-reversed-too-many-moves", reason: "2,000 env vars reversed: too many moves to simulate, identity is given up and one replace is smallest",
+			original: envList(seq(2000), same), modified: envList(rev(2000), same), pod: true, ops: 1,
+		},
+		{
+			name: "keyed-large-middle", reason: "a large unmatched middle is matched through a map, one value changed",
+			original: envList(seq(100), same),
+			modified: envList(append(rev(50), seq(100)[50:]...), func(i int) string {
+				if i == 10 {
+					return "changed"
+				}
+				return same(i)
+			}),
+			pod: true, ops: -1,
+		},
+		{
+			name: "large-objects-equal", reason: "elements that are objects with many members compare regardless of order",
+			original: "[" + bigObject(seq(20)) + "]", modified: "[" + bigObject(rev(20)) + `,"x"]`,
+			ops: 1,
+		},
+		{
+			name: "large-objects-differ", reason: "one member differs in a large object",
+			original: "[" + bigObject(seq(20)) + `,"a long string that stays"]`,
+			modified: "[" + strings.Replace(bigObject(rev(20)), `"k07":7`, `"k07":8`, 1) + `,"a long string that stays"]`,
+			ops: 1,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			opts := Options{}
+			if tt.pod {
+				opts.Schema = PodSchema()
+			}
+			p, err := opts.Diff([]byte(tt.original), []byte(tt.modified))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.ops >= 0 && len(p) != tt.ops {
+				t.Errorf("%s: %d operations, want %d", tt.reason, len(p), tt.ops)
+			}
+			roundTrip(t, p, []byte(tt.original), []byte(tt.modified))
+		})
+	}
+
+	// A duplicate key in an object with many members is found too.
+	obj := bigObject(seq(20))
+	dup := obj[:len(obj)-1] + `,"k03":0}`
+	if _, err := Diff([]byte(dup), []byte(`{}`)); err == nil || !strings.Contains(err.Error(), `duplicate key "k03"`) {
+		t.Errorf("duplicate key in a 21-member object: got %v", err)
+	}
 }
