@@ -469,7 +469,7 @@ func TestDiffLargeObjectsAndLists(t *testing.T) {
 			name: "large-objects-differ", reason: "one member differs in a large object",
 			original: "[" + bigObject(seq(20)) + `,"a long string that stays"]`,
 			modified: "[" + strings.Replace(bigObject(rev(20)), `"k07":7`, `"k07":8`, 1) + `,"a long string that stays"]`,
-			ops: 1,
+			ops:      1,
 		},
 	}
 	for _, tt := range tests {
