@@ -361,13 +361,24 @@ func trimWS(b []byte) []byte {
 }
 
 // appendQuoted appends s as a JSON string. Only '"', '\\' and control
-// characters are escaped; quotedLen is its length.
+// characters are escaped, and bytes that are not UTF-8 become U+FFFD, as
+// in encoding/json; quotedLen is its length.
 func appendQuoted[S string | []byte](dst []byte, s S) []byte {
 	const hex = "0123456789abcdef"
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
+		if c >= 0x80 {
+			r, size := utf8.DecodeRuneInString(string(s[i:min(i+utf8.UTFMax, len(s))]))
+			if r == utf8.RuneError && size == 1 {
+				dst = append(dst, s[start:i]...)
+				dst = append(dst, `\ufffd`...)
+				start = i + 1
+			}
+			i += size - 1
+			continue
+		}
 		if c >= 0x20 && c != '"' && c != '\\' {
 			continue
 		}
@@ -398,6 +409,12 @@ func quotedLen[S string | []byte](s S) int {
 	n := len(s) + 2
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; {
+		case c >= 0x80:
+			r, size := utf8.DecodeRuneInString(string(s[i:min(i+utf8.UTFMax, len(s))]))
+			if r == utf8.RuneError && size == 1 {
+				n += 5
+			}
+			i += size - 1
 		case c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t' || c == '\b' || c == '\f':
 			n++
 		case c < 0x20:

@@ -23,6 +23,7 @@ func TestMarshalJSON(t *testing.T) {
 		{"move-from-root", `"from": "" is written for move and copy`, Patch{{Op: "copy", Path: "/a", From: ""}}, `[{"op":"copy","path":"/a","from":""}]`},
 		{"compacted", "values are written compact", Patch{{Op: "add", Path: "/a", Value: json.RawMessage("[ 1,\n 2 ]")}}, `[{"op":"add","path":"/a","value":[1,2]}]`},
 		{"escaped-path", "quotes and newlines in a path are escaped", Patch{{Op: "remove", Path: "/a\"\n\x01"}}, `[{"op":"remove","path":"/a\"\n\u0001"}]`},
+		{"invalid-utf8-path", "bytes that are not UTF-8 become U+FFFD, as in encoding/json", Patch{{Op: "remove", Path: "/é\xff"}}, `[{"op":"remove","path":"/é\ufffd"}]`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -46,7 +47,7 @@ func TestMarshalJSON(t *testing.T) {
 				t.Fatal(err)
 			}
 			again, _ := back.MarshalJSON()
-			if string(again) != tt.want {
+			if !jsonEqual(t, again, got) {
 				t.Errorf("decode and encode again: got %s, want %s", again, tt.want)
 			}
 		})
@@ -181,5 +182,13 @@ func TestSchema(t *testing.T) {
 	}
 	if d := cmp.Diff("", (*Schema)(nil).MergeKey("/a")); d != "" {
 		t.Error("a nil Schema has no keys")
+	}
+}
+
+func TestQuotedLen(t *testing.T) {
+	for _, s := range []string{"", "/a", "/a\"b\\c", "\x00\x1f\n\t", "/é😀", "/\xff\xfe", "é\xc3"} {
+		if got, want := quotedLen(s), len(appendQuoted(nil, s)); got != want {
+			t.Errorf("quotedLen(%q) = %d, want %d: the size estimate must match the encoding", s, got, want)
+		}
 	}
 }
