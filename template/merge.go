@@ -8,7 +8,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/strategicpatch"
-	"sigs.k8s.io/yaml"
 )
 
 // ErrBadOutput is returned (wrapped, naming the template, the field and the
@@ -92,12 +91,8 @@ func (s *Set) Apply(pod *corev1.Pod, names []string, d *Data) (merged, injected 
 // decodeOutput parses a rendered document into a JSON-compatible tree and
 // checks it against corev1.Pod. An empty document is nil.
 func (s *Set) decodeOutput(name string, out []byte) (map[string]any, error) {
-	js, err := yaml.YAMLToJSONStrict(out)
+	v, err := decodeYAML(out)
 	if err != nil {
-		return nil, fmt.Errorf("template %q: %w: %w", name, ErrBadOutput, err)
-	}
-	var v any
-	if err := json.Unmarshal(js, &v); err != nil {
 		return nil, fmt.Errorf("template %q: %w: %w", name, ErrBadOutput, err)
 	}
 	if v == nil {

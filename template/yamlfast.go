@@ -1,0 +1,739 @@
+package template
+
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"sigs.k8s.io/yaml"
+)
+
+// decodeYAML turns a rendered template into the JSON-compatible tree
+// (map[string]any, []any, string, float64, bool, nil) that
+// sigs.k8s.io/yaml.YAMLToJSONStrict followed by json.Unmarshal produces,
+// which is what Istio merges. Templates render a small, regular part of
+// YAML (block mappings and sequences, quoted and plain scalars, literal
+// block scalars, flow mappings and lists), which fastYAML parses directly,
+// about ten times faster. Anything outside that part (anchors, tags,
+// folded scalars, multi-line plain scalars, non-ASCII text, odd indentation,
+// numbers other than plain decimal integers, duplicate keys, errors) makes
+// fastYAML give up, and the document takes the sigs.k8s.io/yaml path, so
+// results and error messages are the same either way. Equivalence is
+// tested on every corpus template output and fuzzed.
+func decodeYAML(doc []byte) (any, error) {
+	if v, ok := fastYAML(doc); ok {
+		return v, nil
+	}
+	return slowYAML(doc)
+}
+
+func slowYAML(doc []byte) (any, error) {
+	js, err := yaml.YAMLToJSONStrict(doc)
+	if err != nil {
+		return nil, err
+	}
+	var v any
+	if err := json.Unmarshal(js, &v); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// line is one line of the document: its indentation and the rest.
+type line struct {
+	indent int
+	text   string // after the indentation, trailing spaces kept
+	start  int    // offset of the line in the document
+}
+
+type fastParser struct {
+	doc   string
+	lines []line
+	i     int // current line
+}
+
+// giveUp is the only failure of fastYAML (raised with panic inside the
+// parser and recovered in fastYAML): the slow path decides.
+type giveUp struct{}
+
+func fastYAML(doc []byte) (v any, ok bool) {
+	if !plainText(doc) {
+		return nil, false
+	}
+	p := &fastParser{doc: string(doc)}
+	p.split()
+	defer func() {
+		if r := recover(); r != nil {
+			if _, isGiveUp := r.(giveUp); !isGiveUp {
+				panic(r)
+			}
+			v, ok = nil, false
+		}
+	}()
+	p.skipBlank()
+	if p.i >= len(p.lines) {
+		return nil, true
+	}
+	v = p.block(p.lines[p.i].indent, -1)
+	p.skipBlank()
+	if p.i < len(p.lines) {
+		p.fail()
+	}
+	return v, true
+}
+
+// plainText reports whether doc holds only what fastYAML handles: printable
+// characters yaml.v2 accepts, no tabs, no CR, and none of the Unicode line
+// breaks YAML 1.1 knows (NEL, LS, PS) or a byte order mark.
+func plainText(doc []byte) bool {
+	for i := 0; i < len(doc); {
+		c := doc[i]
+		if c < 0x80 {
+			if c == '\t' || c == '\r' || (c < 0x20 && c != '\n') || c == 0x7f {
+				return false
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRune(doc[i:])
+		if r == utf8.RuneError || r < 0xA0 || r == 0x2028 || r == 0x2029 || r == 0xFEFF ||
+			(r > 0xD7FF && r < 0xE000) || r == 0xFFFE || r == 0xFFFF {
+			return false
+		}
+		i += n
+	}
+	return true
+}
+
+func (p *fastParser) fail() { panic(giveUp{}) }
+
+func (p *fastParser) split() {
+	s := p.doc
+	off := 0
+	for off <= len(s) {
+		end := strings.IndexByte(s[off:], '\n')
+		var raw string
+		if end < 0 {
+			raw = s[off:]
+		} else {
+			raw = s[off : off+end]
+		}
+		n := 0
+		for n < len(raw) && raw[n] == ' ' {
+			n++
+		}
+		p.lines = append(p.lines, line{indent: n, text: raw[n:], start: off})
+		if end < 0 {
+			break
+		}
+		off += end + 1
+	}
+}
+
+// blank reports whether a line carries nothing for the block structure.
+func blank(l line) bool {
+	t := strings.TrimRight(l.text, " ")
+	return t == "" || t[0] == '#'
+}
+
+func (p *fastParser) skipBlank() {
+	for p.i < len(p.lines) && blank(p.lines[p.i]) {
+		p.i++
+	}
+}
+
+// block parses the mapping or sequence whose entries sit at indent; parent
+// is the indentation of the owner (-1 at the top).
+func (p *fastParser) block(indent, parent int) any {
+	if indent <= parent {
+		p.fail()
+	}
+	if isSeqItem(p.lines[p.i].text) {
+		return p.sequence(indent)
+	}
+	return p.mapping(indent)
+}
+
+func isSeqItem(t string) bool {
+	return t == "-" || strings.HasPrefix(t, "- ") || strings.TrimRight(t, " ") == "-"
+}
+
+func (p *fastParser) mapping(indent int) map[string]any {
+	m := map[string]any{}
+	for {
+		p.skipBlank()
+		if p.i >= len(p.lines) {
+			return m
+		}
+		l := p.lines[p.i]
+		if l.indent < indent {
+			return m
+		}
+		if l.indent > indent || isSeqItem(l.text) {
+			p.fail()
+		}
+		key, rest := p.key(l.text)
+		if _, dup := m[key]; dup {
+			p.fail()
+		}
+		m[key] = p.value(rest, indent, l.start+l.indent+len(l.text)-len(rest), true)
+	}
+}
+
+// key splits "key: rest" and returns the key and what follows the colon.
+func (p *fastParser) key(t string) (string, string) {
+	switch t[0] {
+	case '"', '\'':
+		k, n := p.quoted(t, 0)
+		r := t[n:]
+		if !strings.HasPrefix(r, ":") || (len(r) > 1 && r[1] != ' ') {
+			p.fail()
+		}
+		return k, r[1:]
+	}
+	if strings.ContainsRune("-?:,[]{}#&*!|>%@`", rune(t[0])) {
+		p.fail()
+	}
+	i := strings.Index(t, ": ")
+	if i < 0 {
+		if strings.HasSuffix(t, ":") {
+			i = len(t) - 1
+		} else {
+			p.fail()
+		}
+	}
+	k := t[:i]
+	if strings.Contains(k, " #") || strings.TrimRight(k, " ") != k {
+		p.fail()
+	}
+	if _, isStr := resolvePlain(k).(string); !isStr || k == "<<" {
+		p.fail()
+	}
+	return k, t[i+1:]
+}
+
+// value parses what follows "key:" or "- " on a line whose entries sit at
+// indent; at is the offset of rest in the document. In a mapping, a nested
+// sequence may sit at the key's own indentation.
+func (p *fastParser) value(rest string, indent, at int, inMapping bool) any {
+	r := strings.TrimLeft(rest, " ")
+	at += len(rest) - len(r)
+	if t := strings.TrimRight(r, " "); t == "" || t[0] == '#' {
+		if t != "" && len(r) == len(rest) {
+			p.fail() // "key:#..." is not a comment
+		}
+		p.i++
+		p.skipBlank()
+		if p.i >= len(p.lines) {
+			return nil
+		}
+		l := p.lines[p.i]
+		if l.indent > indent {
+			return p.block(l.indent, indent)
+		}
+		if inMapping && l.indent == indent && isSeqItem(l.text) {
+			return p.sequence(indent)
+		}
+		return nil
+	}
+	var v any
+	switch r[0] {
+	case '{', '[':
+		var end int
+		v, end = p.flow(at)
+		p.finishAt(end, indent)
+		return v
+	case '"', '\'':
+		s, n := p.quoted(r, 0)
+		p.endOfLine(r[n:])
+		v = s
+	case '|':
+		return p.literal(strings.TrimRight(r, " "), indent)
+	case '-':
+		if isSeqItem(r) {
+			p.fail() // "- - x" or "key: - x"
+		}
+		v = p.plain(r)
+	default:
+		v = p.plain(r)
+	}
+	p.i++
+	p.checkNoContinuation(indent)
+	return v
+}
+
+// checkNoContinuation gives up when the next line is indented under the
+// value just read: a continued plain scalar or a structure error.
+func (p *fastParser) checkNoContinuation(indent int) {
+	j := p.i
+	for j < len(p.lines) && blank(p.lines[j]) {
+		j++
+	}
+	if j < len(p.lines) && p.lines[j].indent > indent {
+		p.fail()
+	}
+}
+
+func (p *fastParser) endOfLine(r string) {
+	t := strings.TrimLeft(r, " ")
+	if t != "" && (t[0] != '#' || len(t) == len(r)) {
+		p.fail()
+	}
+}
+
+// plain resolves a one-line plain scalar in block context.
+func (p *fastParser) plain(r string) any {
+	if strings.ContainsRune("?:,[]{}#&*!|>%@`'\"", rune(r[0])) {
+		p.fail()
+	}
+	if i := strings.Index(r, " #"); i >= 0 {
+		r = r[:i]
+	}
+	r = strings.TrimRight(r, " ")
+	if strings.Contains(r, ": ") || strings.HasSuffix(r, ":") {
+		p.fail()
+	}
+	v := resolvePlain(r)
+	if v == giveUpValue {
+		p.fail()
+	}
+	return v
+}
+
+var giveUpValue = &struct{ byte }{}
+
+// numberish holds every character of yaml.v2's ints (0x1F, 0o17, 0b1,
+// 1_000), floats (1.5e-3) and timestamps (2001-12-14t21:59:43.10Z).
+const numberish = "0123456789abcdefABCDEF+-._:xXoOtTzZ "
+
+// resolvePlain types a plain scalar the way yaml.v2 (YAML 1.1) does, for
+// the forms fastYAML accepts; giveUpValue for anything else that might not
+// be a string.
+func resolvePlain(s string) any {
+	switch s {
+	case "", "~", "null", "Null", "NULL":
+		return nil
+	case "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON":
+		return true
+	case "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF":
+		return false
+	case "<<":
+		return giveUpValue
+	}
+	c := s[0]
+	if c == '-' && len(s) > 1 {
+		c = s[1]
+	}
+	if c >= '0' && c <= '9' || c == '.' || c == '+' {
+		digits := s
+		neg := s[0] == '-'
+		if neg {
+			digits = s[1:]
+		}
+		// A character no number or timestamp has makes it a string
+		// ("2000m", "1024Mi", "15090,15021").
+		for i := 0; i < len(s); i++ {
+			if !strings.ContainsRune(numberish, rune(s[i])) {
+				return s
+			}
+		}
+		// Only plain decimal integers: yaml.v2 reads 0x1F, 0777, 1_000,
+		// 1e3, .5 and timestamps its own way.
+		if len(digits) == 0 || len(digits) > 15 || (digits[0] == '0' && (len(digits) > 1 || neg)) {
+			return giveUpValue
+		}
+		for i := 0; i < len(digits); i++ {
+			if digits[i] < '0' || digits[i] > '9' {
+				return giveUpValue
+			}
+		}
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return giveUpValue
+		}
+		return f
+	}
+	return s
+}
+
+// quoted reads a one-line quoted scalar starting at t[i]; it returns the
+// value and the offset after the closing quote.
+func (p *fastParser) quoted(t string, i int) (string, int) {
+	q := t[i]
+	i++
+	// Fast path: no escapes, one closing quote.
+	for j := i; j < len(t); j++ {
+		c := t[j]
+		if c == '\n' || (c == '\\' && q == '"') {
+			break
+		}
+		if c == q {
+			if q == '\'' && j+1 < len(t) && t[j+1] == '\'' {
+				break
+			}
+			return t[i:j], j + 1
+		}
+	}
+	var b strings.Builder
+	for {
+		if i >= len(t) || t[i] == '\n' {
+			p.fail() // multi-line quoted scalars fold; leave them to yaml.v2
+		}
+		c := t[i]
+		switch {
+		case c == q && q == '\'':
+			if i+1 < len(t) && t[i+1] == '\'' {
+				b.WriteByte('\'')
+				i += 2
+				continue
+			}
+			return b.String(), i + 1
+		case c == q:
+			return b.String(), i + 1
+		case c == '\\' && q == '"':
+			i++
+			if i >= len(t) {
+				p.fail()
+			}
+			i = p.escape(&b, t, i)
+			continue
+		}
+		b.WriteByte(c)
+		i++
+	}
+}
+
+// escape writes the double-quoted escape at t[i] (after the backslash).
+func (p *fastParser) escape(b *strings.Builder, t string, i int) int {
+	var s string
+	n := 0
+	switch t[i] {
+	case '0':
+		s = "\x00"
+	case 'a':
+		s = "\a"
+	case 'b':
+		s = "\b"
+	case 't':
+		s = "\t"
+	case 'n':
+		s = "\n"
+	case 'v':
+		s = "\v"
+	case 'f':
+		s = "\f"
+	case 'r':
+		s = "\r"
+	case 'e':
+		s = "\x1b"
+	case ' ', '"', '/', '\\':
+		s = t[i : i+1]
+	case 'N':
+		s = "\u0085"
+	case '_':
+		s = "\u00a0"
+	case 'L':
+		s = "\u2028"
+	case 'P':
+		s = "\u2029"
+	case 'x':
+		n = 2
+	case 'u':
+		n = 4
+	case 'U':
+		n = 8
+	default:
+		p.fail()
+	}
+	if n == 0 {
+		b.WriteString(s)
+		return i + 1
+	}
+	if i+1+n > len(t) {
+		p.fail()
+	}
+	r, err := strconv.ParseUint(t[i+1:i+1+n], 16, 32)
+	if err != nil || !utf8.ValidRune(rune(r)) {
+		p.fail()
+	}
+	b.WriteRune(rune(r))
+	return i + 1 + n
+}
+
+// literal reads a "|" or "|-" block scalar whose owner sits at indent.
+func (p *fastParser) literal(header string, indent int) any {
+	strip := false
+	switch header {
+	case "|":
+	case "|-":
+		strip = true
+	default:
+		p.fail()
+	}
+	p.i++
+	if p.i >= len(p.lines) {
+		return ""
+	}
+	first := p.lines[p.i]
+	if strings.TrimRight(first.text, " ") == "" {
+		p.fail() // leading blank lines: leave to yaml.v2
+	}
+	n := first.indent
+	if n <= indent {
+		return ""
+	}
+	var parts []string
+	lastContent := -1
+	for p.i < len(p.lines) {
+		l := p.lines[p.i]
+		if l.text == "" {
+			if l.indent > n {
+				p.fail()
+			}
+			parts = append(parts, "")
+			p.i++
+			continue
+		}
+		if l.indent < n {
+			break
+		}
+		if strings.TrimRight(l.text, " ") == "" {
+			p.fail() // a line of spaces only
+		}
+		parts = append(parts, strings.Repeat(" ", l.indent-n)+l.text)
+		lastContent = p.i
+		p.i++
+	}
+	for len(parts) > 0 && parts[len(parts)-1] == "" {
+		parts = parts[:len(parts)-1]
+	}
+	s := strings.Join(parts, "\n")
+	// Clipping keeps the last line break, if the document has one.
+	if !strip && s != "" && (lastContent < len(p.lines)-1 || strings.HasSuffix(p.doc, "\n")) {
+		s += "\n"
+	}
+	// The trailing blank lines just skipped belong to no one; the next line
+	// must not sit under the owner's content.
+	p.checkNoContinuation(indent)
+	return s
+}
+
+// flow parses a flow collection starting at offset at; it returns the value
+// and the offset after it.
+func (p *fastParser) flow(at int) (any, int) {
+	s := p.doc
+	i := at
+	skip := func() {
+		for i < len(s) {
+			switch s[i] {
+			case ' ', '\n':
+				i++
+			case '#':
+				if i > 0 && s[i-1] != ' ' && s[i-1] != '\n' {
+					p.fail()
+				}
+				for i < len(s) && s[i] != '\n' {
+					i++
+				}
+			default:
+				return
+			}
+		}
+	}
+	var val func() any
+	scalar := func() any {
+		if i >= len(s) {
+			p.fail()
+		}
+		switch s[i] {
+		case '"', '\'':
+			v, n := p.quoted(s, i)
+			i = n
+			return v
+		case '{', '[':
+			return val()
+		}
+		if strings.ContainsRune("-?:,]}#&*!|>%@`", rune(s[i])) {
+			p.fail()
+		}
+		j := i
+		for j < len(s) {
+			c := s[j]
+			// yaml.v2 ends a flow plain scalar at a flow indicator or '?',
+			// and at ':' only when a blank follows.
+			if c == ',' || c == ']' || c == '}' || c == '[' || c == '{' || c == '?' || c == '\n' {
+				break
+			}
+			if c == ':' && (j+1 >= len(s) || s[j+1] == ' ' || s[j+1] == '\n') {
+				break
+			}
+			if c == '#' && s[j-1] == ' ' {
+				break
+			}
+			j++
+		}
+		t := strings.TrimRight(s[i:j], " ")
+		i = j
+		v := resolvePlain(t)
+		if v == giveUpValue {
+			p.fail()
+		}
+		return v
+	}
+	val = func() any {
+		switch s[i] {
+		case '{':
+			i++
+			m := map[string]any{}
+			for {
+				skip()
+				if i >= len(s) {
+					p.fail()
+				}
+				if s[i] == '}' {
+					i++
+					return m
+				}
+				k, isStr := scalar().(string)
+				if !isStr {
+					p.fail()
+				}
+				if _, dup := m[k]; dup {
+					p.fail()
+				}
+				skip()
+				if i >= len(s) || s[i] != ':' {
+					p.fail()
+				}
+				i++
+				skip()
+				if i >= len(s) {
+					p.fail()
+				}
+				if s[i] == ',' || s[i] == '}' {
+					m[k] = nil
+				} else {
+					m[k] = scalar()
+				}
+				skip()
+				if i >= len(s) {
+					p.fail()
+				}
+				switch s[i] {
+				case ',':
+					i++
+				case '}':
+				default:
+					p.fail()
+				}
+			}
+		case '[':
+			i++
+			l := []any{}
+			for {
+				skip()
+				if i >= len(s) {
+					p.fail()
+				}
+				if s[i] == ']' {
+					i++
+					return l
+				}
+				l = append(l, scalar())
+				skip()
+				if i >= len(s) {
+					p.fail()
+				}
+				switch s[i] {
+				case ',':
+					i++
+				case ']':
+				default:
+					p.fail() // includes "[a: b]"
+				}
+			}
+		}
+		p.fail()
+		return nil
+	}
+	v := val()
+	return v, i
+}
+
+// finishAt moves to the line after offset end, which closed a flow
+// collection, checking that nothing but a comment follows on that line.
+func (p *fastParser) finishAt(end, indent int) {
+	for p.i+1 < len(p.lines) && p.lines[p.i+1].start <= end {
+		p.i++
+	}
+	l := p.lines[p.i]
+	p.endOfLine(p.doc[end : l.start+l.indent+len(l.text)])
+	if end < len(p.doc) && p.doc[end] != ' ' && p.doc[end] != '\n' {
+		p.fail()
+	}
+	p.i++
+	p.checkNoContinuation(indent)
+}
+
+// sequence parses block sequence items at indent.
+func (p *fastParser) sequence(indent int) []any {
+	out := []any{}
+	for {
+		p.skipBlank()
+		if p.i >= len(p.lines) {
+			return out
+		}
+		l := p.lines[p.i]
+		if l.indent < indent {
+			return out
+		}
+		if l.indent > indent || !isSeqItem(l.text) {
+			if l.indent == indent {
+				return out // a mapping key after a compact sequence
+			}
+			p.fail()
+		}
+		rest := ""
+		if len(l.text) > 1 {
+			rest = l.text[2:]
+		}
+		r := strings.TrimLeft(rest, " ")
+		col := indent + 2 + len(rest) - len(r)
+		if r != "" && r[0] != '#' && isMappingEntry(r) {
+			// A compact mapping: "- key: value" opens a mapping whose
+			// entries sit at the column of key.
+			p.lines[p.i] = line{indent: col, text: r, start: l.start}
+			out = append(out, p.mapping(col))
+			continue
+		}
+		out = append(out, p.value(rest, indent, l.start+indent+2, false))
+	}
+}
+
+// isMappingEntry reports whether a line's content starts a mapping entry.
+func isMappingEntry(t string) bool {
+	switch t[0] {
+	case '"', '\'':
+		q := t[0]
+		for i := 1; i < len(t); i++ {
+			if t[i] == q {
+				if q == '\'' && i+1 < len(t) && t[i+1] == '\'' {
+					i++
+					continue
+				}
+				return strings.HasPrefix(t[i+1:], ":")
+			}
+			if t[i] == '\\' && q == '"' {
+				i++
+			}
+		}
+		return false
+	case '{', '[', '|', '>', '-':
+		return false
+	}
+	if i := strings.Index(t, " #"); i >= 0 {
+		t = t[:i]
+	}
+	return strings.Contains(t, ": ") || strings.HasSuffix(strings.TrimRight(t, " "), ":")
+}

@@ -1,0 +1,130 @@
+package template
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// checkFastYAML compares fastYAML with the sigs.k8s.io/yaml path on doc:
+// when fastYAML accepts a document, the slow path must accept it and give
+// the same tree. It returns whether fastYAML accepted it.
+func checkFastYAML(t *testing.T, doc []byte) bool {
+	t.Helper()
+	fast, ok := fastYAML(doc)
+	if !ok {
+		return false
+	}
+	slow, err := slowYAML(doc)
+	if err != nil {
+		t.Errorf("fastYAML accepted what yaml.v2 rejects (%v):\n%s", err, doc)
+		return true
+	}
+	if d := cmp.Diff(slow, fast); d != "" {
+		t.Errorf("fastYAML differs from sigs.k8s.io/yaml (-slow +fast):\n%s\ndocument:\n%s", d, doc)
+	}
+	return true
+}
+
+var fastYAMLCases = []struct {
+	name, doc string
+	fast      bool // whether fastYAML is expected to handle it
+	reason    string
+}{
+	{"empty", "", true, "no document is null"},
+	{"comments only", "# a\n  # b\n", true, "still null"},
+	{"mapping", "a: b\nc: 1\nd: true\ne: null\nf:\n", true, "scalars of each kind"},
+	{"yaml11 bools", "a: yes\nb: off\nc: Y\nd: n\n", true, "yaml.v2 reads YAML 1.1 booleans"},
+	{"nested", "a:\n  b:\n    c: d\n  e: [1, x, \"y\"]\n", true, "block and flow nesting"},
+	{"compact sequence", "a:\n- x\n- y\nb: z\n", true, "a sequence at its key's indentation"},
+	{"sequence of mappings", "c:\n  - name: a\n    image: b\n  - name: c\n    args:\n    - x\n", true, "the containers shape"},
+	{"empty values in items", "v:\n- emptyDir:\n  name: w\n", true, "Istio's volumes write emptyDir: with no value"},
+	{"literal", "a: |\n  x\n   y\n\n  z\n\nb: |-\n  [\n      1\n  ]\n", true, "| keeps one newline, |- none"},
+	{"literal empty", "a: |\nb: c\n", true, "a block scalar with no content"},
+	{"flow multi-line", "annotations: {\n  a: \"1\",\n  b: '2',\n\n  c: x,\n}\n", true, "Istio's annotations block, with a trailing comma"},
+	{"flow empty", "a: {}\nb: []\n", true, "empty collections"},
+	{"quotes", "a: \"x\\\"y\\n\\u00e9\"\nb: 'it''s'\nc: \"\"\n", true, "escapes and doubled single quotes"},
+	{"plain with colon", "a: http://x:80/y\nb: $(POD_NAMESPACE).svc\n", true, "a colon not followed by a space"},
+	{"plain comment", "a: b # c\n", true, "a comment ends a plain scalar"},
+	{"numbers", "a: 0\nb: -5\nc: 15020\n", true, "plain decimal integers"},
+	{"odd numbers", "a: 0x1F\n", false, "left to yaml.v2"},
+	{"octal", "a: 0777\n", false, "yaml.v2 reads an octal"},
+	{"float", "a: 1.5\n", false, "left to yaml.v2"},
+	{"anchor", "a: &x b\nc: *x\n", false, "anchors and aliases"},
+	{"tag", "a: !!str 1\n", false, "tags"},
+	{"folded", "a: >\n  x\n  y\n", false, "folded block scalars"},
+	{"multi-line plain", "a: b\n  c\n", false, "plain continuation"},
+	{"duplicate", "a: 1\na: 2\n", false, "strict decoding rejects it; the slow path says so"},
+	{"bad indent", "a:\n  b: 1\n c: 2\n", false, "an error, reported by yaml.v2"},
+	{"tab", "a:\tb\n", false, "tabs"},
+	{"non-ascii", "a: é # – dash\n", true, "printable Unicode is content"},
+	{"unicode line break", "a: b\u2028c\n", false, "YAML 1.1 line breaks"},
+	{"invalid utf8", "a: \xff\n", false, "yaml.v2 rejects it"},
+	{"document marker", "---\na: b\n", false, "document markers"},
+	{"top-level list", "- a\n- b\n", true, "a list document"},
+	{"nested list", "- - a\n", false, "a list in a list on one line"},
+	{"quoted key", "\"a: b\": c\n'x': y\n", true, "quoted keys"},
+	{"bool key", "true: x\n", false, "yaml.v2 makes it a bool key"},
+	{"value after flow", "a: {b: c} d\n", false, "junk after a flow collection"},
+	{"flow in sequence", "- {name: a, v: [1, 2]}\n- [x]\n", true, "flow items"},
+	{"empty item", "-\n- a\n", true, "an empty item is null"},
+	{"block under item", "-\n  a: b\n", true, "a mapping on the next line"},
+	{"key with trailing comment", "a: # c\n  b: d\n", true, "comment after the colon"},
+	{"literal keep", "a: |+\n  x\n\n", false, "keep chomping"},
+	{"literal leading blank", "a: |\n\n  x\n", false, "leading blank lines"},
+	{"cr", "a: b\r\n", false, "CRLF"},
+}
+
+func TestFastYAML(t *testing.T) {
+	for _, tc := range fastYAMLCases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := checkFastYAML(t, []byte(tc.doc)); got != tc.fast {
+				t.Errorf("fastYAML handled = %v, want %v (%s)", got, tc.fast, tc.reason)
+			}
+		})
+	}
+}
+
+// TestFastYAMLCorpus checks fastYAML on every output of every sidecar
+// template for every corpus pod, and that none of them needs the slow path.
+func TestFastYAMLCorpus(t *testing.T) {
+	n, slow := 0, 0
+	for _, c := range corpusCases(t) {
+		s, err := Parse(c.config.Templates, Options{Aliases: c.config.Aliases})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range c.pods {
+			if c.wantErr != "" {
+				continue
+			}
+			d := c.data(t, p)
+			for _, name := range s.Names() {
+				if gatewayControllerTemplates[name] {
+					continue
+				}
+				out, err := s.Render(name, d)
+				if err != nil {
+					t.Fatal(err)
+				}
+				n++
+				if !checkFastYAML(t, out) {
+					slow++
+					t.Errorf("%s/%s: fastYAML gave up:\n%s", c.name, name, out)
+				}
+			}
+		}
+	}
+	t.Logf("%d documents, %d on the slow path", n, slow)
+}
+
+// FuzzFastYAML checks that whatever fastYAML accepts, yaml.v2 reads the
+// same way.
+func FuzzFastYAML(f *testing.F) {
+	for _, tc := range fastYAMLCases {
+		f.Add([]byte(tc.doc))
+	}
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		checkFastYAML(t, doc)
+	})
+}
