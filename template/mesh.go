@@ -215,6 +215,11 @@ func DefaultMeshConfig() *MeshConfig {
 //
 // Decoding is strict: an unknown field is an error that names it. A nil or
 // empty doc gives the defaults.
+//
+// Trap: encoding a MeshConfig leaves out booleans that are false, as
+// protobuf JSON does, so loading that encoding again over the defaults turns
+// enableTracing (default true) back on. Keep the original document, not a
+// re-encoding, when the config must be loaded again.
 func ParseMeshConfig(doc []byte) (*MeshConfig, error) {
 	m := DefaultMeshConfig()
 	defaults := m.ExtensionProviders
