@@ -11,7 +11,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// namespace creates a namespace with a generated name and the given labels.
+// namespace creates a namespace with a generated name and the given labels,
+// and its "default" service account (the ServiceAccount admission plugin
+// refuses pods without it; in a real cluster a controller creates it).
 // Namespaces are not deleted: without a controller-manager a deleted
 // namespace would stay Terminating, and the cluster is thrown away at the
 // end of the run anyway.
@@ -21,6 +23,10 @@ func namespace(t testing.TB, labels map[string]string) string {
 	got, err := the.client.CoreV1().Namespaces().Create(context.Background(), ns, metav1.CreateOptions{})
 	if err != nil {
 		t.Fatalf("creating namespace with labels %v: %v", labels, err)
+	}
+	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "default"}}
+	if _, err := the.client.CoreV1().ServiceAccounts(got.Name).Create(context.Background(), sa, metav1.CreateOptions{}); err != nil {
+		t.Fatalf("creating service account %s/default: %v", got.Name, err)
 	}
 	return got.Name
 }

@@ -74,6 +74,7 @@ func startWebhook(t testing.TB, cfg webhookConfig) *webhook {
 			"--inject-config="+injectConfig,
 			"--values="+values,
 			"--mesh="+mesh,
+			"--revision="+revName(cfg.Revision),
 		)
 		if err != nil {
 			t.Fatal(err)
@@ -204,7 +205,10 @@ func (w *webhook) install(t testing.TB, failure admissionregistrationv1.FailureP
 		// wait so that the next test starts from a clean slate.
 		waitUntil(t, 30*time.Second, "webhook "+cfg.Name+" removed", func(ctx context.Context) (bool, error) {
 			got, err := dryRunPod(ctx, probe)
-			return err == nil && !hasContainer(got, "istio-proxy"), nil
+			if err == nil && hasContainer(got, "istio-proxy") {
+				err = fmt.Errorf("probe pod still injected")
+			}
+			return err == nil, err
 		})
 	})
 	waitUntil(t, 30*time.Second, "webhook "+cfg.Name+" in effect", func(ctx context.Context) (bool, error) {
@@ -212,7 +216,10 @@ func (w *webhook) install(t testing.TB, failure admissionregistrationv1.FailureP
 		if w.proc == nil {
 			return err != nil, nil // down: only failing closed is observable
 		}
-		return err == nil && hasContainer(got, "istio-proxy"), nil
+		if err == nil && !hasContainer(got, "istio-proxy") {
+			err = fmt.Errorf("probe pod not injected (%s)", describe(got))
+		}
+		return err == nil, err
 	})
 	return cfg.Name
 }

@@ -4,8 +4,11 @@
 // There is no controller-manager, scheduler or kubelet: objects are stored
 // and admitted exactly as in a real cluster (including calls to mutating
 // webhooks), but nothing reconciles them. Pods stay Pending, Deployments get
-// no ReplicaSets, and namespaces get no "default" service account, so the
-// ServiceAccount admission plugin is disabled.
+// no ReplicaSets, and namespaces get no "default" service account: callers
+// create it, because the ServiceAccount admission plugin stays enabled. It
+// gives each pod its serviceAccountName and token volume before mutating
+// webhooks run, as in a real cluster, and Istio's injected token volume is
+// only valid on a pod with a serviceAccountName.
 //
 // The API server authenticates a static bearer token whose user is in
 // system:masters, authorizes with RBAC, signs service-account tokens with a
@@ -134,8 +137,6 @@ func start(ctx context.Context, o Options, dir string) (_ *Cluster, err error) {
 		// Endpoints may not hold loopback addresses, so the "kubernetes"
 		// service gets none.
 		"--endpoint-reconciler-type=none",
-		// Nothing creates a namespace's "default" service account.
-		"--disable-admission-plugins=ServiceAccount",
 		"--allow-privileged=true",
 		"--v=1",
 	}
