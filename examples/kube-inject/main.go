@@ -126,11 +126,16 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		out = file
 	}
 
-	res, err := inj.InjectManifestStream(in, out, inject.ManifestOptions{
-		KeepGoing:            o.keepGoing,
-		NamespaceLabels:      o.nsLabels,
-		NamespaceAnnotations: o.nsAnnotations,
-	})
+	opts := inject.ManifestOptions{KeepGoing: o.keepGoing}
+	// Namespace labels switch on the full (webhook-like) decision; without
+	// them every pod template is injected, as istioctl kube-inject does.
+	if len(o.nsLabels) > 0 {
+		opts.NamespaceLabels = o.nsLabels
+	}
+	if len(o.nsAnnotations) > 0 {
+		opts.NamespaceAnnotations = o.nsAnnotations
+	}
+	res, err := inj.InjectManifestStream(in, out, opts)
 	if res != nil {
 		for _, w := range res.Warnings {
 			fmt.Fprintln(stderr, "warning:", w)
