@@ -85,7 +85,7 @@ func parse(name string, src []byte) (*document, error) {
 	if len(src) >= 1<<31-1 {
 		return nil, fmt.Errorf("patch: %s document: %w: %d bytes is too large", name, ErrInvalidJSON, len(src))
 	}
-	d := &document{name: name, src: src, compact: true, nodes: make([]node, 0, len(src)/12+4)}
+	d := &document{name: name, src: src, compact: true, nodes: make([]node, 0, len(src)/16+8)}
 	p := &parser{doc: d, name: name, src: src, scratch: make([]int32, 0, 32)}
 	p.skipWS()
 	if p.pos >= len(src) {
