@@ -191,7 +191,7 @@ func toMap(v any) (map[string]any, error) {
 }
 
 func fromMap(m map[string]any) (*corev1.Pod, error) {
-	b, err := json.Marshal(m)
+	b, err := appendJSON(make([]byte, 0, 8192), m)
 	if err != nil {
 		return nil, err
 	}

@@ -119,12 +119,31 @@ func addFields(s *schema, t reflect.Type, seen map[reflect.Type]*schema) {
 // strategic merge), as are strategic-merge directives ($patch, $retainKeys,
 // $setElementOrder/..., $deleteFromPrimitiveList/...).
 func (s *schema) check(v any) ([]any, string) {
+	if s.walk(v, nil, false) == "" {
+		return nil, ""
+	}
+	// Walk again in key order, so the problem reported is the same on
+	// every run when there are several.
 	var path []any
-	msg := s.walk(v, &path)
+	msg := s.walk(v, &path, true)
 	return path, msg
 }
 
-func (s *schema) walk(v any, path *[]any) string {
+func push(path *[]any, e any) {
+	if path != nil {
+		*path = append(*path, e)
+	}
+}
+
+func pop(path *[]any) {
+	if path != nil {
+		*path = (*path)[:len(*path)-1]
+	}
+}
+
+// walk checks v; path, when not nil, collects where the problem is, and
+// sorted walks maps in key order.
+func (s *schema) walk(v any, path *[]any, sorted bool) string {
 	if v == nil {
 		return ""
 	}
@@ -136,34 +155,60 @@ func (s *schema) walk(v any, path *[]any) string {
 		if !ok {
 			return "want a mapping, got a " + jsonKind(v)
 		}
+		if !sorted {
+			for k, x := range m {
+				if strings.HasPrefix(k, "$") {
+					continue
+				}
+				f, ok := s.fields[k]
+				if !ok {
+					return "unknown field"
+				}
+				if msg := f.walk(x, nil, false); msg != "" {
+					return msg
+				}
+			}
+			return ""
+		}
 		for _, k := range sortedKeys(m) {
 			if strings.HasPrefix(k, "$") {
 				continue
 			}
 			f, ok := s.fields[k]
-			*path = append(*path, k)
+			push(path, k)
 			if !ok {
 				return "unknown field"
 			}
-			if msg := f.walk(m[k], path); msg != "" {
+			if msg := f.walk(m[k], path, true); msg != "" {
 				return msg
 			}
-			*path = (*path)[:len(*path)-1]
+			pop(path)
 		}
 	case kindMap:
 		m, ok := v.(map[string]any)
 		if !ok {
 			return "want a mapping, got a " + jsonKind(v)
 		}
+		if !sorted {
+			for k, x := range m {
+				if strings.HasPrefix(k, "$") {
+					continue
+				}
+				if msg := s.elem.walk(x, nil, false); msg != "" {
+					return msg
+				}
+			}
+			return ""
+		}
 		for _, k := range sortedKeys(m) {
 			if strings.HasPrefix(k, "$") {
 				continue
 			}
-			*path = append(*path, k)
-			if msg := s.elem.walk(m[k], path); msg != "" {
+			push(path, k)
+			if msg := s.elem.walk(m[k], path, true); msg != "" {
 				return msg
 			}
-			*path = (*path)[:len(*path)-1]
+			pop(path)
 		}
 	case kindList:
 		l, ok := v.([]any)
@@ -171,11 +216,11 @@ func (s *schema) walk(v any, path *[]any) string {
 			return "want a list, got a " + jsonKind(v)
 		}
 		for i, x := range l {
-			*path = append(*path, i)
-			if msg := s.elem.walk(x, path); msg != "" {
+			push(path, i)
+			if msg := s.elem.walk(x, path, sorted); msg != "" {
 				return msg
 			}
-			*path = (*path)[:len(*path)-1]
+			pop(path)
 		}
 	case kindString:
 		if _, ok := v.(string); !ok {
