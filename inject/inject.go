@@ -1,6 +1,7 @@
 package inject
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -120,6 +121,9 @@ type Result struct {
 	Pod *corev1.Pod
 	// Patch turns the input pod into Pod (empty when not injected).
 	Patch patch.Patch
+	// PatchJSON is Patch encoded as JSON, ready for an AdmissionResponse
+	// ("[]" when empty). A repeat of a cached pod gets it without encoding.
+	PatchJSON []byte
 	// Decision says whether and why the pod was injected.
 	Decision policy.Decision
 	// Warnings are non-fatal findings (deprecated or ambiguous settings,
@@ -143,6 +147,9 @@ func (i *Injector) finishPatch(res *Result, orig *corev1.Pod) error {
 		return fmt.Errorf("computing patch: %w", err)
 	}
 	res.Patch = p
+	if res.PatchJSON, err = json.Marshal(p); err != nil {
+		return fmt.Errorf("encoding patch: %w", err)
+	}
 	return nil
 }
 

@@ -10,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
+	"github.com/kinject/kinject/patch"
 	"github.com/kinject/kinject/policy"
 	"github.com/kinject/kinject/template"
 )
@@ -110,6 +111,7 @@ func (i *Injector) injectPod(req PodRequest) (*Result, error) {
 	res.Warnings = append(res.Warnings, dec.Warnings...)
 	if !dec.Inject {
 		res.Pod = orig.DeepCopy()
+		res.Patch, res.PatchJSON = patch.Patch{}, []byte("[]")
 		return res, nil
 	}
 
@@ -121,6 +123,7 @@ func (i *Injector) injectPod(req PodRequest) (*Result, error) {
 				res.Pod = pod
 				res.Warnings = append(res.Warnings, c.warnings...)
 				res.Patch = c.patchCopy()
+				res.PatchJSON = append([]byte(nil), c.patchJSON...)
 				return res, nil
 			}
 		}
@@ -175,7 +178,7 @@ func (i *Injector) injectPod(req PodRequest) (*Result, error) {
 		return nil, err
 	}
 	if cacheable {
-		i.cache.put(key, newCachedPod(pod, res.Patch, warnings))
+		i.cache.put(key, newCachedPod(res, warnings))
 	}
 	return res, nil
 }

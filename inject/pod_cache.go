@@ -56,13 +56,20 @@ func (i *Injector) cacheKey(req PodRequest, ns string) ([32]byte, bool) {
 // the same key: the identity fields are equal on both sides of the diff, so
 // no operation touches or mentions them.
 type cachedPod struct {
-	pod      *corev1.Pod
-	patch    patch.Patch
-	warnings []string
+	pod       *corev1.Pod
+	patch     patch.Patch
+	patchJSON []byte
+	warnings  []string
 }
 
-func newCachedPod(injected *corev1.Pod, p patch.Patch, warnings []string) *cachedPod {
-	return &cachedPod{pod: injected.DeepCopy(), patch: p, warnings: append([]string(nil), warnings...)}
+func newCachedPod(res *Result, warnings []string) *cachedPod {
+	c := &cachedPod{patch: res.Patch}
+	return &cachedPod{
+		pod:       res.Pod.DeepCopy(),
+		patch:     c.patchCopy(), // the caller owns res.Patch
+		patchJSON: append([]byte(nil), res.PatchJSON...),
+		warnings:  append([]string(nil), warnings...),
+	}
 }
 
 // instantiate returns the cached result with orig's identity fields.
