@@ -142,6 +142,9 @@ func (i *Injector) injectPod(req PodRequest) (*Result, error) {
 	if err := validateAnnotations(base.Annotations); err != nil {
 		return nil, err
 	}
+	if i.cfg.Platform == "openshift" {
+		base = dropProxyRunAsUser(base)
+	}
 	data, err := i.templateData(req, base, ns)
 	if err != nil {
 		return nil, err
@@ -334,6 +337,37 @@ func setAnnotation(m *metav1.ObjectMeta, k, v string) {
 		m.Annotations = map[string]string{}
 	}
 	m.Annotations[k] = v
+}
+
+// dropProxyRunAsUser returns pod without the runAsUser of the user's own
+// istio-proxy container: on OpenShift the namespace's UID range decides the
+// proxy's user, as Istio does (the override is neither applied nor
+// recorded). pod is not modified.
+func dropProxyRunAsUser(pod *corev1.Pod) *corev1.Pod {
+	var out *corev1.Pod
+	for _, init := range []bool{false, true} {
+		cs := pod.Spec.Containers
+		if init {
+			cs = pod.Spec.InitContainers
+		}
+		for k := range cs {
+			if cs[k].Name != proxyContainer || cs[k].SecurityContext == nil || cs[k].SecurityContext.RunAsUser == nil {
+				continue
+			}
+			if out == nil {
+				out = pod.DeepCopy()
+			}
+			if init {
+				out.Spec.InitContainers[k].SecurityContext.RunAsUser = nil
+			} else {
+				out.Spec.Containers[k].SecurityContext.RunAsUser = nil
+			}
+		}
+	}
+	if out == nil {
+		return pod
+	}
+	return out
 }
 
 // findProxy returns the istio-proxy container, in containers or (native
