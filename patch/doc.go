@@ -103,8 +103,12 @@
 //
 // # Traps
 //
-//   - A Patch holds its values as json.RawMessage; Diff's values share one
-//     backing array, so copy a Value before appending to it.
+//   - Numbers compare as text, so documents written by different encoders
+//     (100 against 1e2, 1.50 against 1.5) differ; diff documents that went
+//     through the same encoder, as above.
+//   - Diff copies what it keeps: the inputs may be reused once it returns.
+//     Its Values are capacity-limited slices of one buffer, so appending to
+//     one copies it rather than overwriting the next.
 //   - Operation.From is tagged omitempty for encoding/json, but "move" and
 //     "copy" from the whole document need "from": "". Operation and Patch
 //     have their own MarshalJSON that writes it; use them.
