@@ -74,19 +74,21 @@ func TestInjectionDecision(t *testing.T) {
 		podLabels     map[string]string
 		podAnnotation map[string]string
 		want          bool
+		wantWarning   string // substring of an admission warning the client must receive
 	}{
 		{"namespace enabled", "the namespace label alone injects",
-			map[string]string{"istio-injection": "enabled"}, nil, nil, true},
+			map[string]string{"istio-injection": "enabled"}, nil, nil, true, ""},
 		{"pod label false", "a pod opts out with the label; the webhook is not even called",
-			map[string]string{"istio-injection": "enabled"}, map[string]string{"sidecar.istio.io/inject": "false"}, nil, false},
+			map[string]string{"istio-injection": "enabled"}, map[string]string{"sidecar.istio.io/inject": "false"}, nil, false, ""},
 		{"pod annotation false", "the deprecated annotation still opts out, decided inside the injector",
-			map[string]string{"istio-injection": "enabled"}, nil, map[string]string{"sidecar.istio.io/inject": "false"}, false},
+			map[string]string{"istio-injection": "enabled"}, nil, map[string]string{"sidecar.istio.io/inject": "false"}, false,
+			"sidecar.istio.io/inject"},
 		{"pod label true", "a pod opts in through object.sidecar-injector in an unlabelled namespace",
-			nil, map[string]string{"sidecar.istio.io/inject": "true"}, nil, true},
+			nil, map[string]string{"sidecar.istio.io/inject": "true"}, nil, true, ""},
 		{"namespace disabled wins", "istio-injection=disabled beats a pod's opt-in",
-			map[string]string{"istio-injection": "disabled"}, map[string]string{"sidecar.istio.io/inject": "true"}, nil, false},
+			map[string]string{"istio-injection": "disabled"}, map[string]string{"sidecar.istio.io/inject": "true"}, nil, false, ""},
 		{"nothing", "no label anywhere and enableNamespacesByDefault off",
-			nil, nil, nil, false},
+			nil, nil, nil, false, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -96,11 +98,16 @@ func TestInjectionDecision(t *testing.T) {
 				pod.Labels[k] = v
 			}
 			pod.Annotations = tt.podAnnotation
+			the.warnings.take()
 			got := createPod(t, ns, pod)
 			if tt.want {
 				assertInjected(t, got, false)
 			} else {
 				assertNotInjected(t, got)
+			}
+			warnings := the.warnings.take()
+			if tt.wantWarning != "" && !strings.Contains(strings.Join(warnings, "\n"), tt.wantWarning) {
+				t.Errorf("admission warnings %q, want one mentioning %q", warnings, tt.wantWarning)
 			}
 			if t.Failed() {
 				t.Logf("reason for this case: %s", tt.reason)
@@ -264,6 +271,65 @@ func TestResourceAnnotations(t *testing.T) {
 			}
 			check("requests", proxy.Resources.Requests, tt.requests)
 			check("limits", proxy.Resources.Limits, tt.limits)
+		})
+	}
+}
+
+func TestAnnotationValuesAreData(t *testing.T) {
+	// Annotation values reach Istio's template, but only as data: quotes,
+	// newlines and template delimiters must neither add fields (here, a
+	// privileged proxy) nor run as template code. The webhook either
+	// stores the value literally or refuses the pod, naming what is wrong.
+	w := startWebhook(t, webhookConfig{})
+	w.install(t, admissionregistrationv1.Fail)
+	ns := namespace(t, map[string]string{"istio-injection": "enabled"})
+	tests := []struct {
+		name, reason string
+		annotations  map[string]string
+		wantImage    string // the proxy image stored literally; "" means refused
+		wantErr      string // substring of the refusal
+	}{
+		{"quotes and newlines in an image", "a YAML break-out attempt stays one string",
+			map[string]string{"sidecar.istio.io/proxyImage": "reg.example/evil\"\n        securityContext: {privileged: true}\n        x: \""},
+			"reg.example/evil\"\n        securityContext: {privileged: true}\n        x: \"", ""},
+		{"template code in an image", "{{ }} in a value is not executed",
+			map[string]string{"sidecar.istio.io/proxyImage": "reg.example/{{ .Values }}:1"},
+			"reg.example/{{ .Values }}:1", ""},
+		{"break-out in a quantity", "a resource annotation that is not a quantity is refused",
+			map[string]string{"sidecar.istio.io/proxyCPU": "100m\"\n    privileged: true\n#"},
+			"", "cpu"},
+		{"template code in an enum", "an interception mode that is not one of Istio's is refused",
+			map[string]string{"sidecar.istio.io/interceptionMode": "REDIRECT }}{{ printf \"x\" }}"},
+			"", "sidecar.istio.io/interceptionMode"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pod := podFor("data")
+			pod.Annotations = tt.annotations
+			got, err := the.client.CoreV1().Pods(ns).Create(context.Background(), pod, metav1.CreateOptions{})
+			if tt.wantImage == "" {
+				if err == nil || !strings.Contains(err.Error(), "denied the request") || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want the webhook to deny the pod naming %q (%s)", err, tt.wantErr, tt.reason)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("create: %v (%s)", err, tt.reason)
+			}
+			assertInjected(t, got, false)
+			if n := len(got.Spec.Containers); n != 2 {
+				t.Errorf("%d containers (%s), want app and istio-proxy", n, describe(got))
+			}
+			proxy := container(got, "istio-proxy")
+			if proxy == nil {
+				t.Fatal("no istio-proxy")
+			}
+			if proxy.Image != tt.wantImage {
+				t.Errorf("image %q, want the annotation's value literally %q (%s)", proxy.Image, tt.wantImage, tt.reason)
+			}
+			if sc := proxy.SecurityContext; sc != nil && sc.Privileged != nil && *sc.Privileged {
+				t.Errorf("istio-proxy became privileged: the annotation added a field (%s)", tt.reason)
+			}
 		})
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -36,6 +37,8 @@ type suite struct {
 	cl     *cluster.Cluster
 	client kubernetes.Interface
 	rest   *rest.Config
+	// warnings records the admission warnings the client receives.
+	warnings *warningRecorder
 
 	ca         *cluster.CA
 	webhookBin string // built examples/webhook, or "" with webhookErr
@@ -125,6 +128,8 @@ func setup() {
 		QPS:   1000,
 		Burst: 2000,
 	}
+	the.warnings = &warningRecorder{}
+	the.rest.WarningHandler = the.warnings
 	the.client, err = kubernetes.NewForConfig(the.rest)
 	if err != nil {
 		the.err = err
@@ -181,4 +186,26 @@ func findCorpus(moduleDir string) (string, error) {
 		return "", fmt.Errorf("istio corpus not found (set %s): %w", envCorpus, errors.Unwrap(err))
 	}
 	return dir, nil
+}
+
+// warningRecorder keeps the warnings the API server returns (admission
+// webhooks' warnings among them) instead of logging them.
+type warningRecorder struct {
+	mu   sync.Mutex
+	msgs []string
+}
+
+func (w *warningRecorder) HandleWarningHeader(code int, agent, text string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.msgs = append(w.msgs, text)
+}
+
+// take returns the warnings received since the last take.
+func (w *warningRecorder) take() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	m := w.msgs
+	w.msgs = nil
+	return m
 }
