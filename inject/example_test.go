@@ -181,3 +181,31 @@ func ExampleDefaultConfig() {
 	// init container: istio-init restartable: false
 	// init container: istio-proxy restartable: true
 }
+
+// A webhook server keeps one Reviewer: replicas of a workload arrive as the
+// same pod, and the Reviewer answers them from memory.
+func ExampleReviewer() {
+	inj, err := inject.New(inject.DefaultConfig())
+	if err != nil {
+		log.Fatal(err)
+	}
+	rv := inject.NewReviewer(inj, inject.ReviewerOptions{CacheSize: 4096})
+	review := func(uid string) []byte {
+		return []byte(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"` + uid + `",` +
+			`"kind":{"group":"","version":"v1","kind":"Pod"},"resource":{"group":"","version":"v1","resource":"pods"},` +
+			`"namespace":"shop","operation":"CREATE",` +
+			`"object":{"metadata":{"generateName":"web-7c9f-"},"spec":{"containers":[{"name":"web","image":"nginx:1.27"}]}}}}`)
+	}
+	first, err := rv.Review(review("replica-1"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	second, err := rv.Review(review("replica-2"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	// Same answer, each for its own request.
+	fmt.Println(strings.Replace(string(first), "replica-1", "replica-2", 1) == string(second))
+	// Output:
+	// true
+}

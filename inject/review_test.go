@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	admissionv1 "k8s.io/api/admission/v1"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 const reviewDir = "../testdata/inject/review"
@@ -308,4 +309,38 @@ func FuzzReview(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestEncodeReviewMatchesJSON: the hand-written encoder gives exactly
+// json.Marshal's bytes.
+func TestEncodeReviewMatchesJSON(t *testing.T) {
+	pt := admissionv1.PatchTypeJSONPatch
+	v1 := metav1.TypeMeta{APIVersion: "admission.k8s.io/v1", Kind: "AdmissionReview"}
+	cases := []struct {
+		name   string
+		tm     metav1.TypeMeta
+		resp   admissionv1.AdmissionResponse
+		reason string
+	}{
+		{"allowed", v1, admissionv1.AdmissionResponse{UID: "u", Allowed: true}, "the most common answer"},
+		{"patch", v1, admissionv1.AdmissionResponse{UID: "u", Allowed: true, Patch: []byte(`[{"op":"add","path":"/a","value":1}]`), PatchType: &pt}, "base64 patch and its type"},
+		{"warnings", v1, admissionv1.AdmissionResponse{UID: "u\"<>&\u2028é", Allowed: true, Warnings: []string{"a <b> & \"c\"", "\n\t\x01", "ünï"}}, "encoding/json's escaping, HTML included"},
+		{"empty warnings", v1, admissionv1.AdmissionResponse{UID: "u", Allowed: true, Warnings: []string{}}, "omitempty drops an empty list"},
+		{"empty patch", v1, admissionv1.AdmissionResponse{UID: "u", Allowed: true, Patch: []byte{}}, "omitempty drops an empty patch"},
+		{"no typemeta", metav1.TypeMeta{}, admissionv1.AdmissionResponse{UID: "u", Allowed: true}, "omitempty type fields"},
+		{"denied", v1, admissionv1.AdmissionResponse{UID: "u", Result: &metav1.Status{Message: "no", Code: 400}}, "falls back to json.Marshal"},
+	}
+	for _, c := range cases {
+		want, err := json.Marshal(&admissionv1.AdmissionReview{TypeMeta: c.tm, Response: &c.resp})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := encodeReview(c.tm, &c.resp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != string(want) {
+			t.Errorf("%s (%s):\n got %s\nwant %s", c.name, c.reason, got, want)
+		}
+	}
 }

@@ -119,7 +119,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 	}
 
 	srv := &http.Server{
-		Handler:           newHandler(inj, o.maxRequestBytes, logger),
+		Handler:           newHandler(inject.NewReviewer(inj, inject.ReviewerOptions{}), o.maxRequestBytes, logger),
 		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12},
 		ReadHeaderTimeout: o.readTimeout,
 		ReadTimeout:       o.readTimeout,
@@ -203,8 +203,9 @@ func newInjector(o *options) (*inject.Injector, error) {
 	return inject.New(cfg)
 }
 
-// newHandler routes /inject and /healthz.
-func newHandler(inj *inject.Injector, maxBytes int64, logger *log.Logger) http.Handler {
+// newHandler routes /inject and /healthz. The Reviewer answers a pod it
+// has seen (the next replica of a workload) without injecting it again.
+func newHandler(rv *inject.Reviewer, maxBytes int64, logger *log.Logger) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -225,7 +226,7 @@ func newHandler(inj *inject.Injector, maxBytes int64, logger *log.Logger) http.H
 			http.Error(w, "reading request: "+err.Error(), http.StatusBadRequest)
 			return
 		}
-		out, err := inj.Review(body.Bytes())
+		out, err := rv.Review(body.Bytes())
 		if err != nil {
 			status := http.StatusInternalServerError
 			if errors.Is(err, inject.ErrBadReview) {

@@ -1,0 +1,116 @@
+package inject
+
+import (
+	"bytes"
+	"fmt"
+	"sync"
+	"testing"
+)
+
+// TestReviewerMatchesReview: a Reviewer answers every golden review, the
+// first and the second time, with the bytes Injector.Review gives.
+func TestReviewerMatchesReview(t *testing.T) {
+	inj := newTestInjector(t, nil)
+	for _, size := range []int{0, -1, 2} {
+		rv := NewReviewer(inj, ReviewerOptions{CacheSize: size})
+		for round := 0; round < 2; round++ {
+			for _, c := range reviewCases {
+				body, _ := readReview(t, c.name)
+				want, err := inj.Review(body)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := rv.Review(body)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(got, want) {
+					t.Errorf("cache size %d, round %d, %s: Reviewer answer differs:\n got %s\nwant %s", size, round, c.name, got, want)
+				}
+			}
+		}
+	}
+}
+
+// TestReviewerReplicas: replicas that differ only in managedFields share
+// one answer; a different spec or namespace does not.
+func TestReviewerReplicas(t *testing.T) {
+	inj := newTestInjector(t, nil)
+	rv := NewReviewer(inj, ReviewerOptions{})
+	body, _ := readReview(t, "hello")
+	variants := []struct {
+		name   string
+		body   []byte
+		shared bool
+		reason string
+	}{
+		{"same", body, true, "the identical request"},
+		{"managed fields time", bytes.Replace(body, []byte(`"manager": "kube-controller-manager"`), []byte(`"manager": "kube-controller-manager", "time": "2026-01-01T00:00:00Z"`), 1), true, "managedFields are stamped per pod and never patched"},
+		{"other namespace", bytes.Replace(body, []byte(`"namespace": "shop"`), []byte(`"namespace": "other"`), 1), false, "the namespace is part of the answer"},
+		{"other image", bytes.Replace(body, []byte(`nginx:1.27`), []byte(`nginx:1.28`), 1), false, "a different spec is a different pod"},
+	}
+	for _, v := range variants {
+		before := len(rv.m)
+		got, err := rv.Review(v.body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := inj.Review(v.body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s: answer differs from Injector.Review", v.name)
+		}
+		added := len(rv.m) - before
+		if v.shared && added != 0 && v.name != "same" {
+			t.Errorf("%s: a new entry was added (%s)", v.name, v.reason)
+		}
+		if !v.shared && added != 1 {
+			t.Errorf("%s: %d entries added, want 1 (%s)", v.name, added, v.reason)
+		}
+	}
+}
+
+// TestReviewerConcurrent runs many goroutines on one Reviewer (run with
+// -race) and checks every answer.
+func TestReviewerConcurrent(t *testing.T) {
+	inj := newTestInjector(t, nil)
+	rv := NewReviewer(inj, ReviewerOptions{CacheSize: 3})
+	var bodies, wants [][]byte
+	for _, c := range reviewCases {
+		body, _ := readReview(t, c.name)
+		want, err := inj.Review(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bodies, wants = append(bodies, body), append(wants, want)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for n := 0; n < 20; n++ {
+				k := (g + n) % len(bodies)
+				got, err := rv.Review(bodies[k])
+				if err == nil && !bytes.Equal(got, wants[k]) {
+					err = fmt.Errorf("goroutine %d: answer %d differs", g, k)
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if len(rv.m) > 3 || len(rv.order) != len(rv.m) {
+		t.Errorf("cache holds %d entries (order %d), bound 3", len(rv.m), len(rv.order))
+	}
+}
