@@ -31,19 +31,20 @@ func (i *Injector) cacheKey(req PodRequest, ns string) ([32]byte, bool) {
 	p.CreationTimestamp = metav1.Time{}
 	p.ManagedFields = nil
 	k := struct {
-		Pod                  *corev1.Pod
-		Req                  PodRequest
-		Namespace            string
-		DeploymentFromPod    bool
-		OriginalNameRelevant string
-	}{Pod: p, Req: req, Namespace: ns}
+		Pod       *corev1.Pod
+		Req       PodRequest
+		Namespace string
+		// The workload derived from the pod: with no controller it is the
+		// pod's own name, which then matters.
+		Derived    bool
+		DerivedDM  string
+		DerivedTM  metav1.TypeMeta
+		HasGenName bool
+	}{Pod: p, Req: req, Namespace: ns, HasGenName: req.Pod.GenerateName != ""}
 	k.Req.Pod = nil
 	if req.DeploymentMeta.Name == "" {
-		// The workload name is derived from the pod: with no owner it is the
-		// pod's own name, which then matters.
-		dm, _ := deployMetaFromPod(req.Pod)
-		k.OriginalNameRelevant = dm.Name
-		k.DeploymentFromPod = true
+		dm, tm := deployMetaFromPod(req.Pod)
+		k.Derived, k.DerivedDM, k.DerivedTM = true, dm.Name, tm
 	}
 	b, err := json.Marshal(k)
 	if err != nil {

@@ -279,3 +279,35 @@ func BenchmarkReviewHello(b *testing.B) {
 		})
 	}
 }
+
+// TestCacheKeyIdentity checks that pods whose identity fields change what
+// is injected (a pod without generateName is its own workload) do not share
+// a cache entry with pods that only differ in those fields.
+func TestCacheKeyIdentity(t *testing.T) {
+	cached, pod := corpusInjector(t, "hello", 0)
+	uncached, _ := corpusInjector(t, "hello", -1)
+	named := pod.DeepCopy()
+	named.GenerateName, named.Name = "", "standalone"
+	tests := []struct {
+		name, reason string
+		pod          *corev1.Pod
+	}{
+		{"generated", "a ReplicaSet's pod belongs to the Deployment", pod},
+		{"named", "the same pod without generateName is its own workload", named},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := cached.InjectPod(PodRequest{Pod: tt.pod})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := uncached.InjectPod(PodRequest{Pod: tt.pod})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(podJSON(t, want), podJSON(t, got)); d != "" {
+				t.Errorf("%s: cached result differs (-fresh +cached):\n%s", tt.reason, d)
+			}
+		})
+	}
+}
