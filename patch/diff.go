@@ -356,9 +356,9 @@ func (d *differ) diffArray(ai, bi int32, s *schemaNode, where parent) {
 			matched++
 		}
 	}
-	gaveUp := false
+	moving, gaveUp := false, false
 	if keyed {
-		matched, gaveUp = d.planMoves(match, used, matched)
+		matched, moving, gaveUp = d.planMoves(match, used, matched)
 	}
 
 	// Phase 1: remove unmatched elements of a, last first.
@@ -370,7 +370,7 @@ func (d *differ) diffArray(ai, bi int32, s *schemaNode, where parent) {
 		}
 	}
 	// Phase 2: move matched elements that are out of order.
-	if keyed {
+	if moving {
 		d.emitMoves(mt, m, matched)
 	}
 	// Phase 3: insert unmatched elements of b, first first.
@@ -411,9 +411,9 @@ func (d *differ) diffArray(ai, bi int32, s *schemaNode, where parent) {
 // planMoves decides which matched elements of a keyed alignment move: all
 // but a longest run already in order. When the moves would be too many to
 // simulate cheaply, the out-of-order elements are unmatched instead
-// (removed and added). It returns the number of matched elements left and
-// whether it gave up moving.
-func (d *differ) planMoves(match, used []int32, matched int) (int, bool) {
+// (removed and added). It returns the number of matched elements left,
+// whether some must move, and whether it gave up moving them.
+func (d *differ) planMoves(match, used []int32, matched int) (int, bool, bool) {
 	last := int32(-1)
 	ordered := true
 	for _, x := range match {
@@ -428,7 +428,7 @@ func (d *differ) planMoves(match, used []int32, matched int) (int, bool) {
 		last = x
 	}
 	if ordered {
-		return matched, false
+		return matched, false, false
 	}
 	seq := make([]int32, 0, matched)
 	for _, x := range match {
@@ -443,7 +443,7 @@ func (d *differ) planMoves(match, used []int32, matched int) (int, bool) {
 		inLIS[x] = true
 	}
 	if moves*matched <= 1<<20 {
-		return matched, false
+		return matched, true, false
 	}
 	for j, x := range match {
 		if x >= 0 && !inLIS[x&^sameFlag] {
@@ -452,7 +452,7 @@ func (d *differ) planMoves(match, used []int32, matched int) (int, bool) {
 			matched--
 		}
 	}
-	return matched, true
+	return matched, false, true
 }
 
 // emitMoves emits "move" operations that put the matched elements (the
