@@ -65,6 +65,35 @@ func TestNamespaceLabelFlow(t *testing.T) {
 	assertNotInjected(t, createPod(t, ns, podFor("web")))
 }
 
+func TestEmbeddedDefaultConfig(t *testing.T) {
+	// The webhook as a user first runs it: only address and certificate,
+	// kinject's embedded default configuration. The API server must accept
+	// what it injects.
+	w := startWebhook(t, webhookConfig{Embedded: true})
+	w.install(t, admissionregistrationv1.Fail)
+	ns := namespace(t, map[string]string{"istio-injection": "enabled"})
+	tests := []struct {
+		name, reason string
+		annotations  map[string]string
+		native       bool
+	}{
+		{"sidecar", "the default: istio-proxy as a regular container", nil, false},
+		{"native sidecar", "the pod asks for a native sidecar",
+			map[string]string{"sidecar.istio.io/nativeSidecar": "true"}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pod := podFor("embedded")
+			pod.Annotations = tt.annotations
+			got := createPod(t, ns, pod)
+			assertInjected(t, got, tt.native)
+			if c := container(got, "istio-proxy"); c != nil && c.Image == "" {
+				t.Errorf("istio-proxy has no image (%s)", tt.reason)
+			}
+		})
+	}
+}
+
 func TestInjectionDecision(t *testing.T) {
 	w := startWebhook(t, webhookConfig{})
 	w.install(t, admissionregistrationv1.Fail)

@@ -39,22 +39,42 @@ type webhookConfig struct {
 	// Tag is values.json's global.tag, so tests can tell from the proxy
 	// image which webhook injected a pod.
 	Tag string
+	// Embedded starts the webhook with no configuration flags at all, so
+	// it uses kinject's embedded default configuration.
+	Embedded bool
 }
 
-// startWebhook builds the configuration files and starts the webhook
-// example with a serving certificate from the suite's CA, on a free port.
+// startWebhook starts the webhook example with a serving certificate from
+// the suite's CA, on a free port. Unless cfg.Embedded, it runs with Istio's
+// own default injection template, values and mesh config from the Istio
+// corpus (values adjusted by cfg), so the cluster sees what an Istio user's
+// configuration produces.
 func startWebhook(t testing.TB, cfg webhookConfig) *webhook {
 	t.Helper()
-	needWebhook(t)
+	if cfg.Embedded {
+		needCluster(t)
+		if the.webhookErr != nil {
+			t.Fatal(the.webhookErr)
+		}
+	} else {
+		needWebhook(t)
+	}
 	dir, err := os.MkdirTemp(the.dir, "webhook-")
 	if err != nil {
 		t.Fatal(err)
 	}
-	injectConfig := filepath.Join(the.corpus, "shared", "inject-config", "default.yaml")
-	mesh := filepath.Join(the.corpus, "cases", "hello", "mesh.yaml")
-	values := filepath.Join(dir, "values.json")
-	if err := writeValues(filepath.Join(the.corpus, "cases", "hello", "values.json"), values, cfg); err != nil {
-		t.Fatal(err)
+	var configFlags []string
+	if !cfg.Embedded {
+		values := filepath.Join(dir, "values.json")
+		if err := writeValues(filepath.Join(the.corpus, "cases", "hello", "values.json"), values, cfg); err != nil {
+			t.Fatal(err)
+		}
+		configFlags = []string{
+			"--inject-config=" + filepath.Join(the.corpus, "shared", "inject-config", "default.yaml"),
+			"--values=" + values,
+			"--mesh=" + filepath.Join(the.corpus, "cases", "hello", "mesh.yaml"),
+			"--revision=" + revName(cfg.Revision),
+		}
 	}
 	certFile, keyFile := filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key")
 	if err := the.ca.WriteServing(certFile, keyFile); err != nil {
@@ -67,15 +87,8 @@ func startWebhook(t testing.TB, cfg webhookConfig) *webhook {
 			t.Fatal(err)
 		}
 		addr := fmt.Sprintf("127.0.0.1:%d", ports[0])
-		proc, err := cluster.StartProcess(dir, "webhook-"+revName(cfg.Revision), the.webhookBin,
-			"--addr="+addr,
-			"--tls-cert="+certFile,
-			"--tls-key="+keyFile,
-			"--inject-config="+injectConfig,
-			"--values="+values,
-			"--mesh="+mesh,
-			"--revision="+revName(cfg.Revision),
-		)
+		args := append([]string{"--addr=" + addr, "--tls-cert=" + certFile, "--tls-key=" + keyFile}, configFlags...)
+		proc, err := cluster.StartProcess(dir, "webhook-"+revName(cfg.Revision), the.webhookBin, args...)
 		if err != nil {
 			t.Fatal(err)
 		}
