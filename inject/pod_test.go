@@ -232,19 +232,27 @@ func BenchmarkInjectPod(b *testing.B) {
 			}
 		})
 	}
-	b.Run("env2000/cold", func(b *testing.B) {
-		inj, pod := corpusInjector(b, "hello", -1)
-		for k := 0; k < 2000; k++ {
-			pod.Spec.Containers[0].Env = append(pod.Spec.Containers[0].Env, corev1.EnvVar{Name: fmt.Sprintf("VAR_%d", k), Value: fmt.Sprint(k)})
-		}
-		b.ReportAllocs()
-		b.ResetTimer()
-		for n := 0; n < b.N; n++ {
+	for _, mode := range []struct {
+		name  string
+		cache int
+	}{{"cold", -1}, {"cached", 0}} {
+		b.Run("env2000/"+mode.name, func(b *testing.B) {
+			inj, pod := corpusInjector(b, "hello", mode.cache)
+			for k := 0; k < 2000; k++ {
+				pod.Spec.Containers[0].Env = append(pod.Spec.Containers[0].Env, corev1.EnvVar{Name: fmt.Sprintf("VAR_%d", k), Value: fmt.Sprint(k)})
+			}
 			if _, err := inj.InjectPod(PodRequest{Pod: pod}); err != nil {
 				b.Fatal(err)
 			}
-		}
-	})
+			b.ReportAllocs()
+			b.ResetTimer()
+			for n := 0; n < b.N; n++ {
+				if _, err := inj.InjectPod(PodRequest{Pod: pod}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }
 
 func BenchmarkReviewHello(b *testing.B) {

@@ -1,0 +1,189 @@
+package inject
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/kinject/kinject/template"
+)
+
+func TestDeployMetaFromPod(t *testing.T) {
+	yes := true
+	owned := func(kind, name string, labels map[string]string) *corev1.Pod {
+		return &corev1.Pod{ObjectMeta: metav1.ObjectMeta{
+			GenerateName: name + "-", Namespace: "ns", Labels: labels,
+			OwnerReferences: []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: kind, Name: name, Controller: &yes}},
+		}}
+	}
+	tests := []struct {
+		name, reason string
+		pod          *corev1.Pod
+		wantName     string
+		wantKind     string
+	}{
+		{"bare pod", "a pod without a controller is its own workload", &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "p", Namespace: "ns"}}, "p", "Pod"},
+		{"replicaset with hash", "a ReplicaSet's pod with pod-template-hash belongs to the Deployment",
+			owned("ReplicaSet", "web-5d8f", map[string]string{"pod-template-hash": "5d8f"}), "web", "Deployment"},
+		{"replicaset without hash", "a bare ReplicaSet is the workload", owned("ReplicaSet", "web-5d8f", nil), "web-5d8f", "ReplicaSet"},
+		{"cronjob's job", "a Job named <name>-<8 to 10 digits> belongs to the CronJob", owned("Job", "backup-28345678", nil), "backup", "CronJob"},
+		{"plain job", "a Job with another suffix is the workload", owned("Job", "backup-1", nil), "backup-1", "Job"},
+		{"deploymentconfig", "an OpenShift ReplicationController's pod belongs to its DeploymentConfig",
+			owned("ReplicationController", "app-3", map[string]string{"deploymentconfig": "app"}), "app", "DeploymentConfig"},
+		{"statefulset", "other controllers are the workload", owned("StatefulSet", "db", nil), "db", "StatefulSet"},
+		{"non-controller owner", "only the controller reference counts",
+			&corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "p", GenerateName: "p-", OwnerReferences: []metav1.OwnerReference{{Kind: "ReplicaSet", Name: "x"}}}}, "p", "Pod"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dm, tm := deployMetaFromPod(tt.pod)
+			if dm.Name != tt.wantName || tm.Kind != tt.wantKind {
+				t.Errorf("got %s %q, want %s %q (%s)", tm.Kind, dm.Name, tt.wantKind, tt.wantName, tt.reason)
+			}
+			if dm != (types.NamespacedName{Namespace: tt.pod.Namespace, Name: dm.Name}) {
+				t.Errorf("namespace %q, want the pod's %q", dm.Namespace, tt.pod.Namespace)
+			}
+		})
+	}
+}
+
+func TestImages(t *testing.T) {
+	values := func(variant, image string) map[string]any {
+		return map[string]any{"global": map[string]any{
+			"hub": "reg.io/istio", "tag": "1.27.1", "variant": variant,
+			"proxy": map[string]any{"image": image}, "proxy_init": map[string]any{"image": "proxyv2"},
+		}}
+	}
+	tests := []struct {
+		name, reason string
+		values       map[string]any
+		ann          map[string]string
+		pc           *template.ProxyConfig
+		want         string
+	}{
+		{"plain", "hub/image:tag", values("", "proxyv2"), nil, nil, "reg.io/istio/proxyv2:1.27.1"},
+		{"variant", "values.global.variant suffixes the tag", values("distroless", "proxyv2"), nil, nil, "reg.io/istio/proxyv2:1.27.1-distroless"},
+		{"default variant", "the type default adds nothing", values("default", "proxyv2"), nil, nil, "reg.io/istio/proxyv2:1.27.1"},
+		{"proxy config type", "the proxy config's image.imageType wins over the values",
+			values("distroless", "proxyv2"), nil, &template.ProxyConfig{Image: &template.ProxyImage{ImageType: "debug"}}, "reg.io/istio/proxyv2:1.27.1-debug"},
+		{"annotation type", "the pod's proxyImageType annotation wins over both",
+			values("distroless", "proxyv2"), map[string]string{annProxyImageType: "default"}, &template.ProxyConfig{Image: &template.ProxyImage{ImageType: "debug"}}, "reg.io/istio/proxyv2:1.27.1"},
+		{"full reference", "an image with a slash is used as is", values("debug", "other.io/p:2"), nil, nil, "other.io/p:2"},
+		{"no values", "without values the image is the bare name", nil, nil, nil, "proxyv2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			i := &Injector{cfg: Config{Values: tt.values}}
+			got, _ := i.images(tt.ann, tt.pc)
+			if got != tt.want {
+				t.Errorf("image = %q, want %q (%s)", got, tt.want, tt.reason)
+			}
+		})
+	}
+}
+
+func TestOpenshiftIDs(t *testing.T) {
+	tests := []struct {
+		name, reason string
+		ann          map[string]string
+		uid, gid     int64
+		wantErr      string
+	}{
+		{"slash ranges", "<start>/<size>: the last ID of the range", map[string]string{annUIDRange: "1000620000/10000", annSupplementalGID: "2000/10"}, 1000629999, 2009, ""},
+		{"dash range", "<start>-<end>", map[string]string{annUIDRange: "5000-5999"}, 5999, 5999, ""},
+		{"several", "the first of several ranges is used", map[string]string{annUIDRange: "100/10,500/10"}, 109, 109, ""},
+		{"none", "no annotations: the template's default applies", nil, 0, 0, ""},
+		{"bad", "a malformed range is an error naming the annotation", map[string]string{annUIDRange: "lots"}, 0, 0, annUIDRange},
+		{"empty size", "a zero-sized range is an error", map[string]string{annUIDRange: "100/0"}, 0, 0, "not a range"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			uid, gid, err := openshiftIDs(tt.ann)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error = %v, want %q (%s)", err, tt.wantErr, tt.reason)
+				}
+				return
+			}
+			if err != nil || uid != tt.uid || gid != tt.gid {
+				t.Errorf("got %d/%d (%v), want %d/%d (%s)", uid, gid, err, tt.uid, tt.gid, tt.reason)
+			}
+		})
+	}
+}
+
+func TestValidateAnnotations(t *testing.T) {
+	tests := []struct {
+		name, reason string
+		ann          map[string]string
+		wantErr      string
+	}{
+		{"valid", "Istio's accepted forms", map[string]string{
+			"traffic.sidecar.istio.io/includeInboundPorts":     "*",
+			"traffic.sidecar.istio.io/excludeInboundPorts":     "4, 5,6",
+			"traffic.sidecar.istio.io/includeOutboundIPRanges": "10.0.0.0/8,fd00::/8",
+			"traffic.sidecar.istio.io/excludeOutboundIPRanges": "",
+			"sidecar.istio.io/interceptionMode":                "TPROXY",
+			"status.sidecar.istio.io/port":                     "0",
+		}, ""},
+		{"wildcard exclude", "excluding every inbound port is refused", map[string]string{"traffic.sidecar.istio.io/excludeInboundPorts": "*"}, "wildcard"},
+		{"port range", "a port beyond 65535 is refused", map[string]string{"status.sidecar.istio.io/port": "70000"}, "not a port number"},
+		{"cidr", "an address without a prefix length is not a CIDR", map[string]string{"traffic.sidecar.istio.io/includeOutboundIPRanges": "10.0.0.1"}, "is not a CIDR range"},
+		{"first in key order", "with several bad annotations the first key is reported, deterministically",
+			map[string]string{"traffic.sidecar.istio.io/excludeOutboundPorts": "x", "sidecar.istio.io/interceptionMode": "x"}, "sidecar.istio.io/interceptionMode"},
+		{"data not code", "a value with template syntax is only data", map[string]string{"traffic.sidecar.istio.io/includeInboundPorts": "{{ .Values }}"}, "is not a port number"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := validateAnnotations(tt.ann)
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatalf("unexpected error %v (%s)", err, tt.reason)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("error = %v, want %q (%s)", err, tt.wantErr, tt.reason)
+			}
+		})
+	}
+}
+
+func TestMoveContainer(t *testing.T) {
+	cs := func(names ...string) []corev1.Container {
+		out := make([]corev1.Container, len(names))
+		for k, n := range names {
+			out[k].Name = n
+		}
+		return out
+	}
+	names := func(c []corev1.Container) []string {
+		var out []string
+		for _, x := range c {
+			out = append(out, x.Name)
+		}
+		return out
+	}
+	tests := []struct {
+		name, reason string
+		in           []corev1.Container
+		move         string
+		first        bool
+		want         []string
+	}{
+		{"last", "istio-proxy goes last by default", cs("istio-proxy", "a", "b"), "istio-proxy", false, []string{"a", "b", "istio-proxy"}},
+		{"first", "and first when it holds the application", cs("a", "istio-proxy", "b"), "istio-proxy", true, []string{"istio-proxy", "a", "b"}},
+		{"absent", "a missing container changes nothing", cs("a", "b"), "istio-proxy", true, []string{"a", "b"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if d := cmp.Diff(tt.want, names(moveContainer(tt.in, tt.move, tt.first))); d != "" {
+				t.Errorf("%s:\n%s", tt.reason, d)
+			}
+		})
+	}
+}
