@@ -1,12 +1,18 @@
 package template
 
 import (
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/yaml"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 type funcCase struct {
@@ -232,6 +238,49 @@ func TestFuncMapCovered(t *testing.T) {
 	for name := range FuncMap(nil) {
 		if !called[name] {
 			t.Errorf("function %s has no table case", name)
+		}
+	}
+}
+
+// TestToYamlMatchesSigs checks toYaml's direct yaml.v2 path against
+// sigs.k8s.io/yaml.Marshal on JSON-like trees, including every corpus
+// values file.
+func TestToYamlMatchesSigs(t *testing.T) {
+	trees := []any{
+		nil, "yes", "1", "a: b", "", true, 0.0, -0.0, 15020.0, 0.5, 1e-7, 1e21, 12345678901234567890.0, 1 << 53,
+		map[string]any{"cpu": nil, "memory": "1Gi", "n": 2.0, "nested": map[string]any{"l": []any{1.0, "x", nil, map[string]any{}}}},
+		[]any{}, map[string]any{}, map[string]any{"10": "a", "9": "b", "on": "c", "a b": []any{[]any{"x"}}},
+		map[string]any{"s": "line1\nline2", "q": "it's \"quoted\"", "lead": " space", "colon": "a: b", "hash": "#x", "tilde": "~"},
+	}
+	dir := ""
+	if d, err := os.Stat(filepath.Join("..", "..", "shared", "istio-corpus", "cases")); err == nil && d.IsDir() {
+		dir = filepath.Join("..", "..", "shared", "istio-corpus", "cases")
+	}
+	if dir != "" {
+		files, _ := filepath.Glob(filepath.Join(dir, "*", "values.json"))
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var v any
+			if err := json.Unmarshal(b, &v); err != nil {
+				t.Fatal(err)
+			}
+			trees = append(trees, v)
+		}
+	}
+	for i, v := range trees {
+		want, err := yaml.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := toYaml(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := cmp.Diff(string(want), got); d != "" {
+			t.Errorf("tree %d: toYaml differs from sigs.k8s.io/yaml.Marshal (-sigs +toYaml):\n%s", i, d)
 		}
 	}
 }

@@ -57,7 +57,7 @@ func (s *Set) Apply(pod *corev1.Pod, names []string, d *Data) (merged, injected 
 		return nil, nil, fmt.Errorf("pod: %w", err)
 	}
 	alone := map[string]any{}
-	for _, name := range tmpls {
+	for i, name := range tmpls {
 		out, err := s.Render(name, d)
 		if err != nil {
 			return nil, nil, err
@@ -69,13 +69,26 @@ func (s *Set) Apply(pod *corev1.Pod, names []string, d *Data) (merged, injected 
 		if patch == nil {
 			continue
 		}
-		alone, err = strategicpatch.StrategicMergeMapPatchUsingLookupPatchMeta(alone, deepCopyMap(patch), podMeta)
-		if err != nil {
+		// Both merges need the patch, and strategicpatch keeps parts of
+		// it in its results and strips directives and nulls from it. The
+		// last patch, when it holds no directive, is shared: the target is
+		// merged first, while its nulls are still there to delete fields,
+		// and merging onto the empty pod discards nulls anyway.
+		if i == len(tmpls)-1 && !hasDirectives(patch) {
+			moveNativeSidecars(target, append(initNames(alone), initNames(patch)...))
+			if target, err = strategicpatch.StrategicMergeMapPatchUsingLookupPatchMeta(target, patch, podMeta); err != nil {
+				return nil, nil, fmt.Errorf("template %q: strategic merge: %w", name, err)
+			}
+			if alone, err = strategicpatch.StrategicMergeMapPatchUsingLookupPatchMeta(alone, patch, podMeta); err != nil {
+				return nil, nil, fmt.Errorf("template %q: strategic merge: %w", name, err)
+			}
+			continue
+		}
+		if alone, err = strategicpatch.StrategicMergeMapPatchUsingLookupPatchMeta(alone, deepCopyMap(patch), podMeta); err != nil {
 			return nil, nil, fmt.Errorf("template %q: strategic merge: %w", name, err)
 		}
-		moveNativeSidecars(target, alone)
-		target, err = strategicpatch.StrategicMergeMapPatchUsingLookupPatchMeta(target, patch, podMeta)
-		if err != nil {
+		moveNativeSidecars(target, initNames(alone))
+		if target, err = strategicpatch.StrategicMergeMapPatchUsingLookupPatchMeta(target, patch, podMeta); err != nil {
 			return nil, nil, fmt.Errorf("template %q: strategic merge: %w", name, err)
 		}
 	}
@@ -126,12 +139,23 @@ func (s *Set) where(name string, out []byte, p []any) string {
 	return b.String()
 }
 
+// initNames returns the names of a pod tree's init containers.
+func initNames(pod map[string]any) []string {
+	spec, _ := pod["spec"].(map[string]any)
+	inits, _ := spec["initContainers"].([]any)
+	var out []string
+	for _, c := range inits {
+		if n := containerName(c); n != "" {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
 // moveNativeSidecars moves to the end of target's initContainers every
-// container of target's containers whose name the templates so far (alone)
-// put in initContainers, unless target already has it there.
-func moveNativeSidecars(target, alone map[string]any) {
-	aspec, _ := alone["spec"].(map[string]any)
-	inits, _ := aspec["initContainers"].([]any)
+// container of target's containers named in inits (the templates' init
+// containers so far), unless target already has it there.
+func moveNativeSidecars(target map[string]any, inits []string) {
 	if len(inits) == 0 {
 		return
 	}
@@ -142,9 +166,8 @@ func moveNativeSidecars(target, alone map[string]any) {
 	tcs, _ := tspec["containers"].([]any)
 	tinits, _ := tspec["initContainers"].([]any)
 	moved := false
-	for _, ic := range inits {
-		name := containerName(ic)
-		if name == "" || indexByName(tinits, name) >= 0 {
+	for _, name := range inits {
+		if indexByName(tinits, name) >= 0 {
 			continue
 		}
 		i := indexByName(tcs, name)
@@ -200,6 +223,26 @@ func fromMap(m map[string]any) (*corev1.Pod, error) {
 		return nil, err
 	}
 	return pod, nil
+}
+
+// hasDirectives reports whether a tree holds a strategic-merge directive
+// (a key starting with "$").
+func hasDirectives(v any) bool {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, x := range v {
+			if strings.HasPrefix(k, "$") || hasDirectives(x) {
+				return true
+			}
+		}
+	case []any:
+		for _, x := range v {
+			if hasDirectives(x) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func deepCopyMap(m map[string]any) map[string]any {

@@ -207,7 +207,7 @@ func (p *fastParser) key(t string) (string, string) {
 	if strings.Contains(k, " #") || strings.TrimRight(k, " ") != k {
 		p.fail()
 	}
-	if _, isStr := resolvePlain(k).(string); !isStr || k == "<<" {
+	if !plainIsString(k) {
 		p.fail()
 	}
 	return k, t[i+1:]
@@ -355,6 +355,30 @@ func resolvePlain(s string) any {
 		return f
 	}
 	return s
+}
+
+// plainIsString reports whether resolvePlain(s) is the string s, without
+// boxing it.
+func plainIsString(s string) bool {
+	switch s {
+	case "", "~", "null", "Null", "NULL", "<<",
+		"y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON",
+		"n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF":
+		return false
+	}
+	c := s[0]
+	if c == '-' && len(s) > 1 {
+		c = s[1]
+	}
+	if c >= '0' && c <= '9' || c == '.' || c == '+' {
+		for i := 0; i < len(s); i++ {
+			if !strings.ContainsRune(numberish, rune(s[i])) {
+				return true
+			}
+		}
+		return false
+	}
+	return true
 }
 
 // quoted reads a one-line quoted scalar starting at t[i]; it returns the
