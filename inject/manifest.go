@@ -73,10 +73,13 @@ var ErrBadDocument = errors.New("bad document")
 // DocumentError is an error in one document of a YAML stream. It names the
 // document's index, kind and name.
 type DocumentError struct {
-	Index      int
-	Kind, Name string
-	Namespace  string
-	Err        error
+	// Index is the document's position in the stream, from 0.
+	Index int
+	// Kind, Name and Namespace identify the document's object when it
+	// could be read that far.
+	Kind, Name, Namespace string
+	// Err is what went wrong.
+	Err error
 }
 
 // Error reports the document and its error, for example
