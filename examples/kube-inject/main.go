@@ -49,6 +49,9 @@ type options struct {
 	platform, compliancePolicy             string
 	env                                    keyValues
 	nsLabels, nsAnnotations                keyValues
+	ignoredNamespaces                      string
+	tags                                   []string
+	namespacesByDefault                    string
 	keepGoing                              bool
 }
 
@@ -72,6 +75,12 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	fs.Var(o.env, "env", "KEY=VALUE seen by the templates' env function (repeatable)")
 	fs.Var(o.nsLabels, "namespace-label", "KEY=VALUE label of the target namespace, for the injection decision (repeatable)")
 	fs.Var(o.nsAnnotations, "namespace-annotation", "KEY=VALUE annotation of the target namespace, e.g. OpenShift's openshift.io/sa.scc.uid-range (repeatable)")
+	fs.StringVar(&o.ignoredNamespaces, "ignored-namespaces", "", "comma-separated namespaces never injected (default: kube-system,kube-public,kube-node-lease,local-path-storage)")
+	fs.Func("tag", "revision tag that points at this revision, for the full decision (repeatable)", func(s string) error {
+		o.tags = append(o.tags, s)
+		return nil
+	})
+	fs.StringVar(&o.namespacesByDefault, "enable-namespaces-by-default", "", "true injects namespaces without an injection label in the full decision (default: values.sidecarInjectorWebhook.enableNamespacesByDefault)")
 	fs.BoolVar(&o.keepGoing, "keep-going", false, "inject the good documents of a stream with bad ones (they are copied unchanged) and report every error")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: kube-inject -f FILE|- [-o FILE] [--injectConfigFile F] [--valuesFile F] [--meshConfigFile F] [flags]")
@@ -211,6 +220,19 @@ func applyKnobs(cfg *inject.Config, o *options) error {
 	}
 	if o.compliancePolicy != "" {
 		cfg.CompliancePolicy = o.compliancePolicy
+	}
+	if o.ignoredNamespaces != "" {
+		cfg.IgnoredNamespaces = strings.Split(o.ignoredNamespaces, ",")
+	}
+	if len(o.tags) > 0 {
+		cfg.Tags = append(cfg.Tags, o.tags...)
+	}
+	switch o.namespacesByDefault {
+	case "":
+	case "true", "false":
+		cfg.EnableNamespacesByDefault = o.namespacesByDefault == "true"
+	default:
+		return fmt.Errorf("--enable-namespaces-by-default: %q is neither true nor false", o.namespacesByDefault)
 	}
 	if len(o.env) > 0 {
 		if cfg.Env == nil {

@@ -57,13 +57,18 @@ type options struct {
 	revisionSet                        bool
 	nativeSidecars, clusterID, network string
 	platform, compliancePolicy         string
+	env                                map[string]string
+	namespaces                         map[string]inject.NamespaceMeta
+	ignoredNamespaces                  string
+	tags                               []string
+	namespacesByDefault                string
 	maxRequestBytes                    int64
 	shutdownTimeout, readTimeout       time.Duration
 	writeTimeout, idleTimeout          time.Duration
 }
 
 func parse(args []string, stderr io.Writer) (*options, error) {
-	var o options
+	o := options{env: map[string]string{}, namespaces: map[string]inject.NamespaceMeta{}}
 	fs := flag.NewFlagSet("webhook", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.addr, "addr", ":9443", "address to listen on")
@@ -81,6 +86,26 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.network, "network", "", "network written to the proxy's ISTIO_META_NETWORK")
 	fs.StringVar(&o.platform, "platform", "", "Istio's PLATFORM setting (openshift)")
 	fs.StringVar(&o.compliancePolicy, "compliance-policy", "", "Istio's COMPLIANCE_POLICY, for example fips-140-2")
+	fs.Func("env", "KEY=VALUE seen by the templates' env function (repeatable)", func(s string) error {
+		k, v, ok := strings.Cut(s, "=")
+		if !ok || k == "" {
+			return fmt.Errorf("%q is not KEY=VALUE", s)
+		}
+		o.env[k] = v
+		return nil
+	})
+	fs.Func("namespace-label", "NAMESPACE/KEY=VALUE: a label of a namespace, which an AdmissionReview does not carry (repeatable)", func(s string) error {
+		return o.namespaceMeta(s, true)
+	})
+	fs.Func("namespace-annotation", "NAMESPACE/KEY=VALUE: an annotation of a namespace, e.g. OpenShift's openshift.io/sa.scc.uid-range (repeatable)", func(s string) error {
+		return o.namespaceMeta(s, false)
+	})
+	fs.StringVar(&o.ignoredNamespaces, "ignored-namespaces", "", "comma-separated namespaces never injected (default: kube-system,kube-public,kube-node-lease,local-path-storage)")
+	fs.Func("tag", "revision tag that points at this revision (repeatable)", func(s string) error {
+		o.tags = append(o.tags, s)
+		return nil
+	})
+	fs.StringVar(&o.namespacesByDefault, "enable-namespaces-by-default", "", "true injects namespaces without an injection label (default: values.sidecarInjectorWebhook.enableNamespacesByDefault)")
 	fs.Int64Var(&o.maxRequestBytes, "max-request-bytes", 8<<20, "largest request body accepted")
 	fs.DurationVar(&o.readTimeout, "read-timeout", 10*time.Second, "time to read a whole request")
 	fs.DurationVar(&o.writeTimeout, "write-timeout", 10*time.Second, "time to answer a request")
@@ -99,6 +124,29 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 		return nil, errors.New("--max-request-bytes must be positive")
 	}
 	return &o, nil
+}
+
+// namespaceMeta records one NAMESPACE/KEY=VALUE flag.
+func (o *options) namespaceMeta(s string, label bool) error {
+	ns, kv, ok := strings.Cut(s, "/")
+	k, v, ok2 := strings.Cut(kv, "=")
+	if !ok || !ok2 || ns == "" || k == "" {
+		return fmt.Errorf("%q is not NAMESPACE/KEY=VALUE", s)
+	}
+	m := o.namespaces[ns]
+	if label {
+		if m.Labels == nil {
+			m.Labels = map[string]string{}
+		}
+		m.Labels[k] = v
+	} else {
+		if m.Annotations == nil {
+			m.Annotations = map[string]string{}
+		}
+		m.Annotations[k] = v
+	}
+	o.namespaces[ns] = m
+	return nil
 }
 
 // run serves until ctx is done, then shuts down gracefully. ready, when not
@@ -199,6 +247,33 @@ func newInjector(o *options) (*inject.Injector, error) {
 	}
 	if o.compliancePolicy != "" {
 		cfg.CompliancePolicy = o.compliancePolicy
+	}
+	if len(o.env) > 0 {
+		if cfg.Env == nil {
+			cfg.Env = map[string]string{}
+		}
+		for k, v := range o.env {
+			cfg.Env[k] = v
+		}
+	}
+	if len(o.namespaces) > 0 {
+		if cfg.Namespaces == nil {
+			cfg.Namespaces = map[string]inject.NamespaceMeta{}
+		}
+		for ns, m := range o.namespaces {
+			cfg.Namespaces[ns] = m
+		}
+	}
+	if o.ignoredNamespaces != "" {
+		cfg.IgnoredNamespaces = strings.Split(o.ignoredNamespaces, ",")
+	}
+	cfg.Tags = append(cfg.Tags, o.tags...)
+	switch o.namespacesByDefault {
+	case "":
+	case "true", "false":
+		cfg.EnableNamespacesByDefault = o.namespacesByDefault == "true"
+	default:
+		return nil, fmt.Errorf("--enable-namespaces-by-default: %q is neither true nor false", o.namespacesByDefault)
 	}
 	return inject.New(cfg)
 }

@@ -234,6 +234,7 @@ func TestWebhookFlags(t *testing.T) {
 		{"no tls", nil, "the API server only calls HTTPS webhooks"},
 		{"bad native", []string{"--tls-cert", "a", "--tls-key", "b", "--native-sidecars", "yes"}, "a typo must not silently mean false"},
 		{"missing cert file", []string{"--tls-cert", "/nonexistent/tls.crt", "--tls-key", "/nonexistent/tls.key"}, "unreadable key pair is fatal at start"},
+		{"bad namespace label", []string{"--tls-cert", "a", "--tls-key", "b", "--namespace-label", "no-slash=x"}, "NAMESPACE/KEY=VALUE is required"},
 		{"stray argument", []string{"--tls-cert", "a", "--tls-key", "b", "extra"}, "arguments are flags only"},
 	}
 	for _, c := range cases {
@@ -271,4 +272,14 @@ func hasContainer(cs []corev1.Container, name string) bool {
 		}
 	}
 	return false
+}
+
+// TestWebhookKnobs checks that configuration flags reach the injector: a
+// namespace listed in --ignored-namespaces is allowed without a patch.
+func TestWebhookKnobs(t *testing.T) {
+	base, client := startServer(t, "--ignored-namespaces", "shop,kube-system")
+	review := post(t, client, base+"/inject", podReview, http.StatusOK)
+	if r := review.Response; r == nil || !r.Allowed || len(r.Patch) != 0 {
+		t.Errorf("pod in an ignored namespace: response %+v, want allowed without a patch", r)
+	}
 }
