@@ -108,6 +108,10 @@ type PodRequest struct {
 	// The annotations carry OpenShift's UID and group ranges
 	// (Config.Platform "openshift").
 	NamespaceLabels, NamespaceAnnotations map[string]string
+	// PatchOnly says the caller needs only the decision, the patch and the
+	// warnings (a webhook): Result.Pod is then nil, which spares a deep copy
+	// of the injected pod when the result comes from the cache.
+	PatchOnly bool
 	// Manual selects manual injection (kube-inject). With NamespaceLabels
 	// set, the full policy decision is taken, including what a webhook's
 	// selectors would do; without, only the injector's own rules decide, as
@@ -117,7 +121,8 @@ type PodRequest struct {
 
 // Result is the outcome of injecting one pod.
 type Result struct {
-	// Pod is the injected pod, or a copy of the input when not injected.
+	// Pod is the injected pod, or a copy of the input when not injected;
+	// nil when the request asked for PatchOnly.
 	Pod *corev1.Pod
 	// Patch turns the input pod into Pod (empty when not injected).
 	Patch patch.Patch

@@ -74,6 +74,9 @@ func (i *Injector) InjectPod(req PodRequest) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", podLabel(req), err)
 	}
+	if req.PatchOnly {
+		res.Pod = nil
+	}
 	return res, nil
 }
 
@@ -110,7 +113,9 @@ func (i *Injector) injectPod(req PodRequest) (*Result, error) {
 	res := &Result{Decision: dec}
 	res.Warnings = append(res.Warnings, dec.Warnings...)
 	if !dec.Inject {
-		res.Pod = orig.DeepCopy()
+		if !req.PatchOnly {
+			res.Pod = orig.DeepCopy()
+		}
 		res.Patch, res.PatchJSON = patch.Patch{}, []byte("[]")
 		return res, nil
 	}
@@ -118,14 +123,13 @@ func (i *Injector) injectPod(req PodRequest) (*Result, error) {
 	key, cacheable := i.cacheKey(req, ns)
 	if cacheable {
 		if c, ok := i.cache.get(key); ok {
-			pod, err := c.instantiate(orig)
-			if err == nil {
-				res.Pod = pod
-				res.Warnings = append(res.Warnings, c.warnings...)
-				res.Patch = c.patchCopy()
-				res.PatchJSON = append([]byte(nil), c.patchJSON...)
-				return res, nil
+			if !req.PatchOnly {
+				res.Pod = c.instantiate(orig)
 			}
+			res.Warnings = append(res.Warnings, c.warnings...)
+			res.Patch = c.patchCopy()
+			res.PatchJSON = append([]byte(nil), c.patchJSON...)
+			return res, nil
 		}
 	}
 

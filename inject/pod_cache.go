@@ -74,12 +74,12 @@ func newCachedPod(res *Result, warnings []string) *cachedPod {
 }
 
 // instantiate returns the cached result with orig's identity fields.
-func (c *cachedPod) instantiate(orig *corev1.Pod) (*corev1.Pod, error) {
+func (c *cachedPod) instantiate(orig *corev1.Pod) *corev1.Pod {
 	p := c.pod.DeepCopy()
 	p.Name, p.GenerateName, p.UID, p.ResourceVersion = orig.Name, orig.GenerateName, orig.UID, orig.ResourceVersion
 	p.CreationTimestamp = orig.CreationTimestamp
 	p.ManagedFields = orig.ManagedFields
-	return p, nil
+	return p
 }
 
 // resultCache is a bounded map with FIFO eviction, safe for concurrent use.

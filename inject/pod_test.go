@@ -79,6 +79,13 @@ func TestCachedEqualsUncached(t *testing.T) {
 			if d := cmp.Diff(podJSON(t, fresh), podJSON(t, hit)); d != "" {
 				t.Errorf("%s: cached result differs from a fresh one (-fresh +cached):\n%s", tc.reason, d)
 			}
+			patchOnly, err := cached.InjectPod(PodRequest{Pod: replica, PatchOnly: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if patchOnly.Pod != nil || string(patchOnly.PatchJSON) != string(fresh.PatchJSON) {
+				t.Errorf("%s: PatchOnly result: pod %v, patch equal %v", tc.reason, patchOnly.Pod != nil, string(patchOnly.PatchJSON) == string(fresh.PatchJSON))
+			}
 			if hit.Pod.Name != "replica-2" || first.Pod.Name == "replica-2" {
 				t.Errorf("%s: identity fields not carried over: first %q, hit %q", tc.reason, first.Pod.Name, hit.Pod.Name)
 			}
@@ -215,9 +222,10 @@ func TestCheckStale(t *testing.T) {
 
 func BenchmarkInjectPod(b *testing.B) {
 	for _, mode := range []struct {
-		name  string
-		cache int
-	}{{"cold", -1}, {"cached", 0}} {
+		name      string
+		cache     int
+		patchOnly bool
+	}{{"cold", -1, false}, {"cached", 0, false}, {"cached-patchonly", 0, true}} {
 		b.Run("hello/"+mode.name, func(b *testing.B) {
 			inj, pod := corpusInjector(b, "hello", mode.cache)
 			if _, err := inj.InjectPod(PodRequest{Pod: pod}); err != nil {
@@ -226,7 +234,7 @@ func BenchmarkInjectPod(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			for n := 0; n < b.N; n++ {
-				if _, err := inj.InjectPod(PodRequest{Pod: pod}); err != nil {
+				if _, err := inj.InjectPod(PodRequest{Pod: pod, PatchOnly: mode.patchOnly}); err != nil {
 					b.Fatal(err)
 				}
 			}
