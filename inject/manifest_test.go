@@ -311,3 +311,45 @@ spec:
 		t.Errorf("warnings %q, want one naming futureField", res.Warnings)
 	}
 }
+
+// TestReinjectWithNewConfig is the restart-to-update flow: a manifest
+// injected under one configuration, injected again under another, is what
+// the second configuration gives for the original.
+func TestReinjectWithNewConfig(t *testing.T) {
+	oldCfg := newTestInjector(t, nil)
+	changes := []struct {
+		name   string
+		cfg    func(*Config)
+		reason string
+	}{
+		{"revision", func(c *Config) { c.Revision = "canary" }, "moving a workload to a canary control plane"},
+		{"native", func(c *Config) { c.NativeSidecars = true }, "switching to native sidecars moves istio-proxy to initContainers"},
+		{"image", func(c *Config) { c.Values["global"].(map[string]any)["tag"] = "1.28.0" }, "an upgrade changes the proxy image"},
+	}
+	for _, name := range []string{"pod", "deployment", "cronjob", "list", "probes", "prometheus", "hold", "overrides"} {
+		in, err := os.ReadFile(filepath.Join(manifestDir, name+".yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		old, err := oldCfg.InjectManifests(in, ManifestOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range changes {
+			t.Run(name+"/"+c.name, func(t *testing.T) {
+				inj := newTestInjector(t, c.cfg)
+				direct, err := inj.InjectManifests(in, ManifestOptions{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				again, err := inj.InjectManifests(old.Output, ManifestOptions{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if d := cmp.Diff(string(direct.Output), string(again.Output)); d != "" {
+					t.Errorf("re-injection differs from a fresh injection (%s) (-fresh +reinjected):\n%s", c.reason, d)
+				}
+			})
+		}
+	}
+}
