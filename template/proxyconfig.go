@@ -176,71 +176,48 @@ func (p *ProxyConfig) ProtoJSON() ([]byte, error) {
 	if p == nil {
 		return []byte("{}"), nil
 	}
-	full, err := json.Marshal(p)
-	if err != nil {
-		return nil, err
-	}
-	def, err := json.Marshal(DefaultProxyConfig())
-	if err != nil {
-		return nil, err
-	}
-	defFields, err := orderedFields(def)
-	if err != nil {
-		return nil, err
-	}
-	defByName := make(map[string]json.RawMessage, len(defFields))
-	for _, f := range defFields {
-		defByName[f.name] = f.value
-	}
-	fields, err := orderedFields(full)
-	if err != nil {
-		return nil, err
-	}
-	var buf bytes.Buffer
-	buf.WriteByte('{')
-	n := 0
-	for _, f := range fields {
-		if d, ok := defByName[f.name]; ok && bytes.Equal(d, f.value) {
+	v := reflect.ValueOf(p).Elem()
+	def := reflect.ValueOf(DefaultProxyConfig()).Elem()
+	t := v.Type()
+	buf := make([]byte, 0, 64)
+	buf = append(buf, '{')
+	for k := 0; k < t.NumField(); k++ {
+		f := v.Field(k)
+		if emptyValue(f) || reflect.DeepEqual(f.Interface(), def.Field(k).Interface()) {
 			continue
 		}
-		if n > 0 {
-			buf.WriteByte(',')
-		}
-		n++
-		name, _ := json.Marshal(f.name)
-		buf.Write(name)
-		buf.WriteByte(':')
-		buf.Write(f.value)
-	}
-	buf.WriteByte('}')
-	return buf.Bytes(), nil
-}
-
-type rawField struct {
-	name  string
-	value json.RawMessage
-}
-
-// orderedFields splits a JSON object into its members, keeping their order.
-func orderedFields(obj []byte) ([]rawField, error) {
-	dec := json.NewDecoder(bytes.NewReader(obj))
-	if _, err := dec.Token(); err != nil {
-		return nil, err
-	}
-	var out []rawField
-	for dec.More() {
-		t, err := dec.Token()
+		name, _, _ := strings.Cut(t.Field(k).Tag.Get("json"), ",")
+		val, err := json.Marshal(f.Interface())
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("proxy config field %s: %w", name, err)
 		}
-		name, _ := t.(string)
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			return nil, err
+		if len(buf) > 1 {
+			buf = append(buf, ',')
 		}
-		out = append(out, rawField{name, v})
+		buf = strconv.AppendQuote(buf, name)
+		buf = append(buf, ':')
+		buf = append(buf, val...)
 	}
-	return out, nil
+	return append(buf, '}'), nil
+}
+
+// emptyValue reports what encoding/json's omitempty leaves out.
+func emptyValue(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.Slice, reflect.Map, reflect.String:
+		return v.Len() == 0
+	case reflect.Pointer, reflect.Interface:
+		return v.IsNil()
+	case reflect.Bool:
+		return !v.Bool()
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return v.Int() == 0
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return v.Uint() == 0
+	case reflect.Float32, reflect.Float64:
+		return v.Float() == 0
+	}
+	return false
 }
 
 // strictYAML decodes YAML or JSON into v, refusing unknown fields.
