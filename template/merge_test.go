@@ -369,3 +369,49 @@ spec:
 		t.Errorf("overrides = %+v; want the user's istio-proxy with image auto cleared", ov)
 	}
 }
+
+// TestApplyConcurrent applies one Set from several goroutines; with -race
+// it checks that a Set, its Data and the input pod are only read.
+func TestApplyConcurrent(t *testing.T) {
+	s, _ := ownSet(t)
+	pod := mustPod(t, "metadata: {name: web-abc, annotations: {sidecar.istio.io/proxyCPU: 200m}}\nspec: {containers: [{name: web, image: web}, {name: mesh-proxy, image: auto}]}")
+	d := ownData(pod)
+	want := func() string {
+		m, in, err := s.Apply(pod, []string{"full"}, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, _, err := ApplyOverrides(m, pod, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return podYAML(t, f)
+	}()
+	errs := make(chan string, 8)
+	for g := 0; g < 8; g++ {
+		go func() {
+			for i := 0; i < 10; i++ {
+				m, in, err := s.Apply(pod, []string{"full"}, d)
+				if err != nil {
+					errs <- err.Error()
+					return
+				}
+				f, _, err := ApplyOverrides(m, pod, in)
+				if err != nil {
+					errs <- err.Error()
+					return
+				}
+				if b, _ := yaml.Marshal(f); string(b) != want {
+					errs <- "different result"
+					return
+				}
+			}
+			errs <- ""
+		}()
+	}
+	for g := 0; g < 8; g++ {
+		if e := <-errs; e != "" {
+			t.Error(e)
+		}
+	}
+}
