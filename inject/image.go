@@ -39,8 +39,18 @@ func imageRef(hub, name, tag, imageType string) string {
 	if strings.Contains(name, "/") {
 		return name
 	}
-	if imageType != "" && imageType != "default" {
-		tag = strings.TrimSuffix(strings.TrimSuffix(tag, "-distroless"), "-debug") + "-" + imageType
+	if imageType != "" {
+		// A known type suffix already on the tag is replaced; "default"
+		// removes it.
+		for _, known := range []string{"-distroless", "-debug"} {
+			if strings.HasSuffix(tag, known) {
+				tag = strings.TrimSuffix(tag, known)
+				break
+			}
+		}
+		if imageType != "default" {
+			tag += "-" + imageType
+		}
 	}
 	ref := name
 	if hub != "" {

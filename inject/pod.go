@@ -398,26 +398,36 @@ func (i *Injector) postProcess(pod, injected, base *corev1.Pod, d *template.Data
 	if pod.Labels == nil {
 		pod.Labels = map[string]string{}
 	}
-	// The pod's network: its own topology.istio.io/network label, else the
-	// webhook's network, else values.global.network. Istio labels the pod
-	// with it and moves ISTIO_META_NETWORK to the end of the proxy's env.
-	network := pod.Labels[labelNetwork]
-	if network == "" {
-		network = i.cfg.Network
+	// The pod's cluster and network: the webhook's (Config.ClusterID and
+	// Network) over values.global.multiCluster.clusterName and
+	// values.global.network, and the pod's own topology.istio.io/network
+	// label over both. As Istio does, the known ones are moved to the end of
+	// the proxy's env (ISTIO_META_CLUSTER_ID, then ISTIO_META_NETWORK) and
+	// the network labels the pod.
+	cluster := i.cfg.ClusterID
+	if cluster == "" {
+		cluster = valueString(i.cfg.Values, "global", "multiCluster", "clusterName")
 	}
+	network := i.cfg.Network
 	if network == "" {
 		network = valueString(i.cfg.Values, "global", "network")
+	}
+	if n, ok := pod.Labels[labelNetwork]; ok {
+		network = n
 	}
 	if network != "" {
 		pod.Labels[labelNetwork] = network
 	}
 	if proxy := findProxy(&pod.Spec); proxy != nil {
-		if i.cfg.ClusterID != "" {
-			setEnv(proxy, envClusterID, i.cfg.ClusterID)
+		for _, e := range []struct{ name, value string }{{envClusterID, cluster}, {envNetwork, network}} {
+			if e.value != "" {
+				removeEnv(proxy, e.name)
+			}
 		}
-		if network != "" {
-			removeEnv(proxy, envNetwork)
-			proxy.Env = append(proxy.Env, corev1.EnvVar{Name: envNetwork, Value: network})
+		for _, e := range []struct{ name, value string }{{envClusterID, cluster}, {envNetwork, network}} {
+			if e.value != "" {
+				proxy.Env = append(proxy.Env, corev1.EnvVar{Name: e.name, Value: e.value})
+			}
 		}
 	}
 	statusPort := i.mesh0.GetDefaultConfig().GetStatusPort()

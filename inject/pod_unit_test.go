@@ -74,6 +74,10 @@ func TestImages(t *testing.T) {
 			values("distroless", "proxyv2"), map[string]string{annProxyImageType: "default"}, &template.ProxyConfig{Image: &template.ProxyImage{ImageType: "debug"}}, "reg.io/istio/proxyv2:1.27.1"},
 		{"full reference", "an image with a slash is used as is", values("debug", "other.io/p:2"), nil, nil, "other.io/p:2"},
 		{"no values", "without values the image is the bare name", nil, nil, nil, "proxyv2"},
+		{"suffix replaced", "a type suffix already on the tag is replaced, and removed for default",
+			map[string]any{"global": map[string]any{"hub": "h", "tag": "1.2-distroless"}}, map[string]string{annProxyImageType: "default"}, nil, "h/proxyv2:1.2"},
+		{"suffix swapped", "distroless on the tag becomes debug",
+			map[string]any{"global": map[string]any{"hub": "h", "tag": "1.2-distroless"}}, map[string]string{annProxyImageType: "debug"}, nil, "h/proxyv2:1.2-debug"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -183,6 +187,58 @@ func TestMoveContainer(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if d := cmp.Diff(tt.want, names(moveContainer(tt.in, tt.move, tt.first))); d != "" {
 				t.Errorf("%s:\n%s", tt.reason, d)
+			}
+		})
+	}
+}
+
+func TestPrometheusMerge(t *testing.T) {
+	tests := []struct {
+		name, reason string
+		ann          map[string]string
+		wantAnn      map[string]string
+		wantEnv      string
+	}{
+		{"none", "without settings the proxy's endpoint is announced and nothing is recorded",
+			nil, map[string]string{annPromScrape: "true", annPromPort: "15020", annPromPath: "/stats/prometheus"}, ""},
+		{"settings move", "the application's settings move to ISTIO_PROMETHEUS_ANNOTATIONS",
+			map[string]string{annPromScrape: "true", annPromPort: "9090"},
+			map[string]string{annPromScrape: "true", annPromPort: "15020", annPromPath: "/stats/prometheus"}, `{"scrape":"true","port":"9090"}`},
+		{"dotted spelling", "prometheus.io.port is the same label as prometheus.io/port and is cleared",
+			map[string]string{"prometheus.io.port": "9000"},
+			map[string]string{annPromScrape: "true", annPromPort: "15020", annPromPath: "/stats/prometheus"}, `{"port":"9000"}`},
+		{"scrape false", "scraping switched off leaves everything alone",
+			map[string]string{"prometheus.io.scrape": "false"}, map[string]string{"prometheus.io.scrape": "false"}, ""},
+		{"not a bool", "a scrape value that is not a bool is ignored, as Istio does",
+			map[string]string{annPromScrape: "maybe"},
+			map[string]string{annPromScrape: "true", annPromPort: "15020", annPromPath: "/stats/prometheus"}, `{"scrape":"maybe"}`},
+		{"opt out", "prometheus.istio.io/merge-metrics false opts out",
+			map[string]string{annPromMerge: "false", annPromPort: "9090"}, map[string]string{annPromMerge: "false", annPromPort: "9090"}, ""},
+		{"already merged", "a pod already pointing at the proxy is left alone",
+			map[string]string{annPromPort: "15020"}, map[string]string{annPromPort: "15020"}, ""},
+	}
+	i := &Injector{mesh0: template.DefaultMeshConfig()}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pod := &corev1.Pod{Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: proxyContainer}}}}
+			pod.Annotations = map[string]string{}
+			for k, v := range tt.ann {
+				pod.Annotations[k] = v
+			}
+			if err := i.prometheusMerge(pod, 15020); err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(tt.wantAnn, pod.Annotations); d != "" {
+				t.Errorf("%s: annotations (-want +got):\n%s", tt.reason, d)
+			}
+			env := ""
+			for _, e := range pod.Spec.Containers[0].Env {
+				if e.Name == envPromAnn {
+					env = e.Value
+				}
+			}
+			if env != tt.wantEnv {
+				t.Errorf("%s: env = %q, want %q", tt.reason, env, tt.wantEnv)
 			}
 		})
 	}

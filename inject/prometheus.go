@@ -48,19 +48,32 @@ func (i *Injector) prometheusMerge(pod *corev1.Pod, statusPort int32) error {
 			return nil
 		}
 	}
-	for _, k := range []string{annPromScrape, "prometheus.io.scrape"} {
-		if v, ok := ann[k]; ok {
-			if b, err := strconv.ParseBool(v); err != nil || !b {
+	// Like Istio, every spelling of a key that sanitizes to the same label
+	// name counts (prometheus.io/scrape, prometheus.io.scrape, ...); keys are
+	// read in sorted order so the result is deterministic.
+	var sc promScrape
+	var variants []string
+	for _, k := range sortedKeys(ann) {
+		switch sanitizeLabelName(k) {
+		case promScrapeLabel:
+			if b, err := strconv.ParseBool(ann[k]); err == nil && !b {
 				return nil
 			}
+			sc.Scrape = ann[k]
+		case promPortLabel:
+			sc.Port = ann[k]
+		case promPathLabel:
+			sc.Path = ann[k]
+		default:
+			continue
 		}
+		variants = append(variants, k)
 	}
 	target := strconv.Itoa(int(statusPort))
-	if ann[annPromPort] == target {
+	if sc.Port == target {
 		// Already pointing at the proxy (a re-injection).
 		return nil
 	}
-	sc := promScrape{Scrape: ann[annPromScrape], Path: ann[annPromPath], Port: ann[annPromPort]}
 	if t := ann[annPromTargets]; t != "" {
 		for _, part := range strings.Split(t, ",") {
 			part = strings.TrimSpace(part)
@@ -88,9 +101,32 @@ func (i *Injector) prometheusMerge(pod *corev1.Pod, statusPort int32) error {
 			proxy.Env = append(proxy.Env, corev1.EnvVar{Name: envPromAnn, Value: string(b)})
 		}
 	}
+	for _, k := range variants {
+		delete(ann, k)
+	}
 	delete(ann, annPromTargets)
 	ann[annPromPort] = target
 	ann[annPromPath] = "/stats/prometheus"
 	ann[annPromScrape] = "true"
 	return nil
+}
+
+// The label names Prometheus derives from the scrape annotations.
+const (
+	promScrapeLabel = "prometheus_io_scrape"
+	promPortLabel   = "prometheus_io_port"
+	promPathLabel   = "prometheus_io_path"
+)
+
+// sanitizeLabelName turns an annotation key into the Prometheus label name
+// it becomes: every character other than a letter, digit or underscore
+// is an underscore.
+func sanitizeLabelName(k string) string {
+	b := []byte(k)
+	for i, c := range b {
+		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			b[i] = '_'
+		}
+	}
+	return string(b)
 }
