@@ -103,3 +103,29 @@ func BenchmarkValidateAnnotations(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkDecodeOutput compares decoding the hello pod's rendered sidecar
+// with fastYAML and with sigs.k8s.io/yaml (the fallback).
+func BenchmarkDecodeOutput(b *testing.B) {
+	s, c := helloSetup(b)
+	out, err := s.Render("sidecar", c.data(b, c.pods[0]))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("fast", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			if _, ok := fastYAML(out); !ok {
+				b.Fatal("slow path")
+			}
+		}
+	})
+	b.Run("sigs", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			if _, err := slowYAML(out); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -106,4 +106,9 @@
 //   - indent is Istio's (every line but the first); nindent is Helm's.
 //   - Line numbers in ErrBadOutput errors count lines of the rendered
 //     output, which differ from the template source when blocks are skipped.
+//   - "Unknown field" means unknown to the k8s.io/api version kinject is
+//     built with; a template using a newer Kubernetes field needs a newer
+//     kinject, where Istio would drop the field silently.
+//   - Rendered YAML is read with the same YAML 1.1 rules as Istio
+//     (sigs.k8s.io/yaml): an unquoted yes, on or off is a boolean.
 package template
