@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -172,6 +173,7 @@ func (i *Injector) injectPod(req PodRequest) (*Result, error) {
 		}
 		setAnnotation(&pod.ObjectMeta, annOverrides, string(b))
 	}
+	adjustInitUser(pod, base, data.ProxyConfig)
 	if err := i.postProcess(pod, injected, base, data); err != nil {
 		return nil, err
 	}
@@ -252,21 +254,6 @@ func (i *Injector) templateData(req PodRequest, pod *corev1.Pod, ns string) (*te
 		ProxyConfig:              pc,
 	}
 	d.ProxyImage, d.ProxyInitImage = i.images(pod.Annotations, pc)
-	// A user's own istio-proxy container may choose the proxy's user and
-	// group; Istio then runs iptables for that UID too. On OpenShift the
-	// namespace's range wins.
-	for _, cs := range [][]corev1.Container{pod.Spec.Containers, pod.Spec.InitContainers} {
-		for _, c := range cs {
-			if c.Name == proxyContainer && c.SecurityContext != nil {
-				if c.SecurityContext.RunAsUser != nil {
-					d.ProxyUID = *c.SecurityContext.RunAsUser
-				}
-				if c.SecurityContext.RunAsGroup != nil {
-					d.ProxyGID = *c.SecurityContext.RunAsGroup
-				}
-			}
-		}
-	}
 	if i.cfg.Platform == "openshift" {
 		nsAnn := req.NamespaceAnnotations
 		if nsAnn == nil {
@@ -341,6 +328,59 @@ func setAnnotation(m *metav1.ObjectMeta, k, v string) {
 		m.Annotations = map[string]string{}
 	}
 	m.Annotations[k] = v
+}
+
+// adjustInitUser makes the traffic-capture init container agree with a
+// user's own istio-proxy that sets runAsUser or runAsGroup, as Istio does:
+// istio-iptables' "-u" argument takes the user's non-zero UID; without
+// TPROXY an istio-validation container runs as the user's UID and GID; with
+// TPROXY the proxy must keep running as root, so its runAsUser is reset
+// to 0.
+func adjustInitUser(pod, user *corev1.Pod, pc *template.ProxyConfig) {
+	uc := findProxy(&user.Spec)
+	if uc == nil || uc.SecurityContext == nil || (uc.SecurityContext.RunAsUser == nil && uc.SecurityContext.RunAsGroup == nil) {
+		return
+	}
+	var ic *corev1.Container
+	for _, name := range []string{initContainer, validationContainer} {
+		for k := range pod.Spec.InitContainers {
+			if ic == nil && pod.Spec.InitContainers[k].Name == name {
+				ic = &pod.Spec.InitContainers[k]
+			}
+		}
+	}
+	if ic == nil {
+		return
+	}
+	tproxy := pc.GetInterceptionMode() == template.InterceptionTProxy || pod.Annotations["sidecar.istio.io/interceptionMode"] == "TPROXY"
+	if tproxy && uc.SecurityContext.RunAsUser != nil {
+		if proxy := findProxy(&pod.Spec); proxy != nil && proxy.SecurityContext != nil {
+			zero := int64(0)
+			proxy.SecurityContext.RunAsUser = &zero
+		}
+	}
+	if !tproxy && ic.Name == validationContainer {
+		if ic.SecurityContext == nil {
+			ic.SecurityContext = &corev1.SecurityContext{}
+		}
+		if uc.SecurityContext.RunAsUser != nil {
+			v := *uc.SecurityContext.RunAsUser
+			ic.SecurityContext.RunAsUser = &v
+		}
+		if uc.SecurityContext.RunAsGroup != nil {
+			v := *uc.SecurityContext.RunAsGroup
+			ic.SecurityContext.RunAsGroup = &v
+		}
+	}
+	if uc.SecurityContext.RunAsUser == nil || *uc.SecurityContext.RunAsUser == 0 {
+		return
+	}
+	for k := 0; k+1 < len(ic.Args); k++ {
+		if ic.Args[k] == "-u" {
+			ic.Args[k+1] = strconv.FormatInt(*uc.SecurityContext.RunAsUser, 10)
+			return
+		}
+	}
 }
 
 // dropProxyRunAsUser returns pod without the runAsUser of the user's own

@@ -110,6 +110,15 @@ func (p *ProxyConfig) GetProxyMetadata() map[string]string {
 	return p.ProxyMetadata
 }
 
+// GetInterceptionMode returns the interception mode (nil-safe; REDIRECT for
+// nil).
+func (p *ProxyConfig) GetInterceptionMode() InterceptionMode {
+	if p == nil {
+		return InterceptionRedirect
+	}
+	return p.InterceptionMode
+}
+
 // GetStatusPort returns the status port (nil-safe).
 func (p *ProxyConfig) GetStatusPort() int32 {
 	if p == nil {
