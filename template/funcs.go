@@ -765,7 +765,8 @@ func isValidUTF8(s string) bool {
 }
 
 // squote renders each non-nil argument as a YAML single-quoted scalar (a
-// quote inside is doubled; sprig leaves it alone, which breaks the YAML).
+// quote inside is doubled; sprig leaves it alone, which breaks the YAML),
+// or double-quoted when it holds characters single quotes cannot carry.
 func squote(v ...any) string {
 	var b strings.Builder
 	for _, x := range v {
@@ -776,8 +777,10 @@ func squote(v ...any) string {
 			b.WriteByte(' ')
 		}
 		s := strval(x)
-		if strings.ContainsAny(s, "\n\r") {
-			writeYAMLDoubleQuoted(&b, s) // a line break cannot survive single quotes
+		if !isValidUTF8(s) || strings.IndexFunc(s, func(r rune) bool { return !strconv.IsPrint(r) }) >= 0 {
+			// Single quotes have no escapes: line breaks fold and control
+			// characters are refused, so such values get double quotes.
+			writeYAMLDoubleQuoted(&b, s)
 			continue
 		}
 		b.WriteByte('\'')

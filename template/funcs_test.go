@@ -284,3 +284,31 @@ func TestToYamlMatchesSigs(t *testing.T) {
 		}
 	}
 }
+
+// FuzzQuote checks that quote and squote produce one YAML scalar that reads
+// back as the value (invalid UTF-8 becomes U+FFFD), in block and flow
+// context, whatever the value holds.
+func FuzzQuote(f *testing.F) {
+	for _, s := range []string{"", "a", "a\nb", `"}}`, "{{ x }}", ": #", "&a *b - c", "'", "\\", "\x00\x1f\u2028\ufeff", "\xff"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want := strings.ToValidUTF8(s, "\uFFFD")
+		for _, doc := range []string{
+			"k: " + quote(s) + "\nother: x\n",
+			"k: " + squote(s) + "\nother: x\n",
+			"m: {k: " + quote(s) + ", other: x}\n",
+		} {
+			var got map[string]any
+			if err := yaml.Unmarshal([]byte(doc), &got); err != nil {
+				t.Fatalf("%q: %v", doc, err)
+			}
+			if m, ok := got["m"].(map[string]any); ok {
+				got = m
+			}
+			if len(got) != 2 || got["k"] != want || got["other"] != "x" {
+				t.Fatalf("%q read back as %#v, want k=%q", doc, got, want)
+			}
+		}
+	})
+}
