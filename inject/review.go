@@ -180,6 +180,7 @@ func (i *Injector) admit(req *admissionv1.AdmissionRequest) *admissionv1.Admissi
 		Pod:       &pod,
 		TypeMeta:  metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"},
 		Namespace: req.Namespace,
+		PatchOnly: true,
 	})
 	if err != nil {
 		// InjectPod's error already names the pod and the field.
@@ -193,10 +194,13 @@ func (i *Injector) admit(req *admissionv1.AdmissionRequest) *admissionv1.Admissi
 	if !res.Decision.Inject || len(res.Patch) == 0 {
 		return resp
 	}
-	p, err := res.Patch.MarshalJSON()
-	if err != nil {
-		return deny(resp, http.StatusInternalServerError, metav1.StatusReasonInternalError,
-			fmt.Sprintf("encoding the patch for pod %s: %v", reviewPodName(&pod, req), err))
+	p := res.PatchJSON
+	if p == nil {
+		var err error
+		if p, err = res.Patch.MarshalJSON(); err != nil {
+			return deny(resp, http.StatusInternalServerError, metav1.StatusReasonInternalError,
+				fmt.Sprintf("encoding the patch for pod %s: %v", reviewPodName(&pod, req), err))
+		}
 	}
 	pt := admissionv1.PatchTypeJSONPatch
 	resp.Patch, resp.PatchType = p, &pt
