@@ -11,6 +11,9 @@
 //	POST /inject   an admission.k8s.io/v1 AdmissionReview in, the response out
 //	GET  /healthz  200 "ok" while the server runs
 //
+// The TLS key pair is reloaded when its files change, so a rotated
+// certificate is served without a restart.
+//
 // A MutatingWebhookConfiguration points at /inject with
 // admissionReviewVersions [v1], sideEffects None, rules for pods CREATE.
 // The server reads at most --max-request-bytes of a request, applies read,
@@ -33,6 +36,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -161,14 +165,14 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 	if err != nil {
 		return err
 	}
-	cert, err := tls.LoadX509KeyPair(o.certFile, o.keyFile)
+	certs, err := newCertReloader(o.certFile, o.keyFile, logger)
 	if err != nil {
-		return fmt.Errorf("loading TLS key pair: %w", err)
+		return err
 	}
 
 	srv := &http.Server{
 		Handler:           newHandler(inject.NewReviewer(inj, inject.ReviewerOptions{}), o.maxRequestBytes, logger),
-		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12},
+		TLSConfig:         &tls.Config{GetCertificate: certs.get, MinVersion: tls.VersionTLS12},
 		ReadHeaderTimeout: o.readTimeout,
 		ReadTimeout:       o.readTimeout,
 		WriteTimeout:      o.writeTimeout,
@@ -202,6 +206,70 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 		return err
 	}
 	return nil
+}
+
+// certReloader serves the key pair from disk and reloads it when the files
+// change (cert-manager and the kubelet rotate mounted secrets in place). A
+// pair that fails to load is logged and the previous one kept.
+type certReloader struct {
+	certFile, keyFile string
+	logger            *log.Logger
+	mu                sync.Mutex
+	cert              *tls.Certificate
+	stamp             string    // modification times of both files
+	checked           time.Time // last look at the files
+}
+
+func newCertReloader(certFile, keyFile string, logger *log.Logger) (*certReloader, error) {
+	c := &certReloader{certFile: certFile, keyFile: keyFile, logger: logger}
+	if err := c.load(); err != nil {
+		return nil, fmt.Errorf("loading TLS key pair: %w", err)
+	}
+	return c, nil
+}
+
+// certCheckInterval bounds how often the files are looked at.
+const certCheckInterval = time.Second
+
+func (c *certReloader) stampNow() (string, error) {
+	a, err := os.Stat(c.certFile)
+	if err != nil {
+		return "", err
+	}
+	b, err := os.Stat(c.keyFile)
+	if err != nil {
+		return "", err
+	}
+	return a.ModTime().String() + "|" + b.ModTime().String(), nil
+}
+
+func (c *certReloader) load() error {
+	stamp, err := c.stampNow()
+	if err != nil {
+		return err
+	}
+	cert, err := tls.LoadX509KeyPair(c.certFile, c.keyFile)
+	if err != nil {
+		return err
+	}
+	c.cert, c.stamp, c.checked = &cert, stamp, time.Now()
+	return nil
+}
+
+func (c *certReloader) get(*tls.ClientHelloInfo) (*tls.Certificate, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if time.Since(c.checked) >= certCheckInterval {
+		c.checked = time.Now()
+		if stamp, err := c.stampNow(); err == nil && stamp != c.stamp {
+			if err := c.load(); err != nil {
+				c.logger.Printf("reloading TLS key pair (keeping the previous one): %v", err)
+			} else {
+				c.logger.Printf("reloaded TLS key pair")
+			}
+		}
+	}
+	return c.cert, nil
 }
 
 // newInjector loads the configuration: each file not given is taken from

@@ -29,13 +29,19 @@ import (
 // returns the file names and a pool that trusts it.
 func selfSigned(t *testing.T) (certFile, keyFile string, pool *x509.CertPool) {
 	t.Helper()
+	dir := t.TempDir()
+	return writeSelfSigned(t, filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key"), "kinject-webhook-test")
+}
+
+func writeSelfSigned(t *testing.T, certFile, keyFile, cn string) (string, string, *x509.CertPool) {
+	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
 	tmpl := &x509.Certificate{
 		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "kinject-webhook-test"},
+		Subject:               pkix.Name{CommonName: cn},
 		NotBefore:             time.Now().Add(-time.Hour),
 		NotAfter:              time.Now().Add(time.Hour),
 		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
@@ -53,8 +59,6 @@ func selfSigned(t *testing.T) (certFile, keyFile string, pool *x509.CertPool) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	certFile, keyFile = filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key")
 	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +69,7 @@ func selfSigned(t *testing.T) (certFile, keyFile string, pool *x509.CertPool) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pool = x509.NewCertPool()
+	pool := x509.NewCertPool()
 	pool.AddCert(cert)
 	return certFile, keyFile, pool
 }
@@ -281,5 +285,48 @@ func TestWebhookKnobs(t *testing.T) {
 	review := post(t, client, base+"/inject", podReview, http.StatusOK)
 	if r := review.Response; r == nil || !r.Allowed || len(r.Patch) != 0 {
 		t.Errorf("pod in an ignored namespace: response %+v, want allowed without a patch", r)
+	}
+}
+
+// TestWebhookCertRotation replaces the key pair on disk while the server
+// runs: new connections get the new certificate.
+func TestWebhookCertRotation(t *testing.T) {
+	dir := t.TempDir()
+	certFile, keyFile, pool := writeSelfSigned(t, filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key"), "first")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	addrs := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"--addr", "127.0.0.1:0", "--tls-cert", certFile, "--tls-key", keyFile}, io.Discard, func(a string) { addrs <- a })
+	}()
+	addr := <-addrs
+	subject := func(pool *x509.CertPool) (string, error) {
+		conn, err := tls.Dial("tcp", addr, &tls.Config{RootCAs: pool, ServerName: "127.0.0.1"})
+		if err != nil {
+			return "", err
+		}
+		defer conn.Close()
+		return conn.ConnectionState().PeerCertificates[0].Subject.CommonName, nil
+	}
+	if cn, err := subject(pool); err != nil || cn != "first" {
+		t.Fatalf("first certificate: %q, %v", cn, err)
+	}
+	time.Sleep(10 * time.Millisecond) // a visible modification time step
+	_, _, pool2 := writeSelfSigned(t, certFile, keyFile, "second")
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		cn, err := subject(pool2)
+		if err == nil && cn == "second" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("rotated certificate not served within 5s: %q, %v", cn, err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("shutdown: %v", err)
 	}
 }
