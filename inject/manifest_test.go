@@ -353,3 +353,25 @@ func TestReinjectWithNewConfig(t *testing.T) {
 		}
 	}
 }
+
+type failingWriter struct{ after int }
+
+func (w *failingWriter) Write(p []byte) (int, error) {
+	if w.after <= 0 {
+		return 0, errors.New("disk full")
+	}
+	w.after--
+	return len(p), nil
+}
+
+// TestInjectManifestStreamWriteError: a failing writer stops the stream
+// with an error naming the document being written.
+func TestInjectManifestStreamWriteError(t *testing.T) {
+	inj := newTestInjector(t, nil)
+	in := "a: 1\n---\nb: 2\n---\nc: 3\n"
+	// Each document is two writes (the document, then the separator).
+	_, err := inj.InjectManifestStream(strings.NewReader(in), &failingWriter{after: 2}, ManifestOptions{})
+	if err == nil || !strings.Contains(err.Error(), "writing document 1") || !strings.Contains(err.Error(), "disk full") {
+		t.Errorf("error %v, want one naming document 1 and the writer's error", err)
+	}
+}
