@@ -95,6 +95,11 @@ func TestReviewGolden(t *testing.T) {
 				t.Errorf("a denial must carry a message: %+v", r.Result)
 			}
 			golden(t, filepath.Join(reviewDir, c.name+".response.json"), indentJSON(t, out))
+			// The second answer comes from the Injector's cache: the same bytes.
+			again, err := inj.Review(body)
+			if err != nil || !bytes.Equal(again, out) {
+				t.Errorf("second Review differs (cache path): %v\n%s\nwant\n%s", err, again, out)
+			}
 			if !c.patched {
 				return
 			}
