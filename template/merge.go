@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/strategicpatch"
 )
 
@@ -213,12 +214,22 @@ func toMap(v any) (map[string]any, error) {
 	return m, nil
 }
 
+// fromMap converts a pod tree to a typed pod. apimachinery's unstructured
+// converter does it without JSON text, about twice as fast as
+// encoding/json; the trees it sees hold only what corev1.Pod's JSON
+// produced or what passed the schema check (types, whole numbers in range),
+// so it agrees with encoding/json, and where it fails encoding/json decides
+// and reports.
 func fromMap(m map[string]any) (*corev1.Pod, error) {
+	pod := &corev1.Pod{}
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(m, pod); err == nil {
+		return pod, nil
+	}
 	b, err := appendJSON(make([]byte, 0, 8192), m)
 	if err != nil {
 		return nil, err
 	}
-	pod := &corev1.Pod{}
+	pod = &corev1.Pod{}
 	if err := json.Unmarshal(b, pod); err != nil {
 		return nil, err
 	}

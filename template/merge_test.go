@@ -415,3 +415,32 @@ func TestApplyConcurrent(t *testing.T) {
 		}
 	}
 }
+
+func TestApplyNumbers(t *testing.T) {
+	cases := []struct {
+		name, out, wantErr, reason string
+	}{
+		{"whole", "spec: {containers: [{name: a, ports: [{containerPort: 8080}]}]}", "", "an int32 in range"},
+		{"overflow", "spec: {containers: [{name: a, ports: [{containerPort: 10000000000}]}]}", "spec.containers[0].ports[0].containerPort: number 1e+10 is out of range", "too big for int32: an error, never a wrapped value"},
+		{"fraction", "spec: {containers: [{name: a, ports: [{containerPort: 1.5}]}]}", "want a whole number, got 1.5", "ports are integers"},
+		{"negative uint", "spec: {securityContext: {fsGroupChangePolicy: Always, runAsUser: -1}}", "", "int64 fields take negative numbers; the API server judges the value"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := Parse(map[string]string{"t": tc.out}, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, _, err = s.Apply(&corev1.Pod{}, []string{"t"}, &Data{})
+			if tc.wantErr == "" {
+				if err != nil {
+					t.Errorf("err = %v (%s)", err, tc.reason)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("err = %v, want %q (%s)", err, tc.wantErr, tc.reason)
+			}
+		})
+	}
+}

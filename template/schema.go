@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding"
 	"encoding/json"
+	"math"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -34,6 +36,10 @@ type schema struct {
 	kind   schemaKind
 	fields map[string]*schema // kindObject
 	elem   *schema            // kindMap, kindList
+
+	// kindNumber: whether the Go type is an integer, and its range.
+	integer  bool
+	min, max float64
 }
 
 var podSchema = buildSchema(reflect.TypeOf(corev1.Pod{}), map[reflect.Type]*schema{})
@@ -78,10 +84,13 @@ func buildSchema(t reflect.Type, seen map[reflect.Type]*schema) *schema {
 		return &schema{kind: kindString}
 	case reflect.Bool:
 		return &schema{kind: kindBool}
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
-		reflect.Float32, reflect.Float64:
-		return &schema{kind: kindNumber}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		bits := t.Bits()
+		return &schema{kind: kindNumber, integer: true, min: -math.Pow(2, float64(bits-1)), max: math.Pow(2, float64(bits-1)) - 1}
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return &schema{kind: kindNumber, integer: true, min: 0, max: math.Pow(2, float64(t.Bits())) - 1}
+	case reflect.Float32, reflect.Float64:
+		return &schema{kind: kindNumber, min: -math.MaxFloat64, max: math.MaxFloat64}
 	}
 	return &schema{kind: kindAny}
 }
@@ -227,8 +236,15 @@ func (s *schema) walk(v any, path *[]any, sorted bool) string {
 			return "want a string, got a " + jsonKind(v)
 		}
 	case kindNumber:
-		if _, ok := v.(float64); !ok {
+		f, ok := v.(float64)
+		if !ok {
 			return "want a number, got a " + jsonKind(v)
+		}
+		if s.integer && f != math.Trunc(f) {
+			return "want a whole number, got " + strconv.FormatFloat(f, 'g', -1, 64)
+		}
+		if f < s.min || f > s.max {
+			return "number " + strconv.FormatFloat(f, 'g', -1, 64) + " is out of range"
 		}
 	case kindBool:
 		if _, ok := v.(bool); !ok {
