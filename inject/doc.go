@@ -1,3 +1,78 @@
-// Package inject ties policy, template and patch together. It is being
-// written; see issue 5.
+// Package inject adds a service-mesh sidecar to Kubernetes pods the way
+// Istio's injector does, as a library: no server, no cluster, no process
+// environment. It composes the other kinject packages: policy decides whether
+// a pod is injected, template renders and merges the sidecar templates, and
+// patch turns the result into an RFC 6902 patch.
+//
+// # Configuration
+//
+// An Istio user already has the three inputs the injector needs, as dumps of
+// two ConfigMaps:
+//
+//	kubectl -n istio-system get configmap istio-sidecar-injector -o=jsonpath='{.data.config}' > inject-config.yaml
+//	kubectl -n istio-system get configmap istio-sidecar-injector -o=jsonpath='{.data.values}' > values.json
+//	kubectl -n istio-system get configmap istio -o=jsonpath='{.data.mesh}' > mesh.yaml
+//
+// LoadConfig reads them (any may be nil) strictly: an unknown field is an
+// error naming the file and the field. What Istio takes from istiod's
+// environment or from the cluster (ENABLE_NATIVE_SIDECARS, REVISION,
+// PLATFORM, COMPLIANCE_POLICY, the cluster ID, namespace labels and
+// annotations) are plain fields of Config that the caller sets. DefaultConfig
+// returns kinject's own embedded configuration, so the package works out of
+// the box.
+//
+// New validates a Config once and prepares everything (parsed templates,
+// compiled selectors). The resulting *Injector is immutable and safe for
+// concurrent use; its one piece of internal state is a bounded cache of
+// recent results, which never changes what a call returns.
+//
+// # Entry points
+//
+//   - InjectPod injects one pod (or a workload's pod template) and returns the
+//     injected pod, the patch from the original, the policy decision with its
+//     reason, and warnings.
+//   - InjectManifests and InjectManifestStream inject every workload of a
+//     multi-document YAML stream (Pod, Deployment, StatefulSet, DaemonSet,
+//     ReplicaSet, ReplicationController, Job, CronJob, OpenShift
+//     DeploymentConfig, List) and copy every other document unchanged; their
+//     output is byte-for-byte what istioctl kube-inject prints for the same
+//     configuration. A bad document is reported by index, kind and name, in
+//     fail-fast or keep-going mode.
+//   - Review answers an admission.k8s.io AdmissionReview; Reviewer adds a
+//     cache of raw requests so the next replica of a pod template is answered
+//     without decoding it. The patch is computed so that fields the typed
+//     corev1.Pod does not know survive in the API server's raw object.
+//   - Uninject returns the pod its author wrote, and CheckStale tells whether a
+//     running pod's sidecar would change under the current configuration (the
+//     "restart the pods to update the sidecars" question).
+//
+// # What injection does
+//
+// In order: validate the pod's Istio annotations (an error names the
+// annotation); decide (policy); strip a sidecar injected earlier, keeping the
+// user's recorded overrides; resolve images, the proxy's user and group
+// (OpenShift ranges included) and the owning workload; render the selected
+// templates (inject.istio.io/templates, else the configuration's
+// defaultTemplates) and strategic-merge them onto the pod; merge the pod's
+// own same-named containers back on top (image "auto" keeps the template's
+// image); then rewrite probes to the proxy's status port, merge Prometheus
+// scrape annotations, order containers (istio-proxy last, first with
+// holdApplicationUntilProxyStarts, native sidecars among the init
+// containers), record the sidecar.istio.io/status annotation, and validate
+// every container's resources. Injecting an injected pod gives the same pod.
+//
+// # Conformance
+//
+// Istio's own injection test suite, kept as data beside the repository, runs
+// in conformance_test.go through both paths (kube-inject and webhook); the
+// few known differences are listed there with their reasons.
+//
+// # Traps
+//
+//   - Manual injection takes the full policy decision (what the API server's
+//     webhook selectors would do) only when namespace labels are given;
+//     without them only the injector's own rules decide, as istioctl
+//     kube-inject does.
+//   - Config.Values and Config.Mesh are read, never written; share one Config
+//     between Injectors only if nothing else changes it.
 package inject
