@@ -96,6 +96,19 @@
 // user volumes, Datadog env, Multus networks, proxy metadata inside
 // proxy.istio.io/config). Each error names the annotation key.
 //
+// # Speed
+//
+// Apply parses each rendered document once, with a small parser for the
+// YAML templates produce (block and flow collections, quoted and plain
+// scalars, literal blocks) that hands anything else to sigs.k8s.io/yaml,
+// merges with strategicpatch on the decoded trees, and builds the typed
+// pods without JSON text. Istio converts between typed pods, JSON and YAML
+// around every merge. On the corpus hello pod with Istio's sidecar template
+// (BenchmarkApplySidecar and BenchmarkApplySidecarIstioPath, same machine)
+// that is about 3 times less CPU and 4 times fewer allocations; half of
+// what remains is text/template executing the template. Tests check that
+// both ways give the same pods for every corpus case.
+//
 // # Traps
 //
 //   - strategicpatch does not append new list items: a container the

@@ -59,11 +59,12 @@ func (s *Set) Apply(pod *corev1.Pod, names []string, d *Data) (merged, injected 
 	}
 	alone := map[string]any{}
 	for i, name := range tmpls {
-		out, err := s.Render(name, d)
-		if err != nil {
-			return nil, nil, err
-		}
-		patch, err := s.decodeOutput(name, out)
+		var patch map[string]any
+		err := s.render(name, d, func(out []byte) error {
+			var err error
+			patch, err = s.decodeOutput(name, out)
+			return err
+		})
 		if err != nil {
 			return nil, nil, err
 		}

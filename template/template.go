@@ -100,15 +100,26 @@ func (s *Set) lookup(name string) (*template.Template, error) {
 // Render executes the named template (aliases are not expanded) with d as
 // its dot and returns the output. An error names the template and line.
 func (s *Set) Render(name string, d *Data) ([]byte, error) {
+	var out []byte
+	err := s.render(name, d, func(b []byte) error {
+		out = bytes.Clone(b)
+		return nil
+	})
+	return out, err
+}
+
+// render executes the named template into a pooled buffer and passes the
+// output to use, which must not keep it.
+func (s *Set) render(name string, d *Data, use func([]byte) error) error {
 	t, err := s.lookup(name)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	buf := s.bufs.Get().(*bytes.Buffer)
 	defer s.bufs.Put(buf)
 	buf.Reset()
 	if err := t.Execute(buf, d); err != nil {
-		return nil, fmt.Errorf("render template %q: %w", name, err)
+		return fmt.Errorf("render template %q: %w", name, err)
 	}
-	return bytes.Clone(buf.Bytes()), nil
+	return use(buf.Bytes())
 }
