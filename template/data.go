@@ -9,6 +9,12 @@ import (
 // Data is what a sidecar template sees as its dot. Field names are fixed by
 // Istio's templates, which address them directly (.ObjectMeta.Annotations,
 // .Values.global.proxy.image, .ProxyConfig.InterceptionMode, ...).
+//
+// Istio's templates read MeshConfig and ProxyConfig without nil checks:
+// set both (a nil one makes rendering fail with an error naming the field).
+// Values must hold the global and pilot sections Istio's values file has,
+// or the template's lookups print "<no value>" (text/template's default).
+// Rendering only reads Data; one Data may be shared by concurrent renders.
 type Data struct {
 	// TypeMeta is the kind and API version of the injected object.
 	TypeMeta metav1.TypeMeta
