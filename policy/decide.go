@@ -351,6 +351,17 @@ func (n *namespaceLabels) Get(key string) string {
 	return n.m[key]
 }
 
+// Lookup reports a label's value and whether it is present. apimachinery
+// v0.34 added it to labels.Labels; having it keeps kinject building against
+// both v0.33 and newer releases.
+func (n *namespaceLabels) Lookup(key string) (string, bool) {
+	if key == keyNSName && n.name != "" {
+		return n.name, true
+	}
+	v, ok := n.m[key]
+	return v, ok
+}
+
 // match is one revision whose webhook matched, with its injector's answer.
 type match struct {
 	rev  *compiledRevision
