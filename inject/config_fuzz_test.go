@@ -39,7 +39,9 @@ func FuzzLoadConfig(f *testing.F) {
 
 // FuzzInjectPodAnnotation injects a pod carrying one arbitrary annotation
 // with the default configuration: never a panic, and the result is the same
-// twice (the second time from the cache).
+// twice (the second time from the cache). For an annotation the hostile
+// value tests know (hostile_test.go), the value is either refused with an
+// error naming the key or changes only the fields the key drives.
 func FuzzInjectPodAnnotation(f *testing.F) {
 	for _, s := range [][2]string{
 		{"proxy.istio.io/config", "holdApplicationUntilProxyStarts: true"},
@@ -51,10 +53,14 @@ func FuzzInjectPodAnnotation(f *testing.F) {
 	} {
 		f.Add(s[0], s[1])
 	}
-	inj, err := New(DefaultConfig())
-	if err != nil {
-		f.Fatal(err)
+	for _, k := range hostileKeys {
+		if !k.label {
+			f.Add(k.key, k.benign)
+			f.Add(k.key, k.benign+"\"\nevil: x")
+		}
 	}
+	ht := embeddedTarget(f)
+	inj := ht.inj
 	f.Fuzz(func(t *testing.T, key, value string) {
 		pod := &corev1.Pod{Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: "app"}}}}
 		pod.Name, pod.Namespace = "p", "ns"
@@ -66,6 +72,9 @@ func FuzzInjectPodAnnotation(f *testing.F) {
 		}
 		if err1 == nil && podJSON(t, r1) != podJSON(t, r2) {
 			t.Fatal("cached result differs")
+		}
+		if k, ok := hostileKeyFor(key); ok {
+			ht.check(t, k, value, "pod")
 		}
 	})
 }

@@ -48,9 +48,9 @@
 //
 // # What injection does
 //
-// In order: validate the pod's Istio annotations (an error names the
-// annotation); decide (policy); strip a sidecar injected earlier, keeping the
-// user's recorded overrides; resolve images, the proxy's user and group
+// In order: decide (policy); strip a sidecar injected earlier, keeping the
+// user's recorded overrides; validate the annotations and labels the
+// templates read (see below); resolve images, the proxy's user and group
 // (OpenShift ranges included) and the owning workload; render the selected
 // templates (inject.istio.io/templates, else the configuration's
 // defaultTemplates) and strategic-merge them onto the pod; merge the pod's
@@ -60,6 +60,21 @@
 // holdApplicationUntilProxyStarts, native sidecars among the init
 // containers), record the sidecar.istio.io/status annotation, and validate
 // every container's resources. Injecting an injected pod gives the same pod.
+//
+// # Annotation and label values are data
+//
+// Annotations and labels come from whoever writes the pod, and templates
+// paste some of them into YAML unquoted (Istio's shipped sidecar template
+// does so for interface lists, user volumes, Datadog env, Multus networks,
+// proxy metadata). Before rendering, InjectPod runs the template package's
+// validators: template.ValidateAnnotations (every check Istio makes, with
+// Istio's wording, plus those unquoted values) and template.ValidateLabels
+// (Kubernetes' label syntax, which the API server enforces anyway but
+// manual injection's files do not). A refused value is an error wrapping
+// ErrInvalidAnnotation or ErrInvalidLabel that names the key and the pod;
+// Review answers it with a 400 denial carrying that message. A value that
+// passes changes only the fields its key is meant to drive
+// (hostile_test.go checks this with both the embedded and Istio's template).
 //
 // # Conformance
 //

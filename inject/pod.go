@@ -40,8 +40,18 @@ const (
 
 // ErrInvalidAnnotation is matched (errors.Is) by the error InjectPod returns
 // for a pod annotation Istio would refuse (a bad port list, CIDR list,
-// interception mode or proxy.istio.io/config).
-var ErrInvalidAnnotation = errors.New("invalid annotation")
+// interception mode, quantity, boolean or proxy.istio.io/config), for one
+// the templates would write unquoted that could add a field (see
+// template.ValidateAnnotations), and for a corrupt status annotation of an
+// injected pod. It is template.ErrInvalidAnnotation itself, so either name
+// matches.
+var ErrInvalidAnnotation = template.ErrInvalidAnnotation
+
+// ErrInvalidLabel is matched (errors.Is) by the error InjectPod returns for
+// a pod label the API server would refuse (see template.ValidateLabels);
+// manual injection reads labels no API server has checked, and templates
+// write some label values unquoted. It is template.ErrInvalidLabel itself.
+var ErrInvalidLabel = template.ErrInvalidLabel
 
 // sidecarStatus is the value of the sidecar.istio.io/status annotation, in
 // Istio's field order.
@@ -144,7 +154,12 @@ func (i *Injector) injectPod(req PodRequest) (*Result, error) {
 		}
 		base = u
 	}
-	if err := validateAnnotations(base.Annotations); err != nil {
+	// Annotation and label values are data: one validator (the template
+	// package's) refuses any that a template would read as structure.
+	if err := template.ValidateAnnotations(base.Annotations); err != nil {
+		return nil, err
+	}
+	if err := template.ValidateLabels(base.Labels); err != nil {
 		return nil, err
 	}
 	if i.cfg.Platform == "openshift" {

@@ -158,10 +158,10 @@ func TestInjectPodErrors(t *testing.T) {
 		contains     string
 	}{
 		{"nil pod", "a nil pod is an error, not a panic", nil, nil, "Pod is nil"},
-		{"bad port", "the annotation and the bad item are named", annotated("traffic.sidecar.istio.io/includeInboundPorts", "80,99999"), ErrInvalidAnnotation, `traffic.sidecar.istio.io/includeInboundPorts: "99999" is not a port number`},
-		{"bad cidr", "the values setting the annotation overrides is named too", annotated("traffic.sidecar.istio.io/excludeOutboundIPRanges", "10.0.0.0/33"), ErrInvalidAnnotation, "overrides values.global.proxy.excludeIPRanges"},
-		{"bad mode", "an interception mode must be one of three", annotated("sidecar.istio.io/interceptionMode", "BOUNCE"), ErrInvalidAnnotation, `invalid interceptionMode "BOUNCE"`},
-		{"bad proxy config", "the proxy config field is named", annotated(annProxyConfig, "concurency: 2"), ErrInvalidAnnotation, `proxy.istio.io/config: invalid proxy config: unknown field "concurency"`},
+		{"bad port", "the annotation and the bad item are named", annotated("traffic.sidecar.istio.io/includeInboundPorts", "80,99999"), ErrInvalidAnnotation, `traffic.sidecar.istio.io/includeInboundPorts="80,99999": includeInboundPorts invalid: port "99999" is not a number`},
+		{"bad cidr", "the setting is named as Istio names it (excludeIPRanges invalid)", annotated("traffic.sidecar.istio.io/excludeOutboundIPRanges", "10.0.0.0/33"), ErrInvalidAnnotation, `excludeIPRanges invalid: CIDR "10.0.0.0/33"`},
+		{"bad mode", "an interception mode must be one of three", annotated("sidecar.istio.io/interceptionMode", "BOUNCE"), ErrInvalidAnnotation, `sidecar.istio.io/interceptionMode="BOUNCE": interception mode must be REDIRECT, TPROXY or NONE`},
+		{"bad proxy config", "the proxy config field is named", annotated(annProxyConfig, "concurency: 2"), ErrInvalidAnnotation, `proxy.istio.io/config="concurency: 2": invalid proxy config: unknown field "concurency"`},
 		{"bad status", "a corrupt status annotation of an injected pod is named", annotated(annStatus, "{"), ErrInvalidAnnotation, "sidecar.istio.io/status"},
 		{"bad delay", "readiness settings must be non-negative integers", annotated("readiness.status.sidecar.istio.io/periodSeconds", "-1"), ErrInvalidAnnotation, "periodSeconds"},
 	}

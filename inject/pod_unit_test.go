@@ -120,43 +120,6 @@ func TestOpenshiftIDs(t *testing.T) {
 	}
 }
 
-func TestValidateAnnotations(t *testing.T) {
-	tests := []struct {
-		name, reason string
-		ann          map[string]string
-		wantErr      string
-	}{
-		{"valid", "Istio's accepted forms", map[string]string{
-			"traffic.sidecar.istio.io/includeInboundPorts":     "*",
-			"traffic.sidecar.istio.io/excludeInboundPorts":     "4, 5,6",
-			"traffic.sidecar.istio.io/includeOutboundIPRanges": "10.0.0.0/8,fd00::/8",
-			"traffic.sidecar.istio.io/excludeOutboundIPRanges": "",
-			"sidecar.istio.io/interceptionMode":                "TPROXY",
-			"status.sidecar.istio.io/port":                     "0",
-		}, ""},
-		{"wildcard exclude", "excluding every inbound port is refused", map[string]string{"traffic.sidecar.istio.io/excludeInboundPorts": "*"}, "wildcard"},
-		{"port range", "a port beyond 65535 is refused", map[string]string{"status.sidecar.istio.io/port": "70000"}, "not a port number"},
-		{"cidr", "an address without a prefix length is not a CIDR", map[string]string{"traffic.sidecar.istio.io/includeOutboundIPRanges": "10.0.0.1"}, "is not a CIDR range"},
-		{"first in key order", "with several bad annotations the first key is reported, deterministically",
-			map[string]string{"traffic.sidecar.istio.io/excludeOutboundPorts": "x", "sidecar.istio.io/interceptionMode": "x"}, "sidecar.istio.io/interceptionMode"},
-		{"data not code", "a value with template syntax is only data", map[string]string{"traffic.sidecar.istio.io/includeInboundPorts": "{{ .Values }}"}, "is not a port number"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			err := validateAnnotations(tt.ann)
-			if tt.wantErr == "" {
-				if err != nil {
-					t.Fatalf("unexpected error %v (%s)", err, tt.reason)
-				}
-				return
-			}
-			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-				t.Fatalf("error = %v, want %q (%s)", err, tt.wantErr, tt.reason)
-			}
-		})
-	}
-}
-
 func TestMoveContainer(t *testing.T) {
 	cs := func(names ...string) []corev1.Container {
 		out := make([]corev1.Container, len(names))

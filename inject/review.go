@@ -212,7 +212,6 @@ func (i *Injector) admit(req *admissionv1.AdmissionRequest) *admissionv1.Admissi
 // API server reports as a bad request rather than a webhook failure.
 func podFault(err error) bool {
 	for _, target := range []error{
-		ErrInvalidAnnotation,
 		template.ErrInvalidAnnotation,
 		template.ErrInvalidLabel,
 		template.ErrProxyConfig,
