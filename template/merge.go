@@ -215,13 +215,18 @@ func toMap(v any) (map[string]any, error) {
 	return m, nil
 }
 
-// fromMap converts a pod tree to a typed pod. apimachinery's unstructured
-// converter does it without JSON text, about twice as fast as
-// encoding/json; the trees it sees hold only what corev1.Pod's JSON
-// produced or what passed the schema check (types, whole numbers in range),
-// so it agrees with encoding/json, and where it fails encoding/json decides
-// and reports.
+// fromMap converts a pod tree to a typed pod. podFromTree does it with a
+// plan computed once from corev1.Pod's tags, about four times faster than
+// apimachinery's unstructured converter, which is itself twice as fast as
+// encoding/json; where podFromTree is unsure (errTreeFallback) the
+// converter is tried, and where that fails encoding/json decides and
+// reports. The trees it sees hold only what corev1.Pod's JSON produced or
+// what passed the schema check (types, whole numbers in range), and all
+// three agree on them (TestPodFromTreeMatchesJSON, FuzzPodFromTree).
 func fromMap(m map[string]any) (*corev1.Pod, error) {
+	if pod, err := podFromTree(m); err == nil {
+		return pod, nil
+	}
 	pod := &corev1.Pod{}
 	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(m, pod); err == nil {
 		return pod, nil
