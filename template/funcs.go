@@ -46,7 +46,8 @@ import (
 //	directory p                  the directory part of a slash-separated path, with its trailing slash
 //	contains sub s               whether s contains sub
 //	toLower s                    s in lower case
-//	appendMultusNetwork v net    the k8s.v1.cni.cncf.io/networks value v with net added (list or JSON form)
+//	appendMultusNetwork v net    the k8s.v1.cni.cncf.io/networks value v with net added (list or JSON form;
+//	                             in JSON, "ns/name" becomes {"name": "name", "namespace": "ns"}, as Istio does)
 //	env key default              Options.Env[key], or default when it is unset or empty
 //	omit m key...                a copy of m without the keys (string or any-valued maps)
 //	omitNil m                    a copy of m without nil values, recursively
@@ -440,17 +441,7 @@ func appendMultusNetwork(existing, network string) string {
 		return network
 	}
 	if i := strings.LastIndex(existing, "]"); i >= 0 {
-		var nets []map[string]any
-		if err := json.Unmarshal([]byte(existing), &nets); err != nil {
-			return existing
-		}
-		for _, n := range nets {
-			if n["name"] == network {
-				return existing
-			}
-		}
-		name, _ := json.Marshal(network)
-		return existing[:i] + `, {"name": ` + string(name) + `}` + existing[i:]
+		return appendMultusJSON(existing, i, network)
 	}
 	for _, n := range strings.Split(existing, ",") {
 		if strings.TrimSpace(n) == network {
@@ -458,6 +449,43 @@ func appendMultusNetwork(existing, network string) string {
 		}
 	}
 	return existing + ", " + network
+}
+
+// appendMultusJSON adds network ("name" or "namespace/name", Multus' short
+// form) to the JSON form of the networks annotation as an object with name
+// and, when given, namespace, inserted before the closing bracket at end so
+// the user's formatting is kept. A network already listed under the same
+// name is not added again unless both name a different namespace (an entry
+// without one means the pod's namespace, which may be the same). Text that
+// is not a JSON list of objects is returned unchanged.
+func appendMultusJSON(existing string, end int, network string) string {
+	ns, name := "", network
+	if i := strings.IndexByte(network, '/'); i >= 0 {
+		ns, name = network[:i], network[i+1:]
+	}
+	var nets []map[string]any
+	if err := json.Unmarshal([]byte(existing), &nets); err != nil {
+		return existing
+	}
+	for _, n := range nets {
+		if n["name"] != name {
+			continue
+		}
+		if other, ok := n["namespace"].(string); !ok || other == "" || ns == "" || other == ns {
+			return existing
+		}
+	}
+	nameJSON, _ := json.Marshal(name)
+	entry := `{"name": ` + string(nameJSON)
+	if ns != "" {
+		nsJSON, _ := json.Marshal(ns)
+		entry += `, "namespace": ` + string(nsJSON)
+	}
+	entry += "}"
+	if len(nets) == 0 {
+		return existing[:end] + entry + existing[end:]
+	}
+	return existing[:end] + ", " + entry + existing[end:]
 }
 
 func omit(m any, drop ...string) (any, error) {
