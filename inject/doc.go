@@ -59,7 +59,12 @@
 // scrape annotations, order containers (istio-proxy last, first with
 // holdApplicationUntilProxyStarts, native sidecars among the init
 // containers), record the sidecar.istio.io/status annotation, and validate
-// every container's resources. Injecting an injected pod gives the same pod.
+// resources: a request above its limit is an error in any container (the API
+// server would refuse the pod), while a request without a limit or a limit
+// without a request is a warning only for the containers the injection
+// added or changed, so an application container the user left without
+// limits does not draw a warning on every pod. Injecting an injected pod
+// gives the same pod.
 //
 // # Annotation and label values are data
 //

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
@@ -192,7 +193,7 @@ func (i *Injector) injectPod(req PodRequest) (*Result, error) {
 	if err := i.postProcess(pod, injected, base, data); err != nil {
 		return nil, err
 	}
-	warnings, err := template.ValidateResources(pod)
+	warnings, err := template.ValidateResourcesFor(pod, touchedContainers(base, injected, pod))
 	if err != nil {
 		return nil, err
 	}
@@ -443,6 +444,38 @@ func findProxy(spec *corev1.PodSpec) *corev1.Container {
 		}
 	}
 	return nil
+}
+
+// touchedContainers reports, for the resource warnings, the containers the
+// injection added or changed: those the templates produced (the user's own
+// istio-proxy overrides included, the seed's "set proxyCPULimit too"
+// case), those the user did not write, and those whose resources differ
+// from what the user wrote. An application container left without limits
+// is the user's decision and is not warned about on every pod; resource
+// errors (a request above its limit) are still reported for every
+// container, since the API server would refuse the pod.
+func touchedContainers(base, injected, pod *corev1.Pod) func(string) bool {
+	touched := map[string]bool{}
+	for _, list := range [][]corev1.Container{injected.Spec.InitContainers, injected.Spec.Containers} {
+		for _, c := range list {
+			touched[c.Name] = true
+		}
+	}
+	orig := map[string]*corev1.ResourceRequirements{}
+	for _, list := range [][]corev1.Container{base.Spec.InitContainers, base.Spec.Containers} {
+		for k := range list {
+			orig[list[k].Name] = &list[k].Resources
+		}
+	}
+	for _, list := range [][]corev1.Container{pod.Spec.InitContainers, pod.Spec.Containers} {
+		for k := range list {
+			c := &list[k]
+			if r, ok := orig[c.Name]; !ok || !equality.Semantic.DeepEqual(*r, c.Resources) {
+				touched[c.Name] = true
+			}
+		}
+	}
+	return func(name string) bool { return touched[name] }
 }
 
 // postProcess does what Istio does to the merged pod after the templates.

@@ -1,11 +1,14 @@
 package inject
 
 import (
+	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
@@ -202,6 +205,95 @@ func TestPrometheusMerge(t *testing.T) {
 			}
 			if env != tt.wantEnv {
 				t.Errorf("%s: env = %q, want %q", tt.reason, env, tt.wantEnv)
+			}
+		})
+	}
+}
+
+// TestResourceWarningScope: resource warnings (a request without a limit, a
+// limit without a request) are given for the containers the injection added
+// or changed only; resource errors for every container.
+func TestResourceWarningScope(t *testing.T) {
+	res := func(req, lim string) corev1.ResourceRequirements {
+		var r corev1.ResourceRequirements
+		if req != "" {
+			r.Requests = corev1.ResourceList{corev1.ResourceCPU: resource.MustParse(req)}
+		}
+		if lim != "" {
+			r.Limits = corev1.ResourceList{corev1.ResourceCPU: resource.MustParse(lim)}
+		}
+		return r
+	}
+	// What the sidecar's own resources (see the Injector below) draw.
+	sidecar50 := []string{
+		`container "istio-init": cpu request 50m has no limit, so its cpu limit is unbounded; set the limit explicitly`,
+		`container "istio-proxy": cpu request 50m has no limit, so its cpu limit is unbounded; set the limit explicitly`,
+	}
+	tests := []struct {
+		name, reason string
+		ann          map[string]string
+		containers   []corev1.Container
+		want         []string
+		wantErr      string
+	}{
+		{"app without limit", "the user's own choice is not warned about on every pod",
+			nil, []corev1.Container{{Name: "app", Image: "app", Resources: res("100m", "")}}, sidecar50, ""},
+		{"app limit without request", "likewise the other half",
+			nil, []corev1.Container{{Name: "app", Image: "app", Resources: res("", "1")}}, sidecar50, ""},
+		{"sidecar request without limit", "the seed: values that request CPU for the sidecar without a limit leave it unbounded, which is warned about (init container too)",
+			nil, []corev1.Container{{Name: "app", Image: "app"}}, sidecar50, ""},
+		{"proxyCPU over values", "the annotation's request is the one named",
+			map[string]string{"sidecar.istio.io/proxyCPU": "250m"}, []corev1.Container{{Name: "app", Image: "app"}},
+			[]string{
+				`container "istio-init": cpu request 250m has no limit, so its cpu limit is unbounded; set the limit explicitly`,
+				`container "istio-proxy": cpu request 250m has no limit, so its cpu limit is unbounded; set the limit explicitly`,
+			}, ""},
+		{"user istio-proxy override", "a sidecar the user declared is still the injection's container",
+			nil, []corev1.Container{{Name: "app", Image: "app"}, {Name: "istio-proxy", Image: "auto", Resources: res("300m", "")}},
+			[]string{
+				`container "istio-init": cpu request 50m has no limit, so its cpu limit is unbounded; set the limit explicitly`,
+				`container "istio-proxy": cpu request 300m has no limit, so its cpu limit is unbounded; set the limit explicitly`,
+			}, ""},
+		{"app request above limit", "errors are for every container: the API server would refuse the pod",
+			nil, []corev1.Container{{Name: "app", Image: "app", Resources: res("2", "1")}}, nil, `container "app": cpu request 2 exceeds limit 1`},
+	}
+	// The embedded values give the sidecar a CPU limit; these request 50m
+	// without one, so that the sidecar's warnings show.
+	inj := newTestInjector(t, func(c *Config) {
+		v, err := json.Marshal(c.Values)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var values map[string]any
+		if err := json.Unmarshal(v, &values); err != nil {
+			t.Fatal(err)
+		}
+		values["global"].(map[string]any)["proxy"].(map[string]any)["resources"] = map[string]any{"requests": map[string]any{"cpu": "50m"}}
+		c.Values = values
+	})
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "p", Namespace: "shop", Annotations: tt.ann},
+				Spec: corev1.PodSpec{Containers: tt.containers}}
+			r, err := inj.InjectPod(PodRequest{Pod: pod})
+			if tt.wantErr != "" {
+				var re *template.ResourceError
+				if err == nil || !errors.As(err, &re) || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error = %v, want a *template.ResourceError %q (%s)", err, tt.wantErr, tt.reason)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, w := range r.Warnings {
+				if strings.HasPrefix(w, "container ") {
+					got = append(got, w)
+				}
+			}
+			if d := cmp.Diff(tt.want, got); d != "" {
+				t.Errorf("resource warnings (-want +got) (%s):\n%s", tt.reason, d)
 			}
 		})
 	}

@@ -35,11 +35,21 @@ func (e *ResourceError) Error() string {
 // unbounded ("if you set proxyCPU, set proxyCPULimit explicitly") and a
 // limit without a request (Kubernetes then requests the limit).
 func ValidateResources(pod *corev1.Pod) (warnings []string, err error) {
+	return ValidateResourcesFor(pod, nil)
+}
+
+// ValidateResourcesFor is ValidateResources with the warnings limited to
+// the containers warnFor accepts (all of them when warnFor is nil); errors
+// are still reported for every container. An injector passes the
+// containers it added or changed, so that an application container the
+// user left without limits does not draw a warning on every pod.
+func ValidateResourcesFor(pod *corev1.Pod, warnFor func(container string) bool) (warnings []string, err error) {
 	if pod == nil {
 		return nil, nil
 	}
 	var errs []error
 	check := func(c *corev1.Container) {
+		warn := warnFor == nil || warnFor(c.Name)
 		names := map[corev1.ResourceName]bool{}
 		for n := range c.Resources.Requests {
 			names[n] = true
@@ -66,9 +76,9 @@ func ValidateResources(pod *corev1.Pod) (warnings []string, err error) {
 				if req.Cmp(lim) > 0 {
 					errs = append(errs, &ResourceError{Container: c.Name, Resource: n, Request: req.String(), Limit: lim.String()})
 				}
-			case hasReq:
+			case hasReq && warn:
 				warnings = append(warnings, fmt.Sprintf("container %q: %s request %s has no limit, so its %s limit is unbounded; set the limit explicitly", c.Name, n, req.String(), n))
-			case hasLim:
+			case hasLim && warn:
 				warnings = append(warnings, fmt.Sprintf("container %q: %s limit %s has no request; Kubernetes will request %s", c.Name, n, lim.String(), lim.String()))
 			}
 		}

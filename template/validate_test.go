@@ -100,6 +100,44 @@ func TestValidateResources(t *testing.T) {
 	}
 }
 
+func TestValidateResourcesFor(t *testing.T) {
+	const pod = `spec:
+  initContainers: [{name: istio-init, resources: {limits: {cpu: "1"}}}]
+  containers:
+  - {name: app, resources: {requests: {cpu: 100m}}}
+  - {name: istio-proxy, resources: {requests: {cpu: "2"}}}
+  - {name: bad-app, resources: {requests: {cpu: "2"}, limits: {cpu: "1"}}}`
+	sidecar := func(n string) bool { return strings.HasPrefix(n, "istio-") }
+	cases := []struct {
+		name, reason string
+		warnFor      func(string) bool
+		wantWarnings []string
+	}{
+		{"nil", "nil scope warns for every container, as ValidateResources", nil, []string{
+			`container "istio-init": cpu limit 1 has no request; Kubernetes will request 1`,
+			`container "app": cpu request 100m has no limit, so its cpu limit is unbounded; set the limit explicitly`,
+			`container "istio-proxy": cpu request 2 has no limit, so its cpu limit is unbounded; set the limit explicitly`,
+		}},
+		{"sidecars", "an injector warns only for what it added; the app's missing limit is the user's business", sidecar, []string{
+			`container "istio-init": cpu limit 1 has no request; Kubernetes will request 1`,
+			`container "istio-proxy": cpu request 2 has no limit, so its cpu limit is unbounded; set the limit explicitly`,
+		}},
+		{"none", "no container in scope: no warnings at all", func(string) bool { return false }, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			warnings, err := ValidateResourcesFor(mustPod(t, pod), tc.warnFor)
+			if d := cmp.Diff(tc.wantWarnings, warnings); d != "" {
+				t.Errorf("warnings (-want +got) (%s):\n%s", tc.reason, d)
+			}
+			var re *ResourceError
+			if !errors.As(err, &re) || re.Container != "bad-app" {
+				t.Errorf("err = %v: errors are reported for every container, in scope or not (%s)", err, tc.reason)
+			}
+		})
+	}
+}
+
 func TestValidateAnnotations(t *testing.T) {
 	cases := []struct {
 		name    string
