@@ -11,8 +11,6 @@ import (
 	"github.com/kinject/kinject/patch"
 )
 
-func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
-
 // cacheKey hashes everything an injection result depends on besides the
 // Injector's own configuration: the pod without its identity fields (name,
 // generateName, uid, resourceVersion, creationTimestamp), the namespace and
