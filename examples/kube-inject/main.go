@@ -24,8 +24,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 
+	"github.com/kinject/kinject/examples/internal/cliconfig"
 	"github.com/kinject/kinject/inject"
 )
 
@@ -42,21 +42,13 @@ func main() {
 type options struct {
 	filename, output                       string
 	injectConfigFile, meshFile, valuesFile string
-	revision                               string
-	revisionSet                            bool
-	nativeSidecars                         string
-	clusterID, network                     string
-	platform, compliancePolicy             string
-	env                                    keyValues
-	nsLabels, nsAnnotations                keyValues
-	ignoredNamespaces                      string
-	tags                                   []string
-	namespacesByDefault                    string
+	knobs                                  cliconfig.Knobs
+	nsLabels, nsAnnotations                cliconfig.KeyValues
 	keepGoing                              bool
 }
 
 func parse(args []string, stderr io.Writer) (*options, error) {
-	o := options{env: keyValues{}, nsLabels: keyValues{}, nsAnnotations: keyValues{}}
+	var o options
 	fs := flag.NewFlagSet("kube-inject", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.filename, "f", "", "input manifest file, or - for stdin (shorthand)")
@@ -66,21 +58,9 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.injectConfigFile, "injectConfigFile", "", "injection configuration: the config key of ConfigMap istio-sidecar-injector")
 	fs.StringVar(&o.valuesFile, "valuesFile", "", "injection values: the values key of ConfigMap istio-sidecar-injector (JSON)")
 	fs.StringVar(&o.meshFile, "meshConfigFile", "", "mesh configuration: the mesh key of ConfigMap istio")
-	fs.Var(revisionFlag{&o}, "revision", `control plane revision to inject ("default" means the revisionless install; default: values.revision)`)
-	fs.StringVar(&o.nativeSidecars, "native-sidecars", "", "true runs istio-proxy as a native sidecar (restartable init container), as Istio's ENABLE_NATIVE_SIDECARS=true; default false")
-	fs.StringVar(&o.clusterID, "cluster-id", "", "cluster ID written to the proxy's ISTIO_META_CLUSTER_ID (default: values.global.multiCluster.clusterName or Kubernetes)")
-	fs.StringVar(&o.network, "network", "", "network written to the proxy's ISTIO_META_NETWORK")
-	fs.StringVar(&o.platform, "platform", "", "Istio's PLATFORM setting: openshift takes the proxy's UID/GID from the namespace's annotations")
-	fs.StringVar(&o.compliancePolicy, "compliance-policy", "", "Istio's COMPLIANCE_POLICY, for example fips-140-2")
-	fs.Var(o.env, "env", "KEY=VALUE seen by the templates' env function (repeatable)")
-	fs.Var(o.nsLabels, "namespace-label", "KEY=VALUE label of the target namespace, for the injection decision (repeatable)")
-	fs.Var(o.nsAnnotations, "namespace-annotation", "KEY=VALUE annotation of the target namespace, e.g. OpenShift's openshift.io/sa.scc.uid-range (repeatable)")
-	fs.StringVar(&o.ignoredNamespaces, "ignored-namespaces", "", "comma-separated namespaces never injected (default: kube-system,kube-public,kube-node-lease,local-path-storage)")
-	fs.Func("tag", "revision tag that points at this revision, for the full decision (repeatable)", func(s string) error {
-		o.tags = append(o.tags, s)
-		return nil
-	})
-	fs.StringVar(&o.namespacesByDefault, "enable-namespaces-by-default", "", "true injects namespaces without an injection label in the full decision (default: values.sidecarInjectorWebhook.enableNamespacesByDefault)")
+	o.knobs.Register(fs)
+	fs.Var(&o.nsLabels, "namespace-label", "KEY=VALUE label of the target namespace, for the injection decision (repeatable)")
+	fs.Var(&o.nsAnnotations, "namespace-annotation", "KEY=VALUE annotation of the target namespace, e.g. OpenShift's openshift.io/sa.scc.uid-range (repeatable)")
 	fs.BoolVar(&o.keepGoing, "keep-going", false, "inject the good documents of a stream with bad ones (they are copied unchanged) and report every error")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: kube-inject -f FILE|- [-o FILE] [--injectConfigFile F] [--valuesFile F] [--meshConfigFile F] [flags]")
@@ -166,105 +146,13 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	return err
 }
 
-// loadConfig reads the configuration files. A file that is not given is
-// taken from the embedded default configuration, so with no flags at all the
-// result is inject.DefaultConfig().
+// loadConfig reads the configuration files (each one not given is taken
+// from the embedded default configuration, so with no flags at all the
+// result is inject.DefaultConfig()) and applies the other flags.
 func loadConfig(o *options) (*inject.Config, error) {
-	var files [3][]byte
-	files[0], files[1], files[2] = inject.DefaultConfigFiles()
-	for n, name := range []string{o.injectConfigFile, o.valuesFile, o.meshFile} {
-		if name == "" {
-			continue
-		}
-		b, err := os.ReadFile(name)
-		if err != nil {
-			return nil, err
-		}
-		files[n] = b
-	}
-	cfg, err := inject.LoadConfig(files[0], files[1], files[2])
+	cfg, err := cliconfig.LoadFiles(o.injectConfigFile, o.valuesFile, o.meshFile)
 	if err != nil {
 		return nil, err
 	}
-	return cfg, applyKnobs(cfg, o)
-}
-
-// applyKnobs sets the Config fields that Istio takes from its environment or
-// its cluster rather than from the three files.
-func applyKnobs(cfg *inject.Config, o *options) error {
-	if o.revisionSet {
-		// istioctl maps --revision default to the revisionless install.
-		cfg.Revision = o.revision
-		if o.revision == "default" {
-			cfg.Revision = ""
-		}
-	}
-	if o.nativeSidecars != "" {
-		switch o.nativeSidecars {
-		case "true":
-			cfg.NativeSidecars = true
-		case "false":
-			cfg.NativeSidecars = false
-		default:
-			return fmt.Errorf("--native-sidecars: %q is neither true nor false", o.nativeSidecars)
-		}
-	}
-	if o.clusterID != "" {
-		cfg.ClusterID = o.clusterID
-	}
-	if o.network != "" {
-		cfg.Network = o.network
-	}
-	if o.platform != "" {
-		cfg.Platform = o.platform
-	}
-	if o.compliancePolicy != "" {
-		cfg.CompliancePolicy = o.compliancePolicy
-	}
-	if o.ignoredNamespaces != "" {
-		cfg.IgnoredNamespaces = strings.Split(o.ignoredNamespaces, ",")
-	}
-	if len(o.tags) > 0 {
-		cfg.Tags = append(cfg.Tags, o.tags...)
-	}
-	switch o.namespacesByDefault {
-	case "":
-	case "true", "false":
-		cfg.EnableNamespacesByDefault = o.namespacesByDefault == "true"
-	default:
-		return fmt.Errorf("--enable-namespaces-by-default: %q is neither true nor false", o.namespacesByDefault)
-	}
-	if len(o.env) > 0 {
-		if cfg.Env == nil {
-			cfg.Env = map[string]string{}
-		}
-		for k, v := range o.env {
-			cfg.Env[k] = v
-		}
-	}
-	return nil
-}
-
-// keyValues is a repeatable KEY=VALUE flag.
-type keyValues map[string]string
-
-func (kv keyValues) String() string { return "" }
-
-func (kv keyValues) Set(s string) error {
-	k, v, ok := strings.Cut(s, "=")
-	if !ok || k == "" {
-		return fmt.Errorf("%q is not KEY=VALUE", s)
-	}
-	kv[k] = v
-	return nil
-}
-
-// revisionFlag records whether --revision was given at all.
-type revisionFlag struct{ o *options }
-
-func (r revisionFlag) String() string { return "" }
-
-func (r revisionFlag) Set(s string) error {
-	r.o.revision, r.o.revisionSet = s, true
-	return nil
+	return cfg, o.knobs.Apply(cfg)
 }

@@ -40,6 +40,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/kinject/kinject/examples/internal/cliconfig"
 	"github.com/kinject/kinject/inject"
 )
 
@@ -55,24 +56,17 @@ func main() {
 }
 
 type options struct {
-	addr, certFile, keyFile            string
-	injectConfig, values, mesh         string
-	revision                           string
-	revisionSet                        bool
-	nativeSidecars, clusterID, network string
-	platform, compliancePolicy         string
-	env                                map[string]string
-	namespaces                         map[string]inject.NamespaceMeta
-	ignoredNamespaces                  string
-	tags                               []string
-	namespacesByDefault                string
-	maxRequestBytes                    int64
-	shutdownTimeout, readTimeout       time.Duration
-	writeTimeout, idleTimeout          time.Duration
+	addr, certFile, keyFile      string
+	injectConfig, values, mesh   string
+	knobs                        cliconfig.Knobs
+	namespaces                   map[string]inject.NamespaceMeta
+	maxRequestBytes              int64
+	shutdownTimeout, readTimeout time.Duration
+	writeTimeout, idleTimeout    time.Duration
 }
 
 func parse(args []string, stderr io.Writer) (*options, error) {
-	o := options{env: map[string]string{}, namespaces: map[string]inject.NamespaceMeta{}}
+	o := options{namespaces: map[string]inject.NamespaceMeta{}}
 	fs := flag.NewFlagSet("webhook", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.addr, "addr", ":9443", "address to listen on")
@@ -81,35 +75,13 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.injectConfig, "inject-config", "", "injection configuration: the config key of ConfigMap istio-sidecar-injector (default: embedded)")
 	fs.StringVar(&o.values, "values", "", "injection values: the values key of ConfigMap istio-sidecar-injector (default: embedded)")
 	fs.StringVar(&o.mesh, "mesh", "", "mesh configuration: the mesh key of ConfigMap istio (default: embedded)")
-	fs.Func("revision", `control plane revision this webhook injects ("default" means revisionless; default: values.revision)`, func(s string) error {
-		o.revision, o.revisionSet = s, true
-		return nil
-	})
-	fs.StringVar(&o.nativeSidecars, "native-sidecars", "", "true runs istio-proxy as a native sidecar (Istio's ENABLE_NATIVE_SIDECARS=true); default false")
-	fs.StringVar(&o.clusterID, "cluster-id", "", "cluster ID written to the proxy's ISTIO_META_CLUSTER_ID")
-	fs.StringVar(&o.network, "network", "", "network written to the proxy's ISTIO_META_NETWORK")
-	fs.StringVar(&o.platform, "platform", "", "Istio's PLATFORM setting (openshift)")
-	fs.StringVar(&o.compliancePolicy, "compliance-policy", "", "Istio's COMPLIANCE_POLICY, for example fips-140-2")
-	fs.Func("env", "KEY=VALUE seen by the templates' env function (repeatable)", func(s string) error {
-		k, v, ok := strings.Cut(s, "=")
-		if !ok || k == "" {
-			return fmt.Errorf("%q is not KEY=VALUE", s)
-		}
-		o.env[k] = v
-		return nil
-	})
+	o.knobs.Register(fs)
 	fs.Func("namespace-label", "NAMESPACE/KEY=VALUE: a label of a namespace, which an AdmissionReview does not carry (repeatable)", func(s string) error {
 		return o.namespaceMeta(s, true)
 	})
 	fs.Func("namespace-annotation", "NAMESPACE/KEY=VALUE: an annotation of a namespace, e.g. OpenShift's openshift.io/sa.scc.uid-range (repeatable)", func(s string) error {
 		return o.namespaceMeta(s, false)
 	})
-	fs.StringVar(&o.ignoredNamespaces, "ignored-namespaces", "", "comma-separated namespaces never injected (default: kube-system,kube-public,kube-node-lease,local-path-storage)")
-	fs.Func("tag", "revision tag that points at this revision (repeatable)", func(s string) error {
-		o.tags = append(o.tags, s)
-		return nil
-	})
-	fs.StringVar(&o.namespacesByDefault, "enable-namespaces-by-default", "", "true injects namespaces without an injection label (default: values.sidecarInjectorWebhook.enableNamespacesByDefault)")
 	fs.Int64Var(&o.maxRequestBytes, "max-request-bytes", 8<<20, "largest request body accepted")
 	fs.DurationVar(&o.readTimeout, "read-timeout", 10*time.Second, "time to read a whole request")
 	fs.DurationVar(&o.writeTimeout, "write-timeout", 10*time.Second, "time to answer a request")
@@ -275,54 +247,12 @@ func (c *certReloader) get(*tls.ClientHelloInfo) (*tls.Certificate, error) {
 // newInjector loads the configuration: each file not given is taken from
 // the embedded default configuration.
 func newInjector(o *options) (*inject.Injector, error) {
-	var files [3][]byte
-	files[0], files[1], files[2] = inject.DefaultConfigFiles()
-	for n, name := range []string{o.injectConfig, o.values, o.mesh} {
-		if name == "" {
-			continue
-		}
-		b, err := os.ReadFile(name)
-		if err != nil {
-			return nil, err
-		}
-		files[n] = b
-	}
-	cfg, err := inject.LoadConfig(files[0], files[1], files[2])
+	cfg, err := cliconfig.LoadFiles(o.injectConfig, o.values, o.mesh)
 	if err != nil {
 		return nil, err
 	}
-	if o.revisionSet {
-		cfg.Revision = o.revision
-		if o.revision == "default" {
-			cfg.Revision = ""
-		}
-	}
-	switch o.nativeSidecars {
-	case "":
-	case "true", "false":
-		cfg.NativeSidecars = o.nativeSidecars == "true"
-	default:
-		return nil, fmt.Errorf("--native-sidecars: %q is neither true nor false", o.nativeSidecars)
-	}
-	if o.clusterID != "" {
-		cfg.ClusterID = o.clusterID
-	}
-	if o.network != "" {
-		cfg.Network = o.network
-	}
-	if o.platform != "" {
-		cfg.Platform = o.platform
-	}
-	if o.compliancePolicy != "" {
-		cfg.CompliancePolicy = o.compliancePolicy
-	}
-	if len(o.env) > 0 {
-		if cfg.Env == nil {
-			cfg.Env = map[string]string{}
-		}
-		for k, v := range o.env {
-			cfg.Env[k] = v
-		}
+	if err := o.knobs.Apply(cfg); err != nil {
+		return nil, err
 	}
 	if len(o.namespaces) > 0 {
 		if cfg.Namespaces == nil {
@@ -331,17 +261,6 @@ func newInjector(o *options) (*inject.Injector, error) {
 		for ns, m := range o.namespaces {
 			cfg.Namespaces[ns] = m
 		}
-	}
-	if o.ignoredNamespaces != "" {
-		cfg.IgnoredNamespaces = strings.Split(o.ignoredNamespaces, ",")
-	}
-	cfg.Tags = append(cfg.Tags, o.tags...)
-	switch o.namespacesByDefault {
-	case "":
-	case "true", "false":
-		cfg.EnableNamespacesByDefault = o.namespacesByDefault == "true"
-	default:
-		return nil, fmt.Errorf("--enable-namespaces-by-default: %q is neither true nor false", o.namespacesByDefault)
 	}
 	return inject.New(cfg)
 }

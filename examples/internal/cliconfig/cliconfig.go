@@ -1,0 +1,149 @@
+package cliconfig
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/kinject/kinject/inject"
+)
+
+// Knobs are the Config settings that Istio takes from its environment or
+// its cluster rather than from the three ConfigMap dumps. The zero value
+// changes nothing; Register binds them to flags.
+type Knobs struct {
+	Revision            string            // --revision; "default" means revisionless
+	RevisionSet         bool              // whether --revision was given at all
+	NativeSidecars      string            // --native-sidecars: "", "true" or "false"
+	ClusterID           string            // --cluster-id
+	Network             string            // --network
+	Platform            string            // --platform, e.g. openshift
+	CompliancePolicy    string            // --compliance-policy, e.g. fips-140-2
+	Env                 map[string]string // --env KEY=VALUE, repeatable
+	IgnoredNamespaces   string            // --ignored-namespaces, comma-separated
+	Tags                []string          // --tag, repeatable
+	NamespacesByDefault string            // --enable-namespaces-by-default: "", "true" or "false"
+}
+
+// Register defines the shared flags on fs, bound to k.
+func (k *Knobs) Register(fs *flag.FlagSet) {
+	fs.Func("revision", `control plane revision to inject ("default" means the revisionless install; default: values.revision)`, func(s string) error {
+		k.Revision, k.RevisionSet = s, true
+		return nil
+	})
+	fs.StringVar(&k.NativeSidecars, "native-sidecars", "", "true runs istio-proxy as a native sidecar (restartable init container), as Istio's ENABLE_NATIVE_SIDECARS=true; default false")
+	fs.StringVar(&k.ClusterID, "cluster-id", "", "cluster ID written to the proxy's ISTIO_META_CLUSTER_ID (default: values.global.multiCluster.clusterName or Kubernetes)")
+	fs.StringVar(&k.Network, "network", "", "network written to the proxy's ISTIO_META_NETWORK")
+	fs.StringVar(&k.Platform, "platform", "", "Istio's PLATFORM setting: openshift takes the proxy's UID/GID from the namespace's annotations")
+	fs.StringVar(&k.CompliancePolicy, "compliance-policy", "", "Istio's COMPLIANCE_POLICY, for example fips-140-2")
+	fs.Var((*KeyValues)(&k.Env), "env", "KEY=VALUE seen by the templates' env function (repeatable)")
+	fs.StringVar(&k.IgnoredNamespaces, "ignored-namespaces", "", "comma-separated namespaces never injected (default: kube-system,kube-public,kube-node-lease,local-path-storage)")
+	fs.Func("tag", "revision tag that points at this revision, for the full decision (the webhook; kube-inject with --namespace-label) (repeatable)", func(s string) error {
+		k.Tags = append(k.Tags, s)
+		return nil
+	})
+	fs.StringVar(&k.NamespacesByDefault, "enable-namespaces-by-default", "", "true injects namespaces without an injection label, in the full decision (default: values.sidecarInjectorWebhook.enableNamespacesByDefault)")
+}
+
+// Apply sets the knobs that were given on cfg. An invalid boolean is an
+// error naming its flag.
+func (k *Knobs) Apply(cfg *inject.Config) error {
+	if k.RevisionSet {
+		cfg.Revision = k.Revision
+		if k.Revision == "default" {
+			cfg.Revision = ""
+		}
+	}
+	native, err := boolFlag("native-sidecars", k.NativeSidecars)
+	if err != nil {
+		return err
+	}
+	if native != nil {
+		cfg.NativeSidecars = *native
+	}
+	byDefault, err := boolFlag("enable-namespaces-by-default", k.NamespacesByDefault)
+	if err != nil {
+		return err
+	}
+	if byDefault != nil {
+		cfg.EnableNamespacesByDefault = *byDefault
+	}
+	for _, s := range []struct {
+		dst *string
+		v   string
+	}{{&cfg.ClusterID, k.ClusterID}, {&cfg.Network, k.Network}, {&cfg.Platform, k.Platform}, {&cfg.CompliancePolicy, k.CompliancePolicy}} {
+		if s.v != "" {
+			*s.dst = s.v
+		}
+	}
+	if k.IgnoredNamespaces != "" {
+		cfg.IgnoredNamespaces = strings.Split(k.IgnoredNamespaces, ",")
+	}
+	if len(k.Tags) > 0 {
+		cfg.Tags = append(cfg.Tags, k.Tags...)
+	}
+	if len(k.Env) > 0 {
+		env := make(map[string]string, len(cfg.Env)+len(k.Env))
+		for key, v := range cfg.Env {
+			env[key] = v
+		}
+		for key, v := range k.Env {
+			env[key] = v
+		}
+		cfg.Env = env
+	}
+	return nil
+}
+
+// boolFlag reads a true/false flag that may be absent (nil).
+func boolFlag(name, v string) (*bool, error) {
+	switch v {
+	case "":
+		return nil, nil
+	case "true", "false":
+		b := v == "true"
+		return &b, nil
+	}
+	return nil, fmt.Errorf("--%s: %q is neither true nor false", name, v)
+}
+
+// LoadFiles reads the three ConfigMap dumps (the config and values keys of
+// istio-sidecar-injector, the mesh key of istio) and loads them with
+// inject.LoadConfig. A name left empty is taken from the embedded default
+// configuration, so LoadFiles("", "", "") equals inject.DefaultConfig().
+func LoadFiles(injectConfig, values, mesh string) (*inject.Config, error) {
+	var files [3][]byte
+	files[0], files[1], files[2] = inject.DefaultConfigFiles()
+	for n, name := range []string{injectConfig, values, mesh} {
+		if name == "" {
+			continue
+		}
+		b, err := os.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		files[n] = b
+	}
+	return inject.LoadConfig(files[0], files[1], files[2])
+}
+
+// KeyValues is a repeatable KEY=VALUE flag (flag.Value); a nil map is
+// allocated on the first value.
+type KeyValues map[string]string
+
+// String returns "" (flag's default display).
+func (kv *KeyValues) String() string { return "" }
+
+// Set records one KEY=VALUE; a missing "=" or an empty key is an error.
+func (kv *KeyValues) Set(s string) error {
+	k, v, ok := strings.Cut(s, "=")
+	if !ok || k == "" {
+		return fmt.Errorf("%q is not KEY=VALUE", s)
+	}
+	if *kv == nil {
+		*kv = KeyValues{}
+	}
+	(*kv)[k] = v
+	return nil
+}
