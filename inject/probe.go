@@ -68,14 +68,7 @@ func (i *Injector) rewriteProbes(pod *corev1.Pod, statusPort int32) error {
 		if c.Name == proxyContainer {
 			continue
 		}
-		for _, p := range []struct {
-			probe *corev1.Probe
-			path  string
-		}{
-			{c.LivenessProbe, "/app-health/" + c.Name + "/livez"},
-			{c.ReadinessProbe, "/app-health/" + c.Name + "/readyz"},
-			{c.StartupProbe, "/app-health/" + c.Name + "/startupz"},
-		} {
+		for _, p := range appProbes(c) {
 			if p.probe == nil {
 				continue
 			}
@@ -85,23 +78,15 @@ func (i *Injector) rewriteProbes(pod *corev1.Pod, statusPort int32) error {
 				rewriteHandler(&p.probe.ProbeHandler, p.path, port)
 			}
 		}
-		if c.Lifecycle != nil {
-			for _, h := range []struct {
-				handler *corev1.LifecycleHandler
-				path    string
-			}{
-				{c.Lifecycle.PostStart, "/app-lifecycle/" + c.Name + "/poststartz"},
-				{c.Lifecycle.PreStop, "/app-lifecycle/" + c.Name + "/prestopz"},
-			} {
-				if h.handler == nil || (h.handler.HTTPGet == nil && h.handler.TCPSocket == nil) {
-					continue
-				}
-				ph := corev1.ProbeHandler{HTTPGet: h.handler.HTTPGet, TCPSocket: h.handler.TCPSocket}
-				if ap, ok := recordHandler(c, &ph, port); ok {
-					probers[h.path] = ap
-					rewriteHandler(&ph, h.path, port)
-					h.handler.HTTPGet, h.handler.TCPSocket = ph.HTTPGet, ph.TCPSocket
-				}
+		for _, h := range appHooks(c) {
+			if h.handler == nil || (h.handler.HTTPGet == nil && h.handler.TCPSocket == nil) {
+				continue
+			}
+			ph := corev1.ProbeHandler{HTTPGet: h.handler.HTTPGet, TCPSocket: h.handler.TCPSocket}
+			if ap, ok := recordHandler(c, &ph, port); ok {
+				probers[h.path] = ap
+				rewriteHandler(&ph, h.path, port)
+				h.handler.HTTPGet, h.handler.TCPSocket = ph.HTTPGet, ph.TCPSocket
 			}
 		}
 	}
@@ -114,6 +99,41 @@ func (i *Injector) rewriteProbes(pod *corev1.Pod, statusPort int32) error {
 	}
 	setEnv(proxy, envAppProbers, string(b))
 	return nil
+}
+
+// probeSlot is a container's probe (nil when unset) and the path under
+// which the proxy serves it: Istio's /app-health/<container>/livez naming,
+// recorded in ISTIO_KUBE_APP_PROBERS.
+type probeSlot struct {
+	probe *corev1.Probe
+	path  string
+}
+
+// appProbes returns c's liveness, readiness and startup probes with their
+// paths. Injection and uninjection both name probes through it.
+func appProbes(c *corev1.Container) [3]probeSlot {
+	return [3]probeSlot{
+		{c.LivenessProbe, "/app-health/" + c.Name + "/livez"},
+		{c.ReadinessProbe, "/app-health/" + c.Name + "/readyz"},
+		{c.StartupProbe, "/app-health/" + c.Name + "/startupz"},
+	}
+}
+
+// hookSlot is a container's lifecycle hook (nil when unset) and its path
+// (/app-lifecycle/<container>/poststartz, prestopz).
+type hookSlot struct {
+	handler *corev1.LifecycleHandler
+	path    string
+}
+
+// appHooks returns c's postStart and preStop hooks with their paths; both
+// handlers are nil when c has no lifecycle.
+func appHooks(c *corev1.Container) [2]hookSlot {
+	h := [2]hookSlot{{path: "/app-lifecycle/" + c.Name + "/poststartz"}, {path: "/app-lifecycle/" + c.Name + "/prestopz"}}
+	if c.Lifecycle != nil {
+		h[0].handler, h[1].handler = c.Lifecycle.PostStart, c.Lifecycle.PreStop
+	}
+	return h
 }
 
 // recordHandler returns the original handler with its named port resolved,

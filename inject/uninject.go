@@ -151,24 +151,14 @@ func restoreProbes(pod *corev1.Pod, proxy *corev1.Container) {
 		targets = append(targets, &pod.Spec.Containers[k])
 	}
 	for _, c := range targets {
-		for _, p := range []struct {
-			probe *corev1.Probe
-			path  string
-		}{
-			{c.LivenessProbe, "/app-health/" + c.Name + "/livez"},
-			{c.ReadinessProbe, "/app-health/" + c.Name + "/readyz"},
-			{c.StartupProbe, "/app-health/" + c.Name + "/startupz"},
-		} {
+		for _, p := range appProbes(c) {
 			if ap, ok := probers[p.path]; ok && p.probe != nil {
 				p.probe.ProbeHandler = corev1.ProbeHandler{HTTPGet: ap.HTTPGet, TCPSocket: ap.TCPSocket, GRPC: ap.GRPC}
 			}
 		}
-		if c.Lifecycle != nil {
-			if ap, ok := probers["/app-lifecycle/"+c.Name+"/poststartz"]; ok && c.Lifecycle.PostStart != nil {
-				c.Lifecycle.PostStart.HTTPGet, c.Lifecycle.PostStart.TCPSocket = ap.HTTPGet, ap.TCPSocket
-			}
-			if ap, ok := probers["/app-lifecycle/"+c.Name+"/prestopz"]; ok && c.Lifecycle.PreStop != nil {
-				c.Lifecycle.PreStop.HTTPGet, c.Lifecycle.PreStop.TCPSocket = ap.HTTPGet, ap.TCPSocket
+		for _, h := range appHooks(c) {
+			if ap, ok := probers[h.path]; ok && h.handler != nil {
+				h.handler.HTTPGet, h.handler.TCPSocket = ap.HTTPGet, ap.TCPSocket
 			}
 		}
 	}
