@@ -1003,46 +1003,38 @@ func has(v any, l any) (bool, error) {
 	return false, nil
 }
 
-func uniq(l any) ([]any, error) {
-	xs, err := listOf("uniq", l)
+// filterList returns the elements of the list l that keep accepts, given
+// the element and those kept so far; fn names the function in errors.
+func filterList(fn string, l any, keep func(x any, kept []any) bool) ([]any, error) {
+	xs, err := listOf(fn, l)
 	if err != nil {
 		return nil, err
 	}
 	out := []any{}
 	for _, x := range xs {
-		if ok, _ := has(x, out); !ok {
+		if keep(x, out) {
 			out = append(out, x)
 		}
 	}
 	return out, nil
+}
+
+func uniq(l any) ([]any, error) {
+	return filterList("uniq", l, func(x any, kept []any) bool {
+		ok, _ := has(x, kept)
+		return !ok
+	})
 }
 
 func without(l any, drop ...any) ([]any, error) {
-	xs, err := listOf("without", l)
-	if err != nil {
-		return nil, err
-	}
-	out := []any{}
-	for _, x := range xs {
-		if ok, _ := has(x, drop); !ok {
-			out = append(out, x)
-		}
-	}
-	return out, nil
+	return filterList("without", l, func(x any, _ []any) bool {
+		ok, _ := has(x, drop)
+		return !ok
+	})
 }
 
 func compact(l any) ([]any, error) {
-	xs, err := listOf("compact", l)
-	if err != nil {
-		return nil, err
-	}
-	out := []any{}
-	for _, x := range xs {
-		if !empty(x) {
-			out = append(out, x)
-		}
-	}
-	return out, nil
+	return filterList("compact", l, func(x any, _ []any) bool { return !empty(x) })
 }
 
 func concat(ls ...any) ([]any, error) {

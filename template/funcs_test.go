@@ -208,6 +208,8 @@ func sprigFuncCases() []funcCase {
 		{"uniq", "{{ uniq (list 1 1 2) | join `` }}", nil, "12", "", "duplicates removed"},
 		{"without", "{{ without (list 1 2 3) 2 | join `` }}", nil, "13", "", "values removed"},
 		{"compact", "{{ compact (list `` `a` 0) | join `` }}", nil, "a", "", "empty values removed"},
+		{"uniq/not-a-list", "{{ uniq 3 }}", nil, "", "uniq", "a scalar is an error naming the function"},
+		{"without/not-a-list", "{{ without `abc` `a` }}", nil, "", "without", "a string is not a list"},
 		{"concat", "{{ concat (list 1) (list 2 3) | join `` }}", nil, "123", "", "lists joined"},
 		{"reverse", "{{ reverse (list 1 2) | join `` }}", nil, "21", "", "reversed"},
 		{"sortAlpha", "{{ sortAlpha (list `b` `a`) | join `` }}", nil, "ab", "", "sorted strings"},
