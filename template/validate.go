@@ -4,8 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/netip"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -54,12 +55,7 @@ var annotationValidators = map[string]func(string) error{
 // ValidatedAnnotations returns the annotation keys ValidateAnnotations
 // checks, sorted.
 func ValidatedAnnotations() []string {
-	ks := make([]string, 0, len(annotationValidators))
-	for k := range annotationValidators {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
+	return slices.Sorted(maps.Keys(annotationValidators))
 }
 
 // ValidateAnnotations checks the pod annotations a sidecar template reads,
@@ -77,7 +73,7 @@ func ValidateAnnotations(annotations map[string]string) error {
 			keys = append(keys, k)
 		}
 	}
-	sort.Strings(keys)
+	slices.Sort(keys)
 	var errs []error
 	for _, k := range keys {
 		if err := annotationValidators[k](annotations[k]); err != nil {
@@ -92,13 +88,8 @@ func ValidateAnnotations(annotations map[string]string) error {
 // API server has checked, and the shipped templates insert some label
 // values unquoted (service.istio.io/workload-name).
 func ValidateLabels(labels map[string]string) error {
-	keys := make([]string, 0, len(labels))
-	for k := range labels {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	var errs []error
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(labels)) {
 		if msgs := validation.IsQualifiedName(k); len(msgs) > 0 {
 			errs = append(errs, fmt.Errorf("%w key %s: %s", ErrInvalidLabel, shortQuote(k), strings.Join(msgs, "; ")))
 		}
@@ -192,12 +183,7 @@ func validateProxyConfigAnnotation(s string) error {
 	}
 	// proxyMetadata becomes env entries written unquoted by the shipped
 	// templates; the lightstep CA path becomes a mountPath.
-	keys := make([]string, 0, len(pc.ProxyMetadata))
-	for k := range pc.ProxyMetadata {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(pc.ProxyMetadata)) {
 		if msgs := validation.IsEnvVarName(k); len(msgs) > 0 {
 			return fmt.Errorf("proxyMetadata key %s: %s", shortQuote(k), strings.Join(msgs, "; "))
 		}
@@ -262,12 +248,7 @@ func validateUserVolumes(s string) error {
 	if err := json.Unmarshal([]byte(s), &m); err != nil {
 		return fmt.Errorf("want a JSON object of volumes: %w", err)
 	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		if msgs := validation.IsDNS1123Label(k); len(msgs) > 0 {
 			return fmt.Errorf("volume name %s: %s", shortQuote(k), strings.Join(msgs, "; "))
 		}
@@ -287,12 +268,7 @@ func validateDatadogEnv(s string) error {
 	if err := json.Unmarshal([]byte(s), &m); err != nil {
 		return fmt.Errorf("want a JSON object of strings: %w", err)
 	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		if msgs := validation.IsEnvVarName(k); len(msgs) > 0 {
 			return fmt.Errorf("env name %s: %s", shortQuote(k), strings.Join(msgs, "; "))
 		}
