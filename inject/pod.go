@@ -455,27 +455,44 @@ func findProxy(spec *corev1.PodSpec) *corev1.Container {
 // errors (a request above its limit) are still reported for every
 // container, since the API server would refuse the pod.
 func touchedContainers(base, injected, pod *corev1.Pod) func(string) bool {
-	touched := map[string]bool{}
-	for _, list := range [][]corev1.Container{injected.Spec.InitContainers, injected.Spec.Containers} {
-		for _, c := range list {
-			touched[c.Name] = true
+	return func(name string) bool {
+		if findContainer(&injected.Spec, name) != nil {
+			return true
 		}
+		before, after := findContainer(&base.Spec, name), findContainer(&pod.Spec, name)
+		return before == nil || after == nil || !sameResources(&before.Resources, &after.Resources)
 	}
-	orig := map[string]*corev1.ResourceRequirements{}
-	for _, list := range [][]corev1.Container{base.Spec.InitContainers, base.Spec.Containers} {
+}
+
+// findContainer returns the container or init container called name.
+func findContainer(spec *corev1.PodSpec, name string) *corev1.Container {
+	for _, list := range [2][]corev1.Container{spec.InitContainers, spec.Containers} {
 		for k := range list {
-			orig[list[k].Name] = &list[k].Resources
-		}
-	}
-	for _, list := range [][]corev1.Container{pod.Spec.InitContainers, pod.Spec.Containers} {
-		for k := range list {
-			c := &list[k]
-			if r, ok := orig[c.Name]; !ok || !equality.Semantic.DeepEqual(*r, c.Resources) {
-				touched[c.Name] = true
+			if list[k].Name == name {
+				return &list[k]
 			}
 		}
 	}
-	return func(name string) bool { return touched[name] }
+	return nil
+}
+
+// sameResources compares resource requirements by quantity value ("1" and
+// "1000m" are the same request).
+func sameResources(a, b *corev1.ResourceRequirements) bool {
+	return sameQuantities(a.Requests, b.Requests) && sameQuantities(a.Limits, b.Limits) &&
+		(len(a.Claims) == 0 && len(b.Claims) == 0 || equality.Semantic.DeepEqual(a.Claims, b.Claims))
+}
+
+func sameQuantities(a, b corev1.ResourceList) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, q := range a {
+		if r, ok := b[k]; !ok || q.Cmp(r) != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // postProcess does what Istio does to the merged pod after the templates.

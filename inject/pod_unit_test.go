@@ -298,3 +298,30 @@ func TestResourceWarningScope(t *testing.T) {
 		})
 	}
 }
+
+func TestSameResources(t *testing.T) {
+	rl := func(kv ...string) corev1.ResourceList {
+		l := corev1.ResourceList{}
+		for i := 0; i < len(kv); i += 2 {
+			l[corev1.ResourceName(kv[i])] = resource.MustParse(kv[i+1])
+		}
+		return l
+	}
+	tests := []struct {
+		name, reason string
+		a, b         corev1.ResourceRequirements
+		want         bool
+	}{
+		{"empty", "nothing on either side", corev1.ResourceRequirements{}, corev1.ResourceRequirements{}, true},
+		{"same value", "quantities compare by value, not spelling", corev1.ResourceRequirements{Requests: rl("cpu", "1")}, corev1.ResourceRequirements{Requests: rl("cpu", "1000m")}, true},
+		{"other value", "a changed request", corev1.ResourceRequirements{Requests: rl("cpu", "1")}, corev1.ResourceRequirements{Requests: rl("cpu", "2")}, false},
+		{"added limit", "a limit the injection added", corev1.ResourceRequirements{Requests: rl("cpu", "1")}, corev1.ResourceRequirements{Requests: rl("cpu", "1"), Limits: rl("cpu", "1")}, false},
+		{"other resource", "same count, different names", corev1.ResourceRequirements{Limits: rl("cpu", "1")}, corev1.ResourceRequirements{Limits: rl("memory", "1")}, false},
+		{"claims", "claims compared too", corev1.ResourceRequirements{Claims: []corev1.ResourceClaim{{Name: "gpu"}}}, corev1.ResourceRequirements{}, false},
+	}
+	for _, tt := range tests {
+		if got := sameResources(&tt.a, &tt.b); got != tt.want {
+			t.Errorf("%s: sameResources = %v, want %v (%s)", tt.name, got, tt.want, tt.reason)
+		}
+	}
+}
