@@ -58,6 +58,10 @@ func (s *Set) Apply(pod *corev1.Pod, names []string, d *Data) (merged, injected 
 		return nil, nil, fmt.Errorf("pod: %w", err)
 	}
 	alone := map[string]any{}
+	// shared: target and alone may share subtrees (with each other and
+	// with the patches) since a fast merge; strategicpatch, which modifies
+	// its arguments, then gets copies.
+	shared := false
 	for i, name := range tmpls {
 		var patch map[string]any
 		err := s.render(name, d, func(out []byte) error {
@@ -71,13 +75,27 @@ func (s *Set) Apply(pod *corev1.Pod, names []string, d *Data) (merged, injected 
 		if patch == nil {
 			continue
 		}
+		// The common case: no $-directives, merged without strategicpatch
+		// and without modifying anything (see merge_fast.go).
+		if !hasDirectives(patch) {
+			if a, ok := fastMergeMap(alone, patch, podMergeMeta); ok {
+				t := moveNativeSidecars(target, initNames(a))
+				if m, ok := fastMergeMap(t, patch, podMergeMeta); ok {
+					target, alone, shared = m, a, true
+					continue
+				}
+			}
+		}
+		if shared {
+			target, alone, shared = deepCopyMap(target), deepCopyMap(alone), false
+		}
 		// Both merges need the patch, and strategicpatch keeps parts of
 		// it in its results and strips directives and nulls from it. The
 		// last patch, when it holds no directive, is shared: the target is
 		// merged first, while its nulls are still there to delete fields,
 		// and merging onto the empty pod discards nulls anyway.
 		if i == len(tmpls)-1 && !hasDirectives(patch) {
-			moveNativeSidecars(target, append(initNames(alone), initNames(patch)...))
+			target = moveNativeSidecars(target, append(initNames(alone), initNames(patch)...))
 			if target, err = strategicpatch.StrategicMergeMapPatchUsingLookupPatchMeta(target, patch, podMeta); err != nil {
 				return nil, nil, fmt.Errorf("template %q: strategic merge: %w", name, err)
 			}
@@ -89,7 +107,7 @@ func (s *Set) Apply(pod *corev1.Pod, names []string, d *Data) (merged, injected 
 		if alone, err = strategicpatch.StrategicMergeMapPatchUsingLookupPatchMeta(alone, deepCopyMap(patch), podMeta); err != nil {
 			return nil, nil, fmt.Errorf("template %q: strategic merge: %w", name, err)
 		}
-		moveNativeSidecars(target, initNames(alone))
+		target = moveNativeSidecars(target, initNames(alone))
 		if target, err = strategicpatch.StrategicMergeMapPatchUsingLookupPatchMeta(target, patch, podMeta); err != nil {
 			return nil, nil, fmt.Errorf("template %q: strategic merge: %w", name, err)
 		}
@@ -154,16 +172,17 @@ func initNames(pod map[string]any) []string {
 	return out
 }
 
-// moveNativeSidecars moves to the end of target's initContainers every
-// container of target's containers named in inits (the templates' init
-// containers so far), unless target already has it there.
-func moveNativeSidecars(target map[string]any, inits []string) {
+// moveNativeSidecars returns target with every container of its
+// containers named in inits (the templates' init containers so far) moved
+// to the end of its initContainers, unless target already has it there.
+// target is not modified: a changed pod gets new root and spec maps.
+func moveNativeSidecars(target map[string]any, inits []string) map[string]any {
 	if len(inits) == 0 {
-		return
+		return target
 	}
 	tspec, _ := target["spec"].(map[string]any)
 	if tspec == nil {
-		return
+		return target
 	}
 	tcs, _ := tspec["containers"].([]any)
 	tinits, _ := tspec["initContainers"].([]any)
@@ -178,14 +197,24 @@ func moveNativeSidecars(target map[string]any, inits []string) {
 		}
 		c := tcs[i]
 		tcs = append(tcs[:i:i], tcs[i+1:]...)
-		tinits = append(tinits, c)
+		tinits = append(tinits[:len(tinits):len(tinits)], c)
 		moved = true
 	}
 	if !moved {
-		return
+		return target
 	}
-	tspec["containers"] = tcs
-	tspec["initContainers"] = tinits
+	spec := make(map[string]any, len(tspec))
+	for k, v := range tspec {
+		spec[k] = v
+	}
+	spec["containers"] = tcs
+	spec["initContainers"] = tinits
+	out := make(map[string]any, len(target))
+	for k, v := range target {
+		out[k] = v
+	}
+	out["spec"] = spec
+	return out
 }
 
 func containerName(c any) string {

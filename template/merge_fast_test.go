@@ -1,0 +1,149 @@
+package template
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"k8s.io/apimachinery/pkg/util/strategicpatch"
+)
+
+// checkFastMerge asserts that fastMergeMap, when it answers, gives what
+// strategicpatch gives, and modifies neither argument. It reports whether
+// fastMergeMap answered.
+func checkFastMerge(t testing.TB, original, patch map[string]any) bool {
+	t.Helper()
+	origBefore, patchBefore := deepCopyMap(original), deepCopyMap(patch)
+	got, ok := fastMergeMap(original, patch, podMergeMeta)
+	if d := cmp.Diff(origBefore, original); d != "" {
+		t.Fatalf("fastMergeMap modified the original:\n%s", d)
+	}
+	if d := cmp.Diff(patchBefore, patch); d != "" {
+		t.Fatalf("fastMergeMap modified the patch:\n%s", d)
+	}
+	if !ok {
+		return false
+	}
+	want, err := strategicMergeOrPanic(deepCopyMap(original), deepCopyMap(patch))
+	if err != nil {
+		t.Fatalf("fastMergeMap answered where strategicpatch fails (%v)\noriginal %v\npatch %v", err, original, patch)
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Fatalf("fastMergeMap differs from strategicpatch (-strategicpatch +fast):\n%s\noriginal %v\npatch %v", d, original, patch)
+	}
+	return true
+}
+
+// strategicMergeOrPanic is the reference; a panic in it counts as an error.
+func strategicMergeOrPanic(original, patch map[string]any) (m map[string]any, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			m, err = nil, errPanic{r}
+		}
+	}()
+	return strategicpatch.StrategicMergeMapPatchUsingLookupPatchMeta(original, patch, podMeta)
+}
+
+type errPanic struct{ v any }
+
+func (e errPanic) Error() string { return "panic" }
+
+func TestFastMergeMatchesStrategic(t *testing.T) {
+	for _, tt := range []struct {
+		name, reason    string
+		original, patch string
+		fast            bool // fastMergeMap answers
+	}{
+		{"add sidecar", "a new container is appended by its merge key", `{"spec":{"containers":[{"name":"app","image":"a"}]}}`, `{"spec":{"containers":[{"name":"istio-proxy","image":"p"}]}}`, true},
+		{"merge by name", "a container of the same name merges field by field", `{"spec":{"containers":[{"name":"app","image":"a","args":["x"]},{"name":"b"}]}}`, `{"spec":{"containers":[{"name":"b","image":"bb"},{"name":"app","env":[{"name":"E","value":"1"}]}]}}`, true},
+		{"order", "patch items in patch order, interleaved by the original's positions", `{"spec":{"volumes":[{"name":"a"},{"name":"b"},{"name":"c"},{"name":"d"}]}}`, `{"spec":{"volumes":[{"name":"z"},{"name":"c","emptyDir":{}},{"name":"a","emptyDir":{}}]}}`, true},
+		{"ports by number", "ports merge on containerPort, a number", `{"spec":{"containers":[{"name":"c","ports":[{"containerPort":80},{"containerPort":81,"name":"x"}]}]}}`, `{"spec":{"containers":[{"name":"c","ports":[{"containerPort":81,"protocol":"TCP"},{"containerPort":15090}]}]}}`, true},
+		{"null deletes", "a null in the patch deletes the field", `{"metadata":{"labels":{"a":"1","b":"2"}},"spec":{"hostNetwork":true}}`, `{"metadata":{"labels":{"a":null,"c":"3"}},"spec":{"hostNetwork":null}}`, true},
+		{"nulls dropped", "nulls inside a new subtree are dropped", `{"metadata":{}}`, `{"metadata":{"annotations":{"a":null,"b":"x"}},"spec":{"securityContext":{"runAsUser":null,"fsGroup":1}}}`, true},
+		{"nulls kept in appended items", "strategicpatch appends list items as they are", `{"spec":{"containers":[{"name":"app"}]}}`, `{"spec":{"containers":[{"name":"p","image":null}]}}`, true},
+		{"replace list", "args has no merge strategy: replaced", `{"spec":{"containers":[{"name":"c","args":["a","b"]}]}}`, `{"spec":{"containers":[{"name":"c","args":["c"]}]}}`, true},
+		{"scalar union", "finalizers merge as a set", `{"metadata":{"finalizers":["a","b","c"]}}`, `{"metadata":{"finalizers":["c","d","a"]}}`, true},
+		{"type change", "a value of another type replaces", `{"spec":{"containers":"x"}}`, `{"spec":{"containers":[{"name":"c"}]}}`, true},
+		{"empty original", "merging onto the empty pod", `{}`, `{"spec":{"initContainers":[{"name":"istio-init"}],"volumes":[{"name":"v","emptyDir":{"medium":"Memory"}}]}}`, true},
+		{"directive", "$patch is left to strategicpatch", `{"spec":{"containers":[{"name":"c"}]}}`, `{"spec":{"containers":[{"name":"c","$patch":"delete"}]}}`, false},
+		{"no merge key", "strategicpatch fails on a list item without its merge key", `{"spec":{"containers":[{"name":"c"}]}}`, `{"spec":{"containers":[{"image":"x"}]}}`, false},
+		{"original without key", "strategicpatch fails on it too", `{"spec":{"containers":[{"image":"x"}]}}`, `{"spec":{"containers":[{"name":"c"}]}}`, false},
+		{"duplicate keys", "strategicpatch merges a duplicate into its own patch", `{"spec":{}}`, `{"spec":{"volumes":[{"name":"v"},{"name":"v","emptyDir":{}}]}}`, true},
+		{"duplicate keys merged", "duplicates meeting a merge list are left to strategicpatch", `{"spec":{"volumes":[{"name":"a"}]}}`, `{"spec":{"volumes":[{"name":"v"},{"name":"v","emptyDir":{}}]}}`, false},
+		{"unknown field", "a field the table does not know", `{"spec":{"bogus":{"a":1}}}`, `{"spec":{"bogus":{"b":2}}}`, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var o, p map[string]any
+			if err := json.Unmarshal([]byte(tt.original), &o); err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal([]byte(tt.patch), &p); err != nil {
+				t.Fatal(err)
+			}
+			if got := checkFastMerge(t, o, p); got != tt.fast {
+				t.Errorf("fastMergeMap answered = %v, want %v: %s", got, tt.fast, tt.reason)
+			}
+		})
+	}
+}
+
+// TestFastMergeCorpus merges every rendered corpus template onto its pod
+// and onto the empty pod both ways.
+func TestFastMergeCorpus(t *testing.T) {
+	fast := 0
+	for _, c := range corpusCases(t) {
+		if c.wantErr != "" {
+			continue
+		}
+		s, err := Parse(c.config.Templates, Options{Aliases: c.config.Aliases})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range c.pods {
+			pod, err := toMap(p.pod)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := c.data(t, p)
+			for _, name := range s.Names() {
+				if gatewayControllerTemplates[name] {
+					continue
+				}
+				out, err := s.Render(name, d)
+				if err != nil {
+					continue
+				}
+				patch, err := s.decodeOutput(name, out)
+				if err != nil || patch == nil {
+					continue
+				}
+				for _, target := range []map[string]any{pod, {}} {
+					if checkFastMerge(t, target, patch) {
+						fast++
+					}
+				}
+			}
+		}
+	}
+	if fast == 0 {
+		t.Fatal("fastMergeMap answered nothing")
+	}
+	t.Logf("%d corpus merges answered the fast way, each equal to strategicpatch's", fast)
+}
+
+func FuzzFastMerge(f *testing.F) {
+	for _, s := range [][2]string{
+		{`{"spec":{"containers":[{"name":"app"}]}}`, `{"spec":{"containers":[{"name":"istio-proxy","image":"p"}]}}`},
+		{`{"spec":{"volumes":[{"name":"a"},{"name":"b"}]}}`, `{"spec":{"volumes":[{"name":"c"},{"name":"a","emptyDir":{}}]}}`},
+		{`{"metadata":{"finalizers":["a","b"],"labels":{"x":"1"}}}`, `{"metadata":{"finalizers":["b","c"],"labels":{"x":null}}}`},
+	} {
+		f.Add([]byte(s[0]), []byte(s[1]))
+	}
+	f.Fuzz(func(t *testing.T, a, b []byte) {
+		var o, p map[string]any
+		if json.Unmarshal(a, &o) != nil || json.Unmarshal(b, &p) != nil || o == nil || p == nil {
+			return
+		}
+		checkFastMerge(t, o, p)
+	})
+}
