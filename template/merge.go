@@ -77,10 +77,10 @@ func (s *Set) Apply(pod *corev1.Pod, names []string, d *Data) (merged, injected 
 		}
 		// The common case: no $-directives, merged without strategicpatch
 		// and without modifying anything (see merge_fast.go).
-		if !hasDirectives(patch) {
-			if a, ok := fastMergeMap(alone, patch, podMergeMeta); ok {
+		if dollar, nulls := scanTree(patch); !dollar {
+			if a, ok := fastMergeMap(alone, patch, podMergeMeta, nulls); ok {
 				t := moveNativeSidecars(target, initNames(a))
-				if m, ok := fastMergeMap(t, patch, podMergeMeta); ok {
+				if m, ok := fastMergeMap(t, patch, podMergeMeta, nulls); ok {
 					target, alone, shared = m, a, true
 					continue
 				}

@@ -97,9 +97,42 @@ func addMergeFields(m *mergeMeta, t reflect.Type, seen map[reflect.Type]*mergeMe
 	}
 }
 
+// scanTree reports whether v has a key starting with "$" and whether it
+// has a null member in a mapping, in one walk.
+func scanTree(v any) (dollar, null bool) {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, x := range v {
+			if strings.HasPrefix(k, "$") {
+				return true, null
+			}
+			if x == nil {
+				null = true
+				continue
+			}
+			d, n := scanTree(x)
+			if d {
+				return true, null
+			}
+			null = null || n
+		}
+	case []any:
+		for _, x := range v {
+			d, n := scanTree(x)
+			if d {
+				return true, null
+			}
+			null = null || n
+		}
+	}
+	return false, null
+}
+
 // fastMergeMap merges patch onto original as strategicpatch's mergeMap
-// does, without modifying either. ok is false when it cannot tell.
-func fastMergeMap(original, patch map[string]any, meta *mergeMeta) (map[string]any, bool) {
+// does, without modifying either. nulls tells whether the patch has null
+// members at all (when not, no subtree needs them dropped). ok is false
+// when it cannot tell.
+func fastMergeMap(original, patch map[string]any, meta *mergeMeta, nulls bool) (map[string]any, bool) {
 	out := make(map[string]any, len(original)+len(patch))
 	for k, v := range original {
 		out[k] = v
@@ -114,7 +147,10 @@ func fastMergeMap(original, patch map[string]any, meta *mergeMeta) (map[string]a
 		}
 		ov, ok := out[k]
 		if !ok || reflect.TypeOf(ov) != reflect.TypeOf(pv) {
-			out[k] = withoutNulls(pv)
+			if nulls {
+				pv = withoutNulls(pv)
+			}
+			out[k] = pv
 			continue
 		}
 		switch pv := pv.(type) {
@@ -127,7 +163,7 @@ func fastMergeMap(original, patch map[string]any, meta *mergeMeta) (map[string]a
 				out[k] = pv
 				continue
 			}
-			m, ok := fastMergeMap(ov.(map[string]any), pv, f.sub)
+			m, ok := fastMergeMap(ov.(map[string]any), pv, f.sub, nulls)
 			if !ok {
 				return nil, false
 			}
@@ -141,7 +177,7 @@ func fastMergeMap(original, patch map[string]any, meta *mergeMeta) (map[string]a
 				out[k] = pv
 				continue
 			}
-			l, ok := fastMergeSlice(ov.([]any), pv, f)
+			l, ok := fastMergeSlice(ov.([]any), pv, f, nulls)
 			if !ok {
 				return nil, false
 			}
@@ -178,7 +214,7 @@ func plainTree(v any) bool {
 // strategy: maps merged by their merge key, scalars united, then the order
 // normalised (patch items in patch order, the original's others in theirs,
 // interleaved by the original's positions).
-func fastMergeSlice(original, patch []any, f *mergeField) ([]any, bool) {
+func fastMergeSlice(original, patch []any, f *mergeField, nulls bool) ([]any, bool) {
 	if len(original) == 0 && len(patch) == 0 {
 		return original, true
 	}
@@ -228,7 +264,7 @@ func fastMergeSlice(original, patch []any, f *mergeField) ([]any, bool) {
 				merged = append(merged, v)
 				continue
 			}
-			m, ok := fastMergeMap(merged[found].(map[string]any), pm, f.sub)
+			m, ok := fastMergeMap(merged[found].(map[string]any), pm, f.sub, nulls)
 			if !ok {
 				return nil, false
 			}

@@ -14,7 +14,7 @@ import (
 func checkFastMerge(t testing.TB, original, patch map[string]any) bool {
 	t.Helper()
 	origBefore, patchBefore := deepCopyMap(original), deepCopyMap(patch)
-	got, ok := fastMergeMap(original, patch, podMergeMeta)
+	got, ok := fastMerge(original, patch)
 	if d := cmp.Diff(origBefore, original); d != "" {
 		t.Fatalf("fastMergeMap modified the original:\n%s", d)
 	}
@@ -32,6 +32,18 @@ func checkFastMerge(t testing.TB, original, patch map[string]any) bool {
 		t.Fatalf("fastMergeMap differs from strategicpatch (-strategicpatch +fast):\n%s\noriginal %v\npatch %v", d, original, patch)
 	}
 	return true
+}
+
+// fastMerge (for tests) merges patch onto original as strategicpatch's
+// StrategicMergeMapPatchUsingLookupPatchMeta does with corev1.Pod's
+// metadata, without modifying either. ok is false when patch holds a
+// $-directive or fastMerge cannot tell what strategicpatch would do.
+func fastMerge(original, patch map[string]any) (map[string]any, bool) {
+	dollar, nulls := scanTree(patch)
+	if dollar {
+		return nil, false
+	}
+	return fastMergeMap(original, patch, podMergeMeta, nulls)
 }
 
 // strategicMergeOrPanic is the reference; a panic in it counts as an error.
