@@ -110,6 +110,7 @@ func (p *fastParser) fail() { panic(giveUp{}) }
 
 func (p *fastParser) split() {
 	s := p.doc
+	p.lines = make([]line, 0, strings.Count(s, "\n")+1)
 	off := 0
 	for off <= len(s) {
 		end := strings.IndexByte(s[off:], '\n')
