@@ -1,6 +1,7 @@
 package template
 
 import (
+	"encoding"
 	"encoding/json"
 	"errors"
 	"math"
@@ -46,21 +47,29 @@ type decodePlan struct {
 	fields map[string]fieldPlan // planStruct
 	min    float64              // planInt, planUint: the range of the type
 	max    float64
+
+	// For treeFromValue: the type's value-receiver MarshalJSON writes its
+	// JSON (marshal), or encoding/json would use a method treeFromValue
+	// does not model (noTree).
+	marshal, noTree bool
 }
 
 // fieldPlan locates a struct field by its json name: its index path (through
-// embedded structs) and its plan.
+// embedded structs), its plan and its omitempty option.
 type fieldPlan struct {
-	index []int
-	plan  *decodePlan
+	index     []int
+	plan      *decodePlan
+	omitEmpty bool
 }
 
 // podPlan decodes pod trees into corev1.Pod. It is computed once and only read.
 var podPlan = buildPlan(reflect.TypeOf(corev1.Pod{}), map[reflect.Type]*decodePlan{})
 
 var (
-	quantityType    = reflect.TypeOf(resource.Quantity{})
-	intOrStringType = reflect.TypeOf(intstr.IntOrString{})
+	jsonMarshalerType = reflect.TypeOf((*json.Marshaler)(nil)).Elem()
+	textMarshalerType = reflect.TypeOf((*encoding.TextMarshaler)(nil)).Elem()
+	quantityType      = reflect.TypeOf(resource.Quantity{})
+	intOrStringType   = reflect.TypeOf(intstr.IntOrString{})
 )
 
 func buildPlan(t reflect.Type, seen map[reflect.Type]*decodePlan) *decodePlan {
@@ -69,6 +78,11 @@ func buildPlan(t reflect.Type, seen map[reflect.Type]*decodePlan) *decodePlan {
 	}
 	p := &decodePlan{typ: t}
 	seen[t] = p
+	if t.Kind() != reflect.Pointer && t.Kind() != reflect.Interface {
+		p.marshal = t.Implements(jsonMarshalerType)
+		p.noTree = !p.marshal && (reflect.PointerTo(t).Implements(jsonMarshalerType) ||
+			t.Implements(textMarshalerType) || reflect.PointerTo(t).Implements(textMarshalerType))
+	}
 	switch {
 	case t == quantityType:
 		p.kind = planQuantity
@@ -156,7 +170,7 @@ func addPlanFields(p *decodePlan, t reflect.Type, prefix []int, seen map[reflect
 			return false
 		}
 		idx := append(append([]int(nil), prefix...), i)
-		p.fields[name] = fieldPlan{index: idx, plan: buildPlan(f.Type, seen)}
+		p.fields[name] = fieldPlan{index: idx, plan: buildPlan(f.Type, seen), omitEmpty: strings.Contains(","+opts+",", ",omitempty,")}
 	}
 	for _, f := range embedded {
 		sub := &decodePlan{fields: map[string]fieldPlan{}}

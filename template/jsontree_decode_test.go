@@ -3,6 +3,7 @@ package template
 import (
 	"encoding/json"
 	"errors"
+	"reflect"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -100,6 +101,7 @@ func TestPodFromTreeCorpus(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, p := range c.pods {
+			checkPodTree(t, p.pod)
 			tree, err := toMap(p.pod)
 			if err != nil {
 				t.Fatal(err)
@@ -147,5 +149,83 @@ func FuzzPodFromTree(f *testing.F) {
 			return
 		}
 		checkTreeDecode(t, m)
+	})
+}
+
+// checkPodTree asserts that podTree builds, without JSON text, the tree
+// JSON text gives.
+func checkPodTree(t testing.TB, pod *corev1.Pod) {
+	t.Helper()
+	want, err := jsonTree(pod)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := treeFromValue(podPlan, reflect.ValueOf(pod).Elem())
+	if err != nil {
+		t.Fatalf("treeFromValue handed over (%v) for a pod it models", err)
+	}
+	if d := cmp.Diff(any(want), got); d != "" {
+		t.Fatalf("treeFromValue differs from the JSON round trip (-json +tree):\n%s", d)
+	}
+}
+
+func TestPodTreeMatchesJSON(t *testing.T) {
+	for _, tt := range []struct {
+		name, reason string
+		pod          string // JSON
+	}{
+		{"empty", "omitempty everywhere, creationTimestamp null", `{}`},
+		{"meta", "inline TypeMeta, maps of strings, control characters and U+2028 kept", `{"kind":"Pod","apiVersion":"v1","metadata":{"name":"p","labels":{"a":"1"},"annotations":{"x":"a\n\"b\"\u2028<&>"},"creationTimestamp":"2024-01-02T03:04:05Z"}}`},
+		{"resources", "Quantity through its MarshalJSON, canonical form", `{"spec":{"containers":[{"name":"c","resources":{"limits":{"cpu":"2000m","memory":"1Gi"},"requests":{"cpu":0.5}}}]}}`},
+		{"probes", "IntOrString as a string and as a number", `{"spec":{"containers":[{"name":"c","readinessProbe":{"httpGet":{"port":"http"}},"livenessProbe":{"tcpSocket":{"port":8080},"periodSeconds":3}}]}}`},
+		{"pointers", "pointer ints and bools, a *Quantity, empty structs kept", `{"spec":{"terminationGracePeriodSeconds":30,"securityContext":{"runAsUser":1337,"runAsNonRoot":false},"volumes":[{"name":"v","emptyDir":{"sizeLimit":"1Gi"}},{"name":"w","emptyDir":{}}]}}`},
+		{"big int", "an int64 beyond 2^53 rounds as JSON text does", `{"spec":{"activeDeadlineSeconds":9007199254740993}}`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var pod corev1.Pod
+			if err := json.Unmarshal([]byte(tt.pod), &pod); err != nil {
+				t.Fatal(err)
+			}
+			t.Log(tt.reason)
+			checkPodTree(t, &pod)
+		})
+	}
+	bad := &corev1.Pod{}
+	bad.Name = "a\xffb"
+	if _, err := treeFromValue(podPlan, reflect.ValueOf(bad).Elem()); !errors.Is(err, errTreeFallback) {
+		t.Errorf("invalid UTF-8: err = %v, want errTreeFallback (encoding/json rewrites it)", err)
+	}
+	if got, err := toMap(bad); err != nil || got["metadata"].(map[string]any)["name"] != "a\ufffdb" {
+		t.Errorf("toMap(invalid UTF-8) = %v, %v; want the JSON round trip's U+FFFD", got, err)
+	}
+}
+
+func FuzzPodTree(f *testing.F) {
+	for _, s := range []string{
+		`{"metadata":{"name":"p","labels":{"a":"b"}},"spec":{"containers":[{"name":"c","image":"i"}]}}`,
+		`{"spec":{"containers":[{"name":"c","resources":{"limits":{"cpu":"2"},"requests":{"cpu":0.5}}}]}}`,
+		`{"spec":{"containers":[{"name":"c","readinessProbe":{"httpGet":{"port":8080}}}]}}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var pod corev1.Pod
+		if json.Unmarshal(data, &pod) != nil {
+			return
+		}
+		want, err := jsonTree(&pod)
+		if err != nil {
+			return
+		}
+		got, err := treeFromValue(podPlan, reflect.ValueOf(&pod).Elem())
+		if err != nil {
+			if !errors.Is(err, errTreeFallback) {
+				t.Fatal(err)
+			}
+			return
+		}
+		if d := cmp.Diff(any(want), got); d != "" {
+			t.Fatalf("treeFromValue differs from the JSON round trip (-json +tree):\n%s", d)
+		}
 	})
 }

@@ -232,7 +232,17 @@ func indexByName(cs []any, name string) int {
 	return -1
 }
 
+// toMap returns the JSON-compatible tree of v: what json.Unmarshal gives
+// for json.Marshal(v). A pod's is built without JSON text (podTree).
 func toMap(v any) (map[string]any, error) {
+	if p, ok := v.(*corev1.Pod); ok && p != nil {
+		return podTree(p)
+	}
+	return jsonTree(v)
+}
+
+// jsonTree is toMap through JSON text.
+func jsonTree(v any) (map[string]any, error) {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return nil, err
