@@ -39,6 +39,12 @@
 // initContainers; a user's istio-proxy in containers is moved there and
 // merged, not duplicated.
 //
+// ValidateResources reports, for every container, a request above its
+// limit or a negative quantity as an error and a request without a limit
+// (or a limit without a request) as a warning. An injector usually wants
+// the warnings only for what it injected: ValidateResourcesFor takes the
+// containers to warn about, and still returns the errors of all of them.
+//
 // What Apply does not do is Istio's post-processing: ordering the proxy
 // container first or last, rewriting probes, adding the
 // sidecar.istio.io/status annotation. That is package inject's job.
