@@ -38,6 +38,18 @@ func jsonMarshal(v any) ([]byte, error) {
 	return json.Marshal(v)
 }
 
+// appendPodJSON appends p's JSON as encoding/json writes it.
+func appendPodJSON(b []byte, p *corev1.Pod) ([]byte, error) {
+	if out, err := encodePod(b, p); err == nil {
+		return out, nil
+	}
+	js, err := json.Marshal(p)
+	if err != nil {
+		return nil, err
+	}
+	return append(b, js...), nil
+}
+
 type encKind uint8
 
 const (

@@ -29,7 +29,6 @@ func (i *Injector) cacheKey(req PodRequest, ns string) ([32]byte, bool) {
 	p.CreationTimestamp = metav1.Time{}
 	p.ManagedFields = nil
 	k := struct {
-		Pod       *corev1.Pod
 		Req       PodRequest
 		Namespace string
 		// The workload derived from the pod: with no controller it is the
@@ -38,14 +37,20 @@ func (i *Injector) cacheKey(req PodRequest, ns string) ([32]byte, bool) {
 		DerivedDM  string
 		DerivedTM  metav1.TypeMeta
 		HasGenName bool
-	}{Pod: p, Req: req, Namespace: ns, HasGenName: req.Pod.GenerateName != ""}
+	}{Req: req, Namespace: ns, HasGenName: req.Pod.GenerateName != ""}
 	k.Req.Pod = nil
 	if req.DeploymentMeta.Name == "" {
 		dm, tm := deployMetaFromPod(req.Pod)
 		k.Derived, k.DerivedDM, k.DerivedTM = true, dm.Name, tm
 	}
+	// The key is the request's JSON followed by the pod's (two complete
+	// JSON documents, so the boundary is unambiguous); the pod is encoded
+	// the fast way.
 	b, err := json.Marshal(k)
 	if err != nil {
+		return [32]byte{}, false
+	}
+	if b, err = appendPodJSON(append(b, '\n'), p); err != nil {
 		return [32]byte{}, false
 	}
 	return sha256.Sum256(b), true
