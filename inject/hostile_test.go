@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 	"testing"
 
@@ -15,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 
+	"github.com/kinject/kinject/internal/fieldpaths"
 	"github.com/kinject/kinject/template"
 )
 
@@ -223,7 +223,7 @@ func (ht hostileTarget) check(t testing.TB, k hostileKey, value, path string) {
 	if k.label {
 		own = "metadata.labels[" + k.key + "]"
 	}
-	if bad := changedPaths(base, got, append([]string{own}, k.allowed...)); len(bad) > 0 {
+	if bad := fieldpaths.ChangedOutside(base, got, append([]string{own}, k.allowed...)); len(bad) > 0 {
 		t.Errorf("%s: %s=%q changed fields it does not drive: %v", path, k.key, shortValue(value), bad)
 	}
 }
@@ -300,70 +300,14 @@ func TestHostileValueErrors(t *testing.T) {
 	}
 }
 
-// flattenPod lists the leaves of a pod's JSON as path -> JSON value. List
-// elements with a name are addressed by it (containers[istio-proxy]),
-// others by index; map keys holding dots or slashes go in brackets.
+// flattenPod lists the leaves of a pod's JSON by path (see fieldpaths).
 func flattenPod(t testing.TB, b []byte) map[string]string {
 	t.Helper()
-	var v any
-	if err := json.Unmarshal(b, &v); err != nil {
+	m, err := fieldpaths.Flatten(b)
+	if err != nil {
 		t.Fatal(err)
 	}
-	out := map[string]string{}
-	var walk func(path string, v any)
-	walk = func(path string, v any) {
-		switch v := v.(type) {
-		case map[string]any:
-			for k, x := range v {
-				p := path + "." + k
-				if strings.ContainsAny(k, "./") {
-					p = path + "[" + k + "]"
-				}
-				walk(strings.TrimPrefix(p, "."), x)
-			}
-		case []any:
-			for i, x := range v {
-				id := fmt.Sprint(i)
-				if m, ok := x.(map[string]any); ok {
-					if n, ok := m["name"].(string); ok {
-						id = n
-					}
-				}
-				walk(fmt.Sprintf("%s[%s]", path, id), x)
-			}
-		default:
-			js, _ := json.Marshal(v)
-			out[path] = string(js)
-		}
-	}
-	walk("", v)
-	return out
-}
-
-// changedPaths returns the paths that differ between a and b and lie under
-// none of the allowed prefixes, sorted.
-func changedPaths(a, b map[string]string, allowed []string) []string {
-	var bad []string
-	check := func(p string) {
-		for _, pre := range allowed {
-			if p == pre || strings.HasPrefix(p, pre+".") || strings.HasPrefix(p, pre+"[") {
-				return
-			}
-		}
-		bad = append(bad, p)
-	}
-	for p, v := range a {
-		if w, ok := b[p]; !ok || w != v {
-			check(p)
-		}
-	}
-	for p := range b {
-		if _, ok := a[p]; !ok {
-			check(p)
-		}
-	}
-	sort.Strings(bad)
-	return bad
+	return m
 }
 
 // hostileKeyFor returns the hostile-test entry of an annotation key.

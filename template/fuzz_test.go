@@ -4,11 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/kinject/kinject/internal/fieldpaths"
 )
 
 // The security fuzz tests set one annotation (or label) of a pod to an
@@ -75,74 +76,18 @@ var hostileValues = []string{
 	`{"v":{"hostPath":{"path":"/"}},"w\": x":{}}`, strings.Repeat("A", 100*1024), "\x00\x7f\u2028", "\xff\xfe",
 }
 
-// flatten lists the leaves of a pod as path -> JSON value. List elements
-// with a name are addressed by it (containers[istio-proxy]), others by
-// index; map keys in brackets when they hold dots or slashes.
+// flatten lists the leaves of a pod by path (see fieldpaths).
 func flatten(t testing.TB, pod *corev1.Pod) map[string]string {
 	t.Helper()
 	b, err := json.Marshal(pod)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var v any
-	if err := json.Unmarshal(b, &v); err != nil {
+	m, err := fieldpaths.Flatten(b)
+	if err != nil {
 		t.Fatal(err)
 	}
-	out := map[string]string{}
-	var walk func(path string, v any)
-	walk = func(path string, v any) {
-		switch v := v.(type) {
-		case map[string]any:
-			for k, x := range v {
-				p := path + "." + k
-				if strings.ContainsAny(k, "./") {
-					p = path + "[" + k + "]"
-				}
-				walk(strings.TrimPrefix(p, "."), x)
-			}
-		case []any:
-			for i, x := range v {
-				id := fmt.Sprint(i)
-				if m, ok := x.(map[string]any); ok {
-					if n, ok := m["name"].(string); ok {
-						id = n
-					}
-				}
-				walk(fmt.Sprintf("%s[%s]", path, id), x)
-			}
-		default:
-			js, _ := json.Marshal(v)
-			out[path] = string(js)
-		}
-	}
-	walk("", v)
-	return out
-}
-
-// changedOutside returns the paths that differ between a and b and lie
-// under none of the allowed prefixes.
-func changedOutside(a, b map[string]string, allowed []string) []string {
-	var bad []string
-	check := func(p string) {
-		for _, pre := range allowed {
-			if p == pre || strings.HasPrefix(p, pre+".") || strings.HasPrefix(p, pre+"[") {
-				return
-			}
-		}
-		bad = append(bad, p)
-	}
-	for p, v := range a {
-		if w, ok := b[p]; !ok || w != v {
-			check(p)
-		}
-	}
-	for p := range b {
-		if _, ok := a[p]; !ok {
-			check(p)
-		}
-	}
-	sort.Strings(bad)
-	return bad
+	return m
 }
 
 type fuzzTarget struct {
@@ -198,7 +143,7 @@ func (ft fuzzTarget) check(t testing.TB, which uint8, value string) {
 	if !ok {
 		return
 	}
-	if bad := changedOutside(base, got, k.allowed); len(bad) > 0 {
+	if bad := fieldpaths.ChangedOutside(base, got, k.allowed); len(bad) > 0 {
 		t.Errorf("%s=%q changed fields it does not drive: %v", k.key, short(value), bad)
 	}
 }
