@@ -1,9 +1,14 @@
 package template
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/strategicpatch"
 )
 
 // helloSetup loads the corpus hello case: its default inject config, values,
@@ -124,6 +129,115 @@ func BenchmarkDecodeOutput(b *testing.B) {
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {
 			if _, err := slowYAML(out); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// helloTrees renders the hello pod's sidecar and returns the pod's tree,
+// the rendered patch, and the merged tree.
+func helloTrees(b *testing.B) (pod, patch, merged map[string]any) {
+	s, c := helloSetup(b)
+	p := c.pods[0]
+	out, err := s.Render("sidecar", c.data(b, p))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if patch, err = s.decodeOutput("sidecar", out); err != nil {
+		b.Fatal(err)
+	}
+	if pod, err = toMap(p.pod); err != nil {
+		b.Fatal(err)
+	}
+	merged, ok := fastMergeMap(pod, patch, podMergeMeta, true)
+	if !ok {
+		b.Fatal("fast merge handed over")
+	}
+	return pod, patch, merged
+}
+
+// BenchmarkMergeSidecar merges the hello pod's rendered sidecar onto the
+// pod: fastMergeMap and apimachinery's strategicpatch (on copies, which it
+// modifies; the copy is timed in both).
+func BenchmarkMergeSidecar(b *testing.B) {
+	pod, patch, _ := helloTrees(b)
+	_, nulls := scanTree(patch)
+	b.Run("fast", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			o, p := deepCopyMap(pod), deepCopyMap(patch)
+			if _, ok := fastMergeMap(o, p, podMergeMeta, nulls); !ok {
+				b.Fatal("handed over")
+			}
+		}
+	})
+	b.Run("strategicpatch", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			o, p := deepCopyMap(pod), deepCopyMap(patch)
+			if _, err := strategicpatch.StrategicMergeMapPatchUsingLookupPatchMeta(o, p, podMeta); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkPodFromTree decodes the merged hello pod tree into a
+// corev1.Pod: the plan, apimachinery's unstructured converter, and
+// encoding/json through JSON text.
+func BenchmarkPodFromTree(b *testing.B) {
+	_, _, merged := helloTrees(b)
+	b.Run("plan", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := podFromTree(merged); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("converter", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := runtime.DefaultUnstructuredConverter.FromUnstructured(merged, &corev1.Pod{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("encoding-json", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			js, err := appendJSON(nil, merged)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := json.Unmarshal(js, &corev1.Pod{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkPodTree builds the hello pod's tree: the plan and the JSON
+// round trip.
+func BenchmarkPodTree(b *testing.B) {
+	_, _, merged := helloTrees(b)
+	pod, err := podFromTree(merged)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("plan", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := podTree(pod); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("json", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := jsonTree(pod); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -35,7 +35,7 @@ func treeFromValue(p *decodePlan, v reflect.Value) (any, error) {
 		if p.kind != planStruct {
 			return nil, errTreeFallback // an Unmarshaler without a value Marshaler
 		}
-		m := make(map[string]any, len(p.fields))
+		m := make(map[string]any, min(len(p.fields), 8))
 		for name, f := range p.fields {
 			var fv reflect.Value
 			if len(f.index) == 1 {
