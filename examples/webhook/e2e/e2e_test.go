@@ -326,7 +326,7 @@ func TestAnnotationValuesAreData(t *testing.T) {
 			"reg.example/{{ .Values }}:1", ""},
 		{"break-out in a quantity", "a resource annotation that is not a quantity is refused",
 			map[string]string{"sidecar.istio.io/proxyCPU": "100m\"\n    privileged: true\n#"},
-			"", "cpu"},
+			"", "sidecar.istio.io/proxyCPU"},
 		{"template code in an enum", "an interception mode that is not one of Istio's is refused",
 			map[string]string{"sidecar.istio.io/interceptionMode": "REDIRECT }}{{ printf \"x\" }}"},
 			"", "sidecar.istio.io/interceptionMode"},
