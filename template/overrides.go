@@ -51,7 +51,9 @@ type injectedNames struct {
 // the overrides it applied, to be recorded in proxy.istio.io/overrides;
 // they are nil when original was already injected (has the status
 // annotation), whose existing annotation Istio keeps. No argument is
-// modified.
+// modified; when no container has an override, the returned pod is merged
+// itself (not a copy), so a caller that changes the result and still needs
+// merged unchanged copies it first.
 func ApplyOverrides(merged, original, injected *corev1.Pod) (*corev1.Pod, *Overrides, error) {
 	if merged == nil || original == nil || injected == nil {
 		return nil, nil, fmt.Errorf("ApplyOverrides: nil pod")
@@ -127,7 +129,8 @@ func ApplyOverrides(merged, original, injected *corev1.Pod) (*corev1.Pod, *Overr
 		}
 	}
 	if target == nil {
-		return merged.DeepCopy(), nil, nil
+		// Nothing to merge back: merged is the answer as it stands.
+		return merged, nil, nil
 	}
 	out, err := fromMap(target)
 	if err != nil {
