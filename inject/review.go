@@ -140,18 +140,9 @@ func encodeReview(tm metav1.TypeMeta, r *admissionv1.AdmissionResponse) ([]byte,
 }
 
 // appendJSONString appends s as encoding/json encodes a string (with its
-// HTML escaping), so encodeReview's bytes equal json.Marshal's.
-func appendJSONString(b []byte, s string) []byte {
-	for k := 0; k < len(s); k++ {
-		if c := s[k]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			q, _ := json.Marshal(s)
-			return append(b, q...)
-		}
-	}
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
-}
+// HTML escaping), so encodeReview's bytes equal json.Marshal's; it shares
+// the pod encoder's escaper.
+func appendJSONString(b []byte, s string) []byte { return appendEscapedString(b, s) }
 
 // admit decides one admission request.
 func (i *Injector) admit(req *admissionv1.AdmissionRequest) *admissionv1.AdmissionResponse {

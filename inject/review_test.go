@@ -339,6 +339,7 @@ func TestEncodeReviewMatchesJSON(t *testing.T) {
 		{"allowed", v1, admissionv1.AdmissionResponse{UID: "u", Allowed: true}, "the most common answer"},
 		{"patch", v1, admissionv1.AdmissionResponse{UID: "u", Allowed: true, Patch: []byte(`[{"op":"add","path":"/a","value":1}]`), PatchType: &pt}, "base64 patch and its type"},
 		{"warnings", v1, admissionv1.AdmissionResponse{UID: "u\"<>&\u2028é", Allowed: true, Warnings: []string{"a <b> & \"c\"", "\n\t\x01", "ünï"}}, "encoding/json's escaping, HTML included"},
+		{"odd bytes", v1, admissionv1.AdmissionResponse{UID: "u\xff\xfe", Allowed: true, Warnings: []string{"\b\f\r\x7f\u2029", "bad \xc3 utf-8"}}, "invalid UTF-8, short escapes, line separators"},
 		{"empty warnings", v1, admissionv1.AdmissionResponse{UID: "u", Allowed: true, Warnings: []string{}}, "omitempty drops an empty list"},
 		{"empty patch", v1, admissionv1.AdmissionResponse{UID: "u", Allowed: true, Patch: []byte{}}, "omitempty drops an empty patch"},
 		{"no typemeta", metav1.TypeMeta{}, admissionv1.AdmissionResponse{UID: "u", Allowed: true}, "omitempty type fields"},
