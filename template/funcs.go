@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"text/template"
 	"time"
 
@@ -40,7 +41,8 @@ import (
 //	protoToJSON v                v as compact protobuf-style JSON via v.ProtoJSON ({} for nil); one line
 //	toJsonMap m...               the string maps merged left to right, as JSON
 //	mergeMaps m...               the string maps merged left to right (later keys win)
-//	toYaml v                     v as YAML (sigs.k8s.io/yaml), with its trailing newline
+//	toYaml v                     v as YAML (sigs.k8s.io/yaml), with its trailing newline; the output
+//	                             for a JSON-like tree is remembered by content per FuncMap
 //	indent n s                   every line of s but the first prefixed with n spaces (Istio's, not Helm's)
 //	nindent n s                  a newline, then every line of s prefixed with n spaces (Helm's)
 //	directory p                  the directory part of a slash-separated path, with its trailing slash
@@ -91,7 +93,7 @@ func FuncMap(env map[string]string) template.FuncMap {
 		"protoToJSON":            protoToJSON,
 		"toJsonMap":              toJSONMap,
 		"mergeMaps":              mergeMaps,
-		"toYaml":                 toYaml,
+		"toYaml":                 newYAMLMemo().toYaml,
 		"indent":                 indent,
 		"nindent":                nindent,
 		"directory":              directory,
@@ -371,6 +373,178 @@ func toYaml(v any) (string, error) {
 		return "", fmt.Errorf("toYaml: %w", err)
 	}
 	return string(b), nil
+}
+
+// yamlMemo remembers toYaml's output for JSON-like trees (the parts of
+// .Values that templates print, the same on every render) by content, not
+// by identity: a hit needs a tree deeply equal to the remembered copy, so
+// a map changed in place or a fresh map at a reused address can never get
+// a stale answer. Each FuncMap (so each parsed Set) owns one; it is safe
+// for concurrent use and bounded: at yamlMemoEntries it starts over, and
+// outputs over yamlMemoMaxBytes are not kept.
+type yamlMemo struct {
+	mu      sync.Mutex
+	n       int
+	entries map[uint64][]yamlMemoEntry
+}
+
+type yamlMemoEntry struct {
+	tree any // a private deep copy of the input
+	out  string
+}
+
+const (
+	yamlMemoEntries  = 64
+	yamlMemoMaxBytes = 4 << 10
+)
+
+func newYAMLMemo() *yamlMemo { return &yamlMemo{entries: map[uint64][]yamlMemoEntry{}} }
+
+func (m *yamlMemo) toYaml(v any) (string, error) {
+	h, ok := hashTree(v, 14695981039346656037)
+	if !ok {
+		return toYaml(v)
+	}
+	m.mu.Lock()
+	for _, e := range m.entries[h] {
+		if equalTree(e.tree, v) {
+			m.mu.Unlock()
+			return e.out, nil
+		}
+	}
+	m.mu.Unlock()
+	out, err := toYaml(v)
+	if err != nil || len(out) > yamlMemoMaxBytes {
+		return out, err
+	}
+	tree := copyTree(v)
+	m.mu.Lock()
+	if m.n >= yamlMemoEntries {
+		clear(m.entries)
+		m.n = 0
+	}
+	m.entries[h] = append(m.entries[h], yamlMemoEntry{tree: tree, out: out})
+	m.n++
+	m.mu.Unlock()
+	return out, nil
+}
+
+// hashTree hashes a JSON-like tree (nil, string, bool, finite float64,
+// map[string]any, []any), map members in any order giving the same hash;
+// it reports false for anything else.
+func hashTree(v any, h uint64) (uint64, bool) {
+	const prime = 1099511628211
+	mix := func(h, x uint64) uint64 { return (h ^ x) * prime }
+	switch v := v.(type) {
+	case nil:
+		return mix(h, 1), true
+	case bool:
+		if v {
+			return mix(h, 2), true
+		}
+		return mix(h, 3), true
+	case string:
+		return hashString(mix(h, 4), v), true
+	case float64:
+		if math.IsInf(v, 0) || math.IsNaN(v) {
+			return 0, false
+		}
+		return mix(mix(h, 5), math.Float64bits(v)), true
+	case map[string]any:
+		var sum uint64
+		for k, x := range v {
+			xh, ok := hashTree(x, hashString(14695981039346656037, k))
+			if !ok {
+				return 0, false
+			}
+			sum += xh
+		}
+		return mix(mix(mix(h, 6), sum), uint64(len(v))), true
+	case []any:
+		h = mix(h, 7)
+		for _, x := range v {
+			var ok bool
+			if h, ok = hashTree(x, h); !ok {
+				return 0, false
+			}
+		}
+		return mix(h, uint64(len(v))), true
+	}
+	return 0, false
+}
+
+func hashString(h uint64, s string) uint64 {
+	const prime = 1099511628211
+	for i := 0; i < len(s); i++ {
+		h = (h ^ uint64(s[i])) * prime
+	}
+	return (h ^ uint64(len(s))) * prime
+}
+
+// equalTree compares two JSON-like trees; a is a copy made by copyTree.
+func equalTree(a, b any) bool {
+	switch a := a.(type) {
+	case nil:
+		return b == nil
+	case bool:
+		x, ok := b.(bool)
+		return ok && x == a
+	case string:
+		x, ok := b.(string)
+		return ok && x == a
+	case float64:
+		x, ok := b.(float64)
+		return ok && x == a
+	case map[string]any:
+		x, ok := b.(map[string]any)
+		if !ok || (x == nil) != (a == nil) || len(x) != len(a) {
+			return false
+		}
+		for k, av := range a {
+			bv, ok := x[k]
+			if !ok || !equalTree(av, bv) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		x, ok := b.([]any)
+		if !ok || (x == nil) != (a == nil) || len(x) != len(a) {
+			return false
+		}
+		for i := range a {
+			if !equalTree(a[i], x[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// copyTree deep-copies a JSON-like tree (nil maps and lists stay nil).
+func copyTree(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		if v == nil {
+			return v
+		}
+		out := make(map[string]any, len(v))
+		for k, x := range v {
+			out[k] = copyTree(x)
+		}
+		return out
+	case []any:
+		if v == nil {
+			return v
+		}
+		out := make([]any, len(v))
+		for i, x := range v {
+			out[i] = copyTree(x)
+		}
+		return out
+	}
+	return v
 }
 
 // yamlTree copies a JSON-like tree with integral numbers as int64 (what

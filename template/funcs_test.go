@@ -2,6 +2,7 @@ package template
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -317,6 +318,100 @@ func FuzzQuote(f *testing.F) {
 			}
 			if len(got) != 2 || got["k"] != want || got["other"] != "x" {
 				t.Fatalf("%q read back as %#v, want k=%q", doc, got, want)
+			}
+		}
+	})
+}
+
+// TestYAMLMemo: the toYaml memo answers by content, so every call prints
+// what toYaml prints for the value as it is now.
+func TestYAMLMemo(t *testing.T) {
+	res := map[string]any{"requests": map[string]any{"cpu": "100m", "memory": "128Mi"}}
+	cases := []struct {
+		name   string
+		before func(m *yamlMemo) // calls that fill the memo
+		v      any
+		reason string
+	}{
+		{"miss", func(*yamlMemo) {}, res, "an empty memo renders"},
+		{"same map", func(m *yamlMemo) { _, _ = m.toYaml(res) }, res, "a hit returns the remembered output"},
+		{"equal copy", func(m *yamlMemo) { _, _ = m.toYaml(res) }, copyTree(res), "another map with the same content hits too"},
+		{"changed in place", func(m *yamlMemo) {
+			r := copyTree(res).(map[string]any)
+			_, _ = m.toYaml(r)
+			r["limits"] = map[string]any{"cpu": "2"}
+			if got, _ := m.toYaml(r); !strings.Contains(got, "limits") {
+				t.Errorf("changed in place: stale output %q", got)
+			}
+		}, res, "a map changed after its first print is printed afresh"},
+		{"nil vs empty", func(m *yamlMemo) { _, _ = m.toYaml(map[string]any{}) }, map[string]any(nil), "a nil map does not hit an empty one"},
+		{"empty vs nil", func(m *yamlMemo) { _, _ = m.toYaml(map[string]any(nil)) }, map[string]any{}, "an empty map does not hit a nil one"},
+		{"number types", func(m *yamlMemo) { _, _ = m.toYaml(map[string]any{"a": 1.0}) }, map[string]any{"a": "1"}, "a string does not hit an equal-looking number"},
+		{"list order", func(m *yamlMemo) { _, _ = m.toYaml([]any{"a", "b"}) }, []any{"b", "a"}, "lists are ordered"},
+		{"not a tree", func(m *yamlMemo) { _, _ = m.toYaml(corev1.Container{Name: "x"}) }, corev1.Container{Name: "y"}, "structs bypass the memo"},
+		{"overflow", func(m *yamlMemo) {
+			for i := 0; i < 3*yamlMemoEntries; i++ {
+				_, _ = m.toYaml(map[string]any{"i": float64(i)})
+			}
+			if m.n > yamlMemoEntries {
+				t.Errorf("overflow: %d entries, bound %d", m.n, yamlMemoEntries)
+			}
+		}, map[string]any{"i": 5.0}, "the memo stays bounded"},
+	}
+	for _, c := range cases {
+		m := newYAMLMemo()
+		c.before(m)
+		want, werr := toYaml(c.v)
+		got, err := m.toYaml(c.v)
+		if got != want || (err == nil) != (werr == nil) {
+			t.Errorf("%s (%s): got %q, %v; want %q, %v", c.name, c.reason, got, err, want, werr)
+		}
+	}
+}
+
+// TestYAMLMemoConcurrent: one memo shared by concurrent renders (run with
+// -race) gives each caller its own value's output.
+func TestYAMLMemoConcurrent(t *testing.T) {
+	m := newYAMLMemo()
+	done := make(chan error, 8)
+	for g := 0; g < 8; g++ {
+		go func(g int) {
+			for i := 0; i < 200; i++ {
+				v := map[string]any{"g": float64(g), "i": float64(i % 7)}
+				want, _ := toYaml(v)
+				if got, _ := m.toYaml(v); got != want {
+					done <- fmt.Errorf("goroutine %d: got %q want %q", g, got, want)
+					return
+				}
+			}
+			done <- nil
+		}(g)
+	}
+	for g := 0; g < 8; g++ {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// BenchmarkToYaml: printing a resources block, fresh and through the memo
+// (the second and later renders of a config value).
+func BenchmarkToYaml(b *testing.B) {
+	v := map[string]any{"requests": map[string]any{"cpu": "100m", "memory": "128Mi"}, "limits": map[string]any{"cpu": "2", "memory": "1Gi"}}
+	b.Run("direct", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := toYaml(v); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("memo", func(b *testing.B) {
+		m := newYAMLMemo()
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := m.toYaml(v); err != nil {
+				b.Fatal(err)
 			}
 		}
 	})
