@@ -197,6 +197,9 @@ func annotation(meta metav1.ObjectMeta, name string, def any) string {
 	if v, ok := meta.Annotations[name]; ok {
 		return v
 	}
+	if s, ok := def.(string); ok {
+		return s // what fmt.Sprint prints, without its boxing
+	}
 	return fmt.Sprint(def)
 }
 
@@ -933,6 +936,12 @@ func fail(msg string) (string, error) { return "", fmt.Errorf("fail: %s", msg) }
 // double-quoted scalar, separated by spaces. Unlike Go's %q, it never emits
 // \x escapes, which YAML reads differently.
 func quote(v ...any) string {
+	if len(v) == 1 {
+		// The usual call, one string: one allocation, no builder.
+		if s, ok := v[0].(string); ok && isValidUTF8(s) {
+			return strconv.Quote(s)
+		}
+	}
 	var b strings.Builder
 	for _, x := range v {
 		if x == nil {
