@@ -14,6 +14,8 @@ import (
 	admissionv1 "k8s.io/api/admission/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/kinject/kinject/patch"
 )
 
 const reviewDir = "../testdata/inject/review"
@@ -351,6 +353,36 @@ func TestEncodeReviewMatchesJSON(t *testing.T) {
 			t.Fatal(err)
 		}
 		got, err := encodeReview(c.tm, &c.resp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != string(want) {
+			t.Errorf("%s (%s):\n got %s\nwant %s", c.name, c.reason, got, want)
+		}
+	}
+}
+
+// TestEncodePatchMatchesJSON: finishPatch's encoder gives exactly
+// json.Marshal's bytes, HTML escaping included.
+func TestEncodePatchMatchesJSON(t *testing.T) {
+	cases := []struct {
+		name   string
+		p      patch.Patch
+		reason string
+	}{
+		{"empty", patch.Patch{}, "an empty patch is []"},
+		{"plain", patch.Patch{{Op: "add", Path: "/metadata/labels/app", Value: []byte(`"web"`)}}, "the fast path"},
+		{"html in path", patch.Patch{{Op: "add", Path: "/metadata/annotations/a<b>&c", Value: []byte(`"x"`)}}, "json.Marshal escapes <, > and & in a key"},
+		{"line separator", patch.Patch{{Op: "remove", Path: "/metadata/labels/a\u2028b"}}, "and U+2028"},
+		{"other utf-8", patch.Patch{{Op: "add", Path: "/metadata/labels/é", Value: []byte(`{"a": [1, 2]}`)}}, "other multi-byte text and a value compacted"},
+		{"move", patch.Patch{{Op: "move", From: "/a", Path: "/b"}}, "from is written"},
+	}
+	for _, c := range cases {
+		want, err := json.Marshal(c.p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := encodePatch(c.p)
 		if err != nil {
 			t.Fatal(err)
 		}
