@@ -53,29 +53,7 @@ func buildMergeMeta(t reflect.Type, seen map[reflect.Type]*mergeMeta) *mergeMeta
 }
 
 func addMergeFields(m *mergeMeta, t reflect.Type, seen map[reflect.Type]*mergeMeta) {
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		tag := f.Tag.Get("json")
-		if tag == "-" {
-			continue
-		}
-		name, opts, _ := strings.Cut(tag, ",")
-		if f.Anonymous && (name == "" || strings.Contains(opts, "inline")) {
-			ft := f.Type
-			if ft.Kind() == reflect.Pointer {
-				ft = ft.Elem()
-			}
-			if ft.Kind() == reflect.Struct {
-				addMergeFields(m, ft, seen)
-				continue
-			}
-		}
-		if !f.IsExported() {
-			continue
-		}
-		if name == "" {
-			name = f.Name
-		}
+	forEachJSONField(t, func(name string, f reflect.StructField) {
 		mf := &mergeField{mergeKey: f.Tag.Get("patchMergeKey"), sub: buildMergeMeta(f.Type, seen), ok: true}
 		var strategies []string
 		for _, s := range strings.Split(f.Tag.Get("patchStrategy"), ",") {
@@ -94,7 +72,7 @@ func addMergeFields(m *mergeMeta, t reflect.Type, seen map[reflect.Type]*mergeMe
 		if _, dup := m.fields[name]; !dup {
 			m.fields[name] = mf
 		}
-	}
+	})
 }
 
 // scanTree reports whether v has a key starting with "$" and whether it

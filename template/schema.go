@@ -96,6 +96,15 @@ func buildSchema(t reflect.Type, seen map[reflect.Type]*schema) *schema {
 }
 
 func addFields(s *schema, t reflect.Type, seen map[reflect.Type]*schema) {
+	forEachJSONField(t, func(name string, f reflect.StructField) {
+		s.fields[name] = buildSchema(f.Type, seen)
+	})
+}
+
+// forEachJSONField calls fn with the JSON name of every field of struct type
+// t that encoding/json reads, descending into embedded and inline structs in
+// place. The schema and the merge metadata both walk corev1's types this way.
+func forEachJSONField(t reflect.Type, fn func(name string, f reflect.StructField)) {
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
 		tag := f.Tag.Get("json")
@@ -109,7 +118,7 @@ func addFields(s *schema, t reflect.Type, seen map[reflect.Type]*schema) {
 				ft = ft.Elem()
 			}
 			if ft.Kind() == reflect.Struct {
-				addFields(s, ft, seen)
+				forEachJSONField(ft, fn)
 				continue
 			}
 		}
@@ -119,7 +128,7 @@ func addFields(s *schema, t reflect.Type, seen map[reflect.Type]*schema) {
 		if name == "" {
 			name = f.Name
 		}
-		s.fields[name] = buildSchema(f.Type, seen)
+		fn(name, f)
 	}
 }
 
