@@ -1,6 +1,7 @@
 package inject
 
 import (
+	"context"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -30,7 +31,7 @@ func BenchmarkInjectChecks(b *testing.B) {
 		},
 		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "web", Image: "web"}}},
 	}
-	res, err := newTestInjector(b, nil).InjectPod(PodRequest{Pod: pod})
+	res, err := newTestInjector(b, nil).InjectPod(context.Background(), PodRequest{Pod: pod})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package inject
 
 import (
+	"context"
 	"reflect"
 	"sync"
 	"testing"
@@ -31,7 +32,7 @@ func FuzzLoadConfig(f *testing.F) {
 		}
 		if len(c1.Templates) > 0 {
 			if inj, err := New(c1); err == nil {
-				_, _ = inj.InjectPod(PodRequest{Pod: &corev1.Pod{Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app"}}}}})
+				_, _ = inj.InjectPod(context.Background(), PodRequest{Pod: &corev1.Pod{Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app"}}}}})
 			}
 		}
 	})
@@ -65,8 +66,8 @@ func FuzzInjectPodAnnotation(f *testing.F) {
 		pod := &corev1.Pod{Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: "app"}}}}
 		pod.Name, pod.Namespace = "p", "ns"
 		pod.Annotations = map[string]string{key: value}
-		r1, err1 := inj.InjectPod(PodRequest{Pod: pod})
-		r2, err2 := inj.InjectPod(PodRequest{Pod: pod})
+		r1, err1 := inj.InjectPod(context.Background(), PodRequest{Pod: pod})
+		r2, err2 := inj.InjectPod(context.Background(), PodRequest{Pod: pod})
 		if (err1 == nil) != (err2 == nil) {
 			t.Fatalf("non-deterministic: %v vs %v", err1, err2)
 		}
@@ -90,7 +91,7 @@ func TestConcurrentInjectPod(t *testing.T) {
 			continue
 		}
 		p := loadPod(t, podDir+"/"+tc.name+".yaml")
-		r, err := inj.InjectPod(PodRequest{Pod: p})
+		r, err := inj.InjectPod(context.Background(), PodRequest{Pod: p})
 		pods = append(pods, p)
 		if err != nil {
 			want = append(want, "error: "+err.Error())
@@ -105,7 +106,7 @@ func TestConcurrentInjectPod(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for k, p := range pods {
-				r, err := inj.InjectPod(PodRequest{Pod: p})
+				r, err := inj.InjectPod(context.Background(), PodRequest{Pod: p})
 				got := ""
 				if err != nil {
 					got = "error: " + err.Error()

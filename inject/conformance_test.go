@@ -2,6 +2,7 @@ package inject
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -257,7 +258,7 @@ func runKubeInject(t *testing.T, dir string, c *corpusCase) (bool, string) {
 	if err != nil {
 		return false, fmt.Sprintf("New: %v", err)
 	}
-	res, err := inj.InjectManifests(readFile(t, filepath.Join(dir, "input.yaml")), ManifestOptions{})
+	res, err := inj.InjectManifests(context.Background(), readFile(t, filepath.Join(dir, "input.yaml")), ManifestOptions{})
 	if c.KubeInject.Expect == "error" {
 		want := strings.TrimSpace(string(readFile(t, filepath.Join(dir, "want-error.txt"))))
 		if err == nil {
@@ -321,7 +322,7 @@ func runWebhook(t *testing.T, dir string, c *corpusCase, podFile, wantFile, ns s
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := inj.Review(body)
+	out, err := inj.Review(context.Background(), body)
 	if err != nil {
 		return false, fmt.Sprintf("Review: %v", err)
 	}

@@ -2,6 +2,7 @@ package inject
 
 import (
 	"bytes"
+	"context"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -89,7 +90,7 @@ func TestDefaultConfigShape(t *testing.T) {
 			if c.proxy != nil {
 				pod.Spec.Containers = []corev1.Container{*c.proxy}
 			}
-			res, err := inj.InjectPod(PodRequest{Pod: pod, TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"}})
+			res, err := inj.InjectPod(context.Background(), PodRequest{Pod: pod, TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"}})
 			if err != nil {
 				t.Fatalf("InjectPod: %v", err)
 			}
@@ -148,7 +149,7 @@ func TestDefaultTemplateValuesStayData(t *testing.T) {
 			ObjectMeta: metav1.ObjectMeta{Name: "p", Labels: map[string]string{"app": "p"}, Annotations: ann},
 			Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: "a"}}},
 		}
-		res, err := inj.InjectPod(PodRequest{Pod: pod, TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"}})
+		res, err := inj.InjectPod(context.Background(), PodRequest{Pod: pod, TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"}})
 		if err != nil {
 			t.Fatalf("InjectPod(%v): %v", ann, err)
 		}

@@ -1,6 +1,7 @@
 package inject_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"log"
@@ -23,7 +24,7 @@ func Example() {
 		ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "shop", Labels: map[string]string{"app": "web"}},
 		Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "web", Image: "nginx:1.27"}}},
 	}
-	res, err := inj.InjectPod(inject.PodRequest{Pod: pod, TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"}})
+	res, err := inj.InjectPod(context.Background(), inject.PodRequest{Pod: pod, TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"}})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -68,7 +69,7 @@ kind: Service
 metadata: {name: web}
 spec: {ports: [{port: 80}]}
 `
-	res, err := inj.InjectManifests([]byte(manifest), inject.ManifestOptions{})
+	res, err := inj.InjectManifests(context.Background(), []byte(manifest), inject.ManifestOptions{})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -105,7 +106,7 @@ kind: Pod
 metadata: {name: bad}
 spec: {containers: "not a list"}
 `
-	res, err := inj.InjectManifests([]byte(stream), inject.ManifestOptions{KeepGoing: true})
+	res, err := inj.InjectManifests(context.Background(), []byte(stream), inject.ManifestOptions{KeepGoing: true})
 	fmt.Println("documents:", len(res.Documents), "injected in the first:", res.Documents[0].Injected)
 	fmt.Println(err)
 	// Output:
@@ -133,7 +134,7 @@ func ExampleInjector_Review() {
 	    "object": {"metadata": {"generateName": "web-"}, "spec": {"containers": [{"name": "web", "image": "nginx:1.27"}]}}
 	  }
 	}`)
-	out, err := inj.Review(body)
+	out, err := inj.Review(context.Background(), body)
 	if err != nil {
 		log.Fatal(err) // not an AdmissionReview: answer HTTP 400
 	}
@@ -167,7 +168,7 @@ func ExampleDefaultConfig() {
 		ObjectMeta: metav1.ObjectMeta{Name: "job"},
 		Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "job", Image: "busybox"}}},
 	}
-	res, err := inj.InjectPod(inject.PodRequest{Pod: pod, TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"}})
+	res, err := inj.InjectPod(context.Background(), inject.PodRequest{Pod: pod, TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"}})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -196,11 +197,11 @@ func ExampleReviewer() {
 			`"namespace":"shop","operation":"CREATE",` +
 			`"object":{"metadata":{"generateName":"web-7c9f-"},"spec":{"containers":[{"name":"web","image":"nginx:1.27"}]}}}}`)
 	}
-	first, err := rv.Review(review("replica-1"))
+	first, err := rv.Review(context.Background(), review("replica-1"))
 	if err != nil {
 		log.Fatal(err)
 	}
-	second, err := rv.Review(review("replica-2"))
+	second, err := rv.Review(context.Background(), review("replica-2"))
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package inject
 
 import (
+	"context"
 	"encoding/json"
 	"path/filepath"
 	"testing"
@@ -95,7 +96,7 @@ func TestEncodePodGoldenPods(t *testing.T) {
 		}
 		checkEncodePod(t, &pod)
 		n++
-		if res, err := inj.InjectPod(PodRequest{Pod: &pod}); err == nil {
+		if res, err := inj.InjectPod(context.Background(), PodRequest{Pod: &pod}); err == nil {
 			checkEncodePod(t, res.Pod)
 			n++
 		}
@@ -127,7 +128,7 @@ func FuzzEncodePod(f *testing.F) {
 // configuration, the fast way and with encoding/json.
 func BenchmarkEncodePod(b *testing.B) {
 	inj := newTestInjector(b, nil)
-	res, err := inj.InjectPod(PodRequest{Pod: helloPod()})
+	res, err := inj.InjectPod(context.Background(), PodRequest{Pod: helloPod()})
 	if err != nil {
 		b.Fatal(err)
 	}

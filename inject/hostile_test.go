@@ -1,6 +1,7 @@
 package inject
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -139,7 +140,7 @@ func (ht hostileTarget) with(k hostileKey, value string) *corev1.Pod {
 
 // viaInjectPod injects the pod; err is the injection error.
 func (ht hostileTarget) viaInjectPod(t testing.TB, pod *corev1.Pod) (map[string]string, error) {
-	res, err := ht.inj.InjectPod(PodRequest{Pod: pod})
+	res, err := ht.inj.InjectPod(context.Background(), PodRequest{Pod: pod})
 	if err != nil {
 		return nil, err
 	}
@@ -162,7 +163,7 @@ func (ht hostileTarget) viaReview(t testing.TB, pod *corev1.Pod) (map[string]str
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := ht.inj.Review(body)
+	out, err := ht.inj.Review(context.Background(), body)
 	if err != nil {
 		t.Fatalf("Review: %v", err)
 	}
@@ -292,7 +293,7 @@ func TestHostileValueErrors(t *testing.T) {
 			} else {
 				pod.Annotations = map[string]string{tt.key: tt.value}
 			}
-			_, err := inj.InjectPod(PodRequest{Pod: pod})
+			_, err := inj.InjectPod(context.Background(), PodRequest{Pod: pod})
 			if err == nil || !errors.Is(err, tt.is) || !strings.Contains(err.Error(), tt.key) || !strings.Contains(err.Error(), `pod "shop/p"`) {
 				t.Fatalf("error = %v, want %v naming %s and the pod (%s)", err, tt.is, tt.key, tt.reason)
 			}

@@ -3,6 +3,7 @@ package inject
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -123,10 +124,10 @@ func (e *DocumentError) Is(target error) bool { return target == ErrBadDocument 
 // A document that cannot be decoded or injected stops the stream with a
 // *DocumentError (matching ErrBadDocument), unless opts.KeepGoing is set; then
 // the result holds every document and the error joins all document errors.
-func (i *Injector) InjectManifests(in []byte, opts ManifestOptions) (*ManifestResult, error) {
+func (i *Injector) InjectManifests(ctx context.Context, in []byte, opts ManifestOptions) (*ManifestResult, error) {
 	var out bytes.Buffer
 	out.Grow(len(in) * 4)
-	res, err := i.InjectManifestStream(bytes.NewReader(in), &out, opts)
+	res, err := i.InjectManifestStream(ctx, bytes.NewReader(in), &out, opts)
 	if res != nil {
 		res.Output = out.Bytes()
 	}
@@ -137,7 +138,9 @@ func (i *Injector) InjectManifests(in []byte, opts ManifestOptions) (*ManifestRe
 // reads one document at a time and writes each as soon as it is injected, so
 // memory stays bounded by the largest document. The result's Output is nil.
 // In fail-fast mode the documents before the bad one have been written.
-func (i *Injector) InjectManifestStream(r io.Reader, w io.Writer, opts ManifestOptions) (*ManifestResult, error) {
+// Once ctx is done the stream stops before the next document with an error
+// matching ctx.Err().
+func (i *Injector) InjectManifestStream(ctx context.Context, r io.Reader, w io.Writer, opts ManifestOptions) (*ManifestResult, error) {
 	if i == nil {
 		return nil, errors.New("inject: InjectManifests called on a nil *Injector")
 	}
@@ -145,6 +148,9 @@ func (i *Injector) InjectManifestStream(r io.Reader, w io.Writer, opts ManifestO
 	res := &ManifestResult{}
 	var errs []error
 	for index := 0; ; index++ {
+		if err := ctx.Err(); err != nil {
+			return res, errors.Join(append(errs, fmt.Errorf("document %d: %w", index, err))...)
+		}
 		raw, err := reader.Read()
 		if err == io.EOF {
 			break
@@ -156,7 +162,7 @@ func (i *Injector) InjectManifestStream(r io.Reader, w io.Writer, opts ManifestO
 			res.Documents = append(res.Documents, DocumentResult{Index: index, Err: derr})
 			return res, errors.Join(append(errs, derr)...)
 		}
-		out, doc := i.injectDocument(raw, index, &opts)
+		out, doc := i.injectDocument(ctx, raw, index, &opts)
 		if doc.Err != nil {
 			if !opts.KeepGoing {
 				res.Documents = append(res.Documents, doc)
@@ -194,7 +200,7 @@ func docLabel(d *DocumentResult) string {
 // injectDocument injects one document of a stream. It returns the bytes to
 // write (without the trailing separator) and the document's description;
 // doc.Err is a *DocumentError.
-func (i *Injector) injectDocument(raw []byte, index int, opts *ManifestOptions) ([]byte, DocumentResult) {
+func (i *Injector) injectDocument(ctx context.Context, raw []byte, index int, opts *ManifestOptions) ([]byte, DocumentResult) {
 	doc := DocumentResult{Index: index}
 	fail := func(err error) ([]byte, DocumentResult) {
 		doc.Err = &DocumentError{Index: index, Kind: doc.Kind, Name: doc.Name, Namespace: doc.Namespace, Err: err}
@@ -207,7 +213,7 @@ func (i *Injector) injectDocument(raw []byte, index int, opts *ManifestOptions) 
 	if kind == nil {
 		return raw, doc
 	}
-	if err := i.injectObject(obj, &doc, opts, ""); err != nil {
+	if err := i.injectObject(ctx, obj, &doc, opts, ""); err != nil {
 		return fail(err)
 	}
 	out, err := marshalObject(obj)
@@ -292,7 +298,7 @@ type objectHead struct {
 
 // injectObject injects the pod template(s) of a decoded object in place.
 // where locates a List item in error messages ("items[3]: ").
-func (i *Injector) injectObject(obj runtime.Object, doc *DocumentResult, opts *ManifestOptions, where string) error {
+func (i *Injector) injectObject(ctx context.Context, obj runtime.Object, doc *DocumentResult, opts *ManifestOptions, where string) error {
 	if list, ok := obj.(*corev1.List); ok {
 		for n := range list.Items {
 			item := &list.Items[n]
@@ -315,7 +321,7 @@ func (i *Injector) injectObject(obj runtime.Object, doc *DocumentResult, opts *M
 			if err := json.Unmarshal(item.Raw, child); err != nil {
 				return fmt.Errorf("%s: decoding %s: %w", at, head.Kind, cleanYAMLError(err))
 			}
-			if err := i.injectObject(child, doc, opts, at+": "); err != nil {
+			if err := i.injectObject(ctx, child, doc, opts, at+": "); err != nil {
 				return err
 			}
 			item.Raw, item.Object = nil, child
@@ -331,7 +337,7 @@ func (i *Injector) injectObject(obj runtime.Object, doc *DocumentResult, opts *M
 		return nil
 	}
 	pod := &corev1.Pod{ObjectMeta: *t.meta, Spec: *t.spec}
-	res, err := i.InjectPod(PodRequest{
+	res, err := i.InjectPod(ctx, PodRequest{
 		Pod:                  pod,
 		TypeMeta:             t.typeMeta,
 		DeploymentMeta:       t.deployMeta,

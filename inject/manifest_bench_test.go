@@ -2,6 +2,7 @@ package inject
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"testing"
@@ -56,7 +57,7 @@ func BenchmarkInjectManifests(b *testing.B) {
 			b.ReportAllocs()
 			b.SetBytes(int64(len(in)))
 			for b.Loop() {
-				res, err := inj.InjectManifestStream(bytes.NewReader(in), io.Discard, ManifestOptions{})
+				res, err := inj.InjectManifestStream(context.Background(), bytes.NewReader(in), io.Discard, ManifestOptions{})
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -2,6 +2,7 @@ package inject
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -102,7 +103,7 @@ func TestInjectManifestsGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			inj := newTestInjector(t, c.cfg)
-			res, err := inj.InjectManifests(in, c.opts)
+			res, err := inj.InjectManifests(context.Background(), in, c.opts)
 			var log bytes.Buffer
 			var out []byte
 			if res != nil {
@@ -125,7 +126,7 @@ func TestInjectManifestsGolden(t *testing.T) {
 			}
 			// Injecting the output again changes nothing: re-injection
 			// replaces the sidecar with the same one.
-			again, err := inj.InjectManifests(out, c.opts)
+			again, err := inj.InjectManifests(context.Background(), out, c.opts)
 			if err != nil {
 				t.Fatalf("re-injecting the output: %v", err)
 			}
@@ -152,7 +153,7 @@ func TestInjectManifestsStream(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			res, err := inj.InjectManifests([]byte(c.in), ManifestOptions{})
+			res, err := inj.InjectManifests(context.Background(), []byte(c.in), ManifestOptions{})
 			if err != nil {
 				t.Fatalf("InjectManifests: %v (%s)", err, c.reason)
 			}
@@ -181,7 +182,7 @@ func TestInjectManifestsErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := inj.InjectManifests([]byte(c.in), ManifestOptions{})
+			_, err := inj.InjectManifests(context.Background(), []byte(c.in), ManifestOptions{})
 			if err == nil {
 				t.Fatalf("InjectManifests succeeded, want an error (%s)", c.reason)
 			}
@@ -294,7 +295,7 @@ spec:
     image: app
     env: [{name: PORT, value: 8080}]
 `
-	res, err := inj.InjectManifests([]byte(in), ManifestOptions{})
+	res, err := inj.InjectManifests(context.Background(), []byte(in), ManifestOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -331,18 +332,18 @@ func TestReinjectWithNewConfig(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		old, err := oldCfg.InjectManifests(in, ManifestOptions{})
+		old, err := oldCfg.InjectManifests(context.Background(), in, ManifestOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, c := range changes {
 			t.Run(name+"/"+c.name, func(t *testing.T) {
 				inj := newTestInjector(t, c.cfg)
-				direct, err := inj.InjectManifests(in, ManifestOptions{})
+				direct, err := inj.InjectManifests(context.Background(), in, ManifestOptions{})
 				if err != nil {
 					t.Fatal(err)
 				}
-				again, err := inj.InjectManifests(old.Output, ManifestOptions{})
+				again, err := inj.InjectManifests(context.Background(), old.Output, ManifestOptions{})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -370,7 +371,7 @@ func TestInjectManifestStreamWriteError(t *testing.T) {
 	inj := newTestInjector(t, nil)
 	in := "a: 1\n---\nb: 2\n---\nc: 3\n"
 	// Each document is two writes (the document, then the separator).
-	_, err := inj.InjectManifestStream(strings.NewReader(in), &failingWriter{after: 2}, ManifestOptions{})
+	_, err := inj.InjectManifestStream(context.Background(), strings.NewReader(in), &failingWriter{after: 2}, ManifestOptions{})
 	if err == nil || !strings.Contains(err.Error(), "writing document 1") || !strings.Contains(err.Error(), "disk full") {
 		t.Errorf("error %v, want one naming document 1 and the writer's error", err)
 	}

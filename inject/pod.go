@@ -1,6 +1,7 @@
 package inject
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -75,14 +76,20 @@ type sidecarStatus struct {
 // and no error. Bad input (a nil pod, an invalid annotation, a template
 // error, resources whose request exceeds the limit) is an error naming the
 // pod and the field.
-func (i *Injector) InjectPod(req PodRequest) (*Result, error) {
+//
+// ctx bounds the work: once it is done, InjectPod stops at the next stage
+// and returns an error matching ctx.Err() (errors.Is).
+func (i *Injector) InjectPod(ctx context.Context, req PodRequest) (*Result, error) {
 	if i == nil {
 		return nil, errors.New("inject: InjectPod called on a nil *Injector")
 	}
 	if req.Pod == nil {
 		return nil, errors.New("inject: PodRequest.Pod is nil")
 	}
-	res, err := i.injectPod(req)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	res, err := i.injectPod(ctx, req)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", podLabel(req), err)
 	}
@@ -115,7 +122,7 @@ func podLabel(req PodRequest) string {
 	return fmt.Sprintf("pod %q", name)
 }
 
-func (i *Injector) injectPod(req PodRequest) (*Result, error) {
+func (i *Injector) injectPod(ctx context.Context, req PodRequest) (*Result, error) {
 	orig := req.Pod
 	ns := orig.Namespace
 	if ns == "" {
@@ -176,6 +183,11 @@ func (i *Injector) injectPod(req PodRequest) (*Result, error) {
 	}
 	merged, injected, err := i.set.Apply(base, names, data)
 	if err != nil {
+		return nil, err
+	}
+	// Rendering is most of the work; a caller that gave up (a webhook
+	// whose client timed out) gets no further work done.
+	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	pod, overrides, err := template.ApplyOverrides(merged, base, injected)

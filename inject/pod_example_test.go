@@ -1,6 +1,7 @@
 package inject_test
 
 import (
+	"context"
 	"fmt"
 	"log"
 
@@ -55,11 +56,11 @@ func ExampleUninject() {
 		ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "shop"},
 		Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "web", Image: "nginx:1.27"}}},
 	}
-	res, err := inj.InjectPod(inject.PodRequest{Pod: pod})
+	res, err := inj.InjectPod(context.Background(), inject.PodRequest{Pod: pod})
 	if err != nil {
 		log.Fatal(err)
 	}
-	st, err := inj.CheckStale(inject.PodRequest{Pod: res.Pod})
+	st, err := inj.CheckStale(context.Background(), inject.PodRequest{Pod: res.Pod})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package inject
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"path/filepath"
@@ -81,7 +82,7 @@ func TestInjectPodGolden(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			inj := podInjector(t, tc.tweak)
 			pod := loadPod(t, filepath.Join(podDir, tc.name+".yaml"))
-			res, err := inj.InjectPod(PodRequest{Pod: pod})
+			res, err := inj.InjectPod(context.Background(), PodRequest{Pod: pod})
 			g := podGolden{}
 			if err != nil {
 				g.Error = err.Error()
@@ -126,7 +127,7 @@ func TestInjectPodGolden(t *testing.T) {
 				return
 			}
 			// Re-injection is a no-op.
-			again, err := inj.InjectPod(PodRequest{Pod: res.Pod})
+			again, err := inj.InjectPod(context.Background(), PodRequest{Pod: res.Pod})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -167,7 +168,7 @@ func TestInjectPodErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := inj.InjectPod(PodRequest{Pod: tt.pod})
+			_, err := inj.InjectPod(context.Background(), PodRequest{Pod: tt.pod})
 			if err == nil || !strings.Contains(err.Error(), tt.contains) || (tt.is != nil && !errors.Is(err, tt.is)) {
 				t.Fatalf("error = %v, want %v containing %q (%s)", err, tt.is, tt.contains, tt.reason)
 			}
@@ -192,7 +193,7 @@ func TestInjectPodDoesNotModifyInput(t *testing.T) {
 	for _, tc := range podGoldenCases {
 		pod := loadPod(t, filepath.Join(podDir, tc.name+".yaml"))
 		before := podJSON(t, pod)
-		_, _ = inj.InjectPod(PodRequest{Pod: pod})
+		_, _ = inj.InjectPod(context.Background(), PodRequest{Pod: pod})
 		if after := podJSON(t, pod); after != before {
 			t.Errorf("%s: input pod modified", tc.name)
 		}

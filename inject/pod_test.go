@@ -1,6 +1,7 @@
 package inject
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"path/filepath"
@@ -61,25 +62,25 @@ func TestCachedEqualsUncached(t *testing.T) {
 		t.Run(tc.id, func(t *testing.T) {
 			cached, pod := corpusInjector(t, tc.id, 0)
 			uncached, _ := corpusInjector(t, tc.id, -1)
-			first, err := cached.InjectPod(PodRequest{Pod: pod})
+			first, err := cached.InjectPod(context.Background(), PodRequest{Pod: pod})
 			if err != nil {
 				t.Fatal(err)
 			}
 			replica := pod.DeepCopy()
 			replica.Name = "replica-2"
 			replica.UID = "uid-2"
-			hit, err := cached.InjectPod(PodRequest{Pod: replica})
+			hit, err := cached.InjectPod(context.Background(), PodRequest{Pod: replica})
 			if err != nil {
 				t.Fatal(err)
 			}
-			fresh, err := uncached.InjectPod(PodRequest{Pod: replica})
+			fresh, err := uncached.InjectPod(context.Background(), PodRequest{Pod: replica})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if d := cmp.Diff(podJSON(t, fresh), podJSON(t, hit)); d != "" {
 				t.Errorf("%s: cached result differs from a fresh one (-fresh +cached):\n%s", tc.reason, d)
 			}
-			patchOnly, err := cached.InjectPod(PodRequest{Pod: replica, PatchOnly: true})
+			patchOnly, err := cached.InjectPod(context.Background(), PodRequest{Pod: replica, PatchOnly: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -98,11 +99,11 @@ func TestIdempotent(t *testing.T) {
 	for _, tc := range propertyCases {
 		t.Run(tc.id, func(t *testing.T) {
 			inj, pod := corpusInjector(t, tc.id, -1)
-			once, err := inj.InjectPod(PodRequest{Pod: pod})
+			once, err := inj.InjectPod(context.Background(), PodRequest{Pod: pod})
 			if err != nil {
 				t.Fatal(err)
 			}
-			twice, err := inj.InjectPod(PodRequest{Pod: once.Pod})
+			twice, err := inj.InjectPod(context.Background(), PodRequest{Pod: once.Pod})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -112,7 +113,7 @@ func TestIdempotent(t *testing.T) {
 			if len(twice.Patch) != 0 {
 				t.Errorf("%s: re-injection patch not empty: %s", tc.reason, podJSON(t, twice.Patch))
 			}
-			st, err := inj.CheckStale(PodRequest{Pod: once.Pod})
+			st, err := inj.CheckStale(context.Background(), PodRequest{Pod: once.Pod})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -141,7 +142,7 @@ func TestUninject(t *testing.T) {
 	for _, tc := range propertyCases {
 		t.Run(tc.id, func(t *testing.T) {
 			inj, pod := corpusInjector(t, tc.id, -1)
-			res, err := inj.InjectPod(PodRequest{Pod: pod})
+			res, err := inj.InjectPod(context.Background(), PodRequest{Pod: pod})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -187,7 +188,7 @@ func TestUninject(t *testing.T) {
 
 func TestCheckStale(t *testing.T) {
 	inj, pod := corpusInjector(t, "hello", -1)
-	res, err := inj.InjectPod(PodRequest{Pod: pod})
+	res, err := inj.InjectPod(context.Background(), PodRequest{Pod: pod})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,7 +210,7 @@ func TestCheckStale(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			st, err := inj.CheckStale(PodRequest{Pod: tt.pod})
+			st, err := inj.CheckStale(context.Background(), PodRequest{Pod: tt.pod})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -228,13 +229,13 @@ func BenchmarkInjectPod(b *testing.B) {
 	}{{"cold", -1, false}, {"cached", 0, false}, {"cached-patchonly", 0, true}} {
 		b.Run("hello/"+mode.name, func(b *testing.B) {
 			inj, pod := corpusInjector(b, "hello", mode.cache)
-			if _, err := inj.InjectPod(PodRequest{Pod: pod}); err != nil {
+			if _, err := inj.InjectPod(context.Background(), PodRequest{Pod: pod}); err != nil {
 				b.Fatal(err)
 			}
 			b.ReportAllocs()
 			b.ResetTimer()
 			for n := 0; n < b.N; n++ {
-				if _, err := inj.InjectPod(PodRequest{Pod: pod, PatchOnly: mode.patchOnly}); err != nil {
+				if _, err := inj.InjectPod(context.Background(), PodRequest{Pod: pod, PatchOnly: mode.patchOnly}); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -249,13 +250,13 @@ func BenchmarkInjectPod(b *testing.B) {
 			for k := 0; k < 2000; k++ {
 				pod.Spec.Containers[0].Env = append(pod.Spec.Containers[0].Env, corev1.EnvVar{Name: fmt.Sprintf("VAR_%d", k), Value: fmt.Sprint(k)})
 			}
-			if _, err := inj.InjectPod(PodRequest{Pod: pod}); err != nil {
+			if _, err := inj.InjectPod(context.Background(), PodRequest{Pod: pod}); err != nil {
 				b.Fatal(err)
 			}
 			b.ReportAllocs()
 			b.ResetTimer()
 			for n := 0; n < b.N; n++ {
-				if _, err := inj.InjectPod(PodRequest{Pod: pod}); err != nil {
+				if _, err := inj.InjectPod(context.Background(), PodRequest{Pod: pod}); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -282,13 +283,13 @@ func BenchmarkReviewHello(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			if _, err := inj.Review(body); err != nil {
+			if _, err := inj.Review(context.Background(), body); err != nil {
 				b.Fatal(err)
 			}
 			b.ReportAllocs()
 			b.ResetTimer()
 			for n := 0; n < b.N; n++ {
-				if _, err := inj.Review(body); err != nil {
+				if _, err := inj.Review(context.Background(), body); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -313,11 +314,11 @@ func TestCacheKeyIdentity(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := cached.InjectPod(PodRequest{Pod: tt.pod})
+			got, err := cached.InjectPod(context.Background(), PodRequest{Pod: tt.pod})
 			if err != nil {
 				t.Fatal(err)
 			}
-			want, err := uncached.InjectPod(PodRequest{Pod: tt.pod})
+			want, err := uncached.InjectPod(context.Background(), PodRequest{Pod: tt.pod})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,6 +1,7 @@
 package inject
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -275,7 +276,7 @@ func TestResourceWarningScope(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "p", Namespace: "shop", Annotations: tt.ann},
 				Spec: corev1.PodSpec{Containers: tt.containers}}
-			r, err := inj.InjectPod(PodRequest{Pod: pod})
+			r, err := inj.InjectPod(context.Background(), PodRequest{Pod: pod})
 			if tt.wantErr != "" {
 				var re *template.ResourceError
 				if err == nil || !errors.As(err, &re) || !strings.Contains(err.Error(), tt.wantErr) {

@@ -1,6 +1,7 @@
 package inject
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -46,7 +47,11 @@ const (
 // The patch is computed between the pod as corev1 decodes it and the injected
 // pod, so fields of the raw request that corev1 does not know (a newer API
 // server's) are never touched by it and survive admission.
-func (i *Injector) Review(body []byte) ([]byte, error) {
+//
+// ctx bounds the work (a webhook passes the HTTP request's context, so a
+// client that times out stops it): once it is done, Review returns an error
+// matching ctx.Err() instead of an answer.
+func (i *Injector) Review(ctx context.Context, body []byte) ([]byte, error) {
 	if i == nil {
 		return nil, errors.New("inject: Review called on a nil *Injector")
 	}
@@ -54,7 +59,13 @@ func (i *Injector) Review(body []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return respond(review.TypeMeta, i.admit(review.Request))
+	resp := i.admit(ctx, review.Request)
+	if err := ctx.Err(); err != nil {
+		// Nobody is waiting for the answer; it may be a denial made of
+		// the cancellation, which must not reach an API server.
+		return nil, err
+	}
+	return respond(review.TypeMeta, resp)
 }
 
 // decodeReview decodes and checks the envelope of a request review.
@@ -145,7 +156,7 @@ func encodeReview(tm metav1.TypeMeta, r *admissionv1.AdmissionResponse) ([]byte,
 func appendJSONString(b []byte, s string) []byte { return appendEscapedString(b, s) }
 
 // admit decides one admission request.
-func (i *Injector) admit(req *admissionv1.AdmissionRequest) *admissionv1.AdmissionResponse {
+func (i *Injector) admit(ctx context.Context, req *admissionv1.AdmissionRequest) *admissionv1.AdmissionResponse {
 	resp := &admissionv1.AdmissionResponse{UID: req.UID, Allowed: true}
 	if !isPodCreate(req) {
 		return resp
@@ -167,7 +178,7 @@ func (i *Injector) admit(req *admissionv1.AdmissionRequest) *admissionv1.Admissi
 	if pod.Namespace == "" {
 		pod.Namespace = req.Namespace
 	}
-	res, err := i.InjectPod(PodRequest{
+	res, err := i.InjectPod(ctx, PodRequest{
 		Pod:       &pod,
 		TypeMeta:  metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"},
 		Namespace: req.Namespace,

@@ -2,6 +2,7 @@ package inject
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -137,7 +138,7 @@ func benchReview(b *testing.B, cfg *Config, body []byte) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			out, err := inj.Review(body)
+			out, err := inj.Review(context.Background(), body)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -148,7 +149,7 @@ func benchReview(b *testing.B, cfg *Config, body []byte) {
 			b.SetBytes(int64(len(body)))
 			b.ResetTimer()
 			for b.Loop() {
-				if _, err := inj.Review(body); err != nil {
+				if _, err := inj.Review(context.Background(), body); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -162,14 +163,14 @@ func benchReview(b *testing.B, cfg *Config, body []byte) {
 			b.Fatal(err)
 		}
 		rv := NewReviewer(inj, ReviewerOptions{})
-		if _, err := rv.Review(body); err != nil {
+		if _, err := rv.Review(context.Background(), body); err != nil {
 			b.Fatal(err)
 		}
 		b.ReportAllocs()
 		b.SetBytes(int64(len(body)))
 		b.ResetTimer()
 		for b.Loop() {
-			if _, err := rv.Review(body); err != nil {
+			if _, err := rv.Review(context.Background(), body); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -202,7 +203,7 @@ func BenchmarkReviewEnvelope(b *testing.B) {
 		`"namespace":"default","operation":"CREATE","object":{"apiVersion":"v1","kind":"Service","metadata":{"name":"web"},"spec":{"ports":[{"port":80}]}}}}`)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := inj.Review(body); err != nil {
+		if _, err := inj.Review(context.Background(), body); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -2,6 +2,7 @@ package inject
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
@@ -56,8 +57,9 @@ func NewReviewer(inj *Injector, opts ReviewerOptions) *Reviewer {
 	return r
 }
 
-// Review answers an AdmissionReview exactly as (*Injector).Review does.
-func (r *Reviewer) Review(body []byte) ([]byte, error) {
+// Review answers an AdmissionReview exactly as (*Injector).Review does,
+// ctx included.
+func (r *Reviewer) Review(ctx context.Context, body []byte) ([]byte, error) {
 	if r == nil || r.inj == nil {
 		return nil, errors.New("inject: Review called on a nil *Reviewer")
 	}
@@ -67,7 +69,11 @@ func (r *Reviewer) Review(body []byte) ([]byte, error) {
 	}
 	req := review.Request
 	if r.m == nil || !isPodCreate(req) || len(req.Object.Raw) == 0 {
-		return respond(review.TypeMeta, r.inj.admit(req))
+		resp := r.inj.admit(ctx, req)
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		return respond(review.TypeMeta, resp)
 	}
 	key := reviewKey(req.Namespace, req.Object.Raw)
 	r.mu.Lock()
@@ -81,7 +87,10 @@ func (r *Reviewer) Review(body []byte) ([]byte, error) {
 		}
 		return respond(review.TypeMeta, resp)
 	}
-	resp := r.inj.admit(req)
+	resp := r.inj.admit(ctx, req)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	if resp.Allowed && resp.Result == nil {
 		r.put(key, reviewAnswer{patch: resp.Patch, warnings: resp.Warnings})
 	}

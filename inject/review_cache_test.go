@@ -2,6 +2,7 @@ package inject
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"sync"
 	"testing"
@@ -16,11 +17,11 @@ func TestReviewerMatchesReview(t *testing.T) {
 		for round := 0; round < 2; round++ {
 			for _, c := range reviewCases {
 				body, _ := readReview(t, c.name)
-				want, err := inj.Review(body)
+				want, err := inj.Review(context.Background(), body)
 				if err != nil {
 					t.Fatal(err)
 				}
-				got, err := rv.Review(body)
+				got, err := rv.Review(context.Background(), body)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -51,11 +52,11 @@ func TestReviewerReplicas(t *testing.T) {
 	}
 	for _, v := range variants {
 		before := len(rv.m)
-		got, err := rv.Review(v.body)
+		got, err := rv.Review(context.Background(), v.body)
 		if err != nil {
 			t.Fatal(err)
 		}
-		want, err := inj.Review(v.body)
+		want, err := inj.Review(context.Background(), v.body)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -80,7 +81,7 @@ func TestReviewerConcurrent(t *testing.T) {
 	var bodies, wants [][]byte
 	for _, c := range reviewCases {
 		body, _ := readReview(t, c.name)
-		want, err := inj.Review(body)
+		want, err := inj.Review(context.Background(), body)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -94,7 +95,7 @@ func TestReviewerConcurrent(t *testing.T) {
 			defer wg.Done()
 			for n := 0; n < 20; n++ {
 				k := (g + n) % len(bodies)
-				got, err := rv.Review(bodies[k])
+				got, err := rv.Review(context.Background(), bodies[k])
 				if err == nil && !bytes.Equal(got, wants[k]) {
 					err = fmt.Errorf("goroutine %d: answer %d differs", g, k)
 				}

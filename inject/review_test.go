@@ -2,6 +2,7 @@ package inject
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"os"
@@ -71,7 +72,7 @@ func TestReviewGolden(t *testing.T) {
 	for _, c := range reviewCases {
 		t.Run(c.name, func(t *testing.T) {
 			body, req := readReview(t, c.name)
-			out, err := inj.Review(body)
+			out, err := inj.Review(context.Background(), body)
 			if err != nil {
 				t.Fatalf("Review: %v", err)
 			}
@@ -98,7 +99,7 @@ func TestReviewGolden(t *testing.T) {
 			}
 			golden(t, filepath.Join(reviewDir, c.name+".response.json"), indentJSON(t, out))
 			// The second answer comes from the Injector's cache: the same bytes.
-			again, err := inj.Review(body)
+			again, err := inj.Review(context.Background(), body)
 			if err != nil || !bytes.Equal(again, out) {
 				t.Errorf("second Review differs (cache path): %v\n%s\nwant\n%s", err, again, out)
 			}
@@ -159,7 +160,7 @@ func applyPatch(t *testing.T, doc, p []byte) []byte {
 func TestReviewUnknownFieldsSurvive(t *testing.T) {
 	inj := newTestInjector(t, nil)
 	body, req := readReview(t, "unknown-fields")
-	out, err := inj.Review(body)
+	out, err := inj.Review(context.Background(), body)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,7 +245,7 @@ func TestReviewReinjectAndUninject(t *testing.T) {
 // applied (raw itself when there is no patch).
 func reviewPatched(t *testing.T, inj *Injector, body, raw []byte) []byte {
 	t.Helper()
-	out, err := inj.Review(body)
+	out, err := inj.Review(context.Background(), body)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,7 +278,7 @@ func TestReviewBadBodies(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			out, err := inj.Review([]byte(c.body))
+			out, err := inj.Review(context.Background(), []byte(c.body))
 			if err == nil {
 				t.Fatalf("Review succeeded with %s, want an error (%s)", out, c.reason)
 			}
@@ -302,7 +303,7 @@ func FuzzReview(f *testing.F) {
 	f.Add([]byte(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u","kind":{"kind":"Pod"},"operation":"CREATE","object":{"metadata":{"annotations":{"sidecar.istio.io/proxyCPU":"}}{{"}},"spec":{"containers":[{"name":"a"}]}}}}`))
 	inj := newTestInjector(f, nil)
 	f.Fuzz(func(t *testing.T, body []byte) {
-		out, err := inj.Review(body)
+		out, err := inj.Review(context.Background(), body)
 		if err != nil {
 			if !errors.Is(err, ErrBadReview) {
 				t.Fatalf("error %v does not match ErrBadReview", err)

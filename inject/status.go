@@ -1,6 +1,7 @@
 package inject
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 
@@ -22,7 +23,7 @@ type Staleness struct {
 // the pod's original form (the question behind "restart the pods to update
 // the sidecars"). A pod without the sidecar.istio.io/status annotation is
 // not stale (it has no sidecar); req.Pod is the running pod.
-func (i *Injector) CheckStale(req PodRequest) (Staleness, error) {
+func (i *Injector) CheckStale(ctx context.Context, req PodRequest) (Staleness, error) {
 	if req.Pod == nil {
 		return Staleness{}, fmt.Errorf("inject: CheckStale: nil pod")
 	}
@@ -41,7 +42,7 @@ func (i *Injector) CheckStale(req PodRequest) (Staleness, error) {
 	if st.Revision != want {
 		return Staleness{Stale: true, Reason: fmt.Sprintf("injected by revision %q, the injector is revision %q", st.Revision, want)}, nil
 	}
-	res, err := i.InjectPod(req)
+	res, err := i.InjectPod(ctx, req)
 	if err != nil {
 		return Staleness{}, err
 	}

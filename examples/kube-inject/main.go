@@ -124,7 +124,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if len(o.nsAnnotations) > 0 {
 		opts.NamespaceAnnotations = o.nsAnnotations
 	}
-	res, err := inj.InjectManifestStream(in, out, opts)
+	res, err := inj.InjectManifestStream(ctx, in, out, opts)
 	if res != nil {
 		for _, w := range res.Warnings {
 			fmt.Fprintln(stderr, "warning:", w)

@@ -288,7 +288,7 @@ func newHandler(rv *inject.Reviewer, maxBytes int64, logger *log.Logger) http.Ha
 			http.Error(w, "reading request: "+err.Error(), http.StatusBadRequest)
 			return
 		}
-		out, err := rv.Review(body.Bytes())
+		out, err := rv.Review(r.Context(), body.Bytes())
 		if err != nil {
 			status := http.StatusInternalServerError
 			if errors.Is(err, inject.ErrBadReview) {
