@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"sync"
+	"sync/atomic"
 
 	admissionv1 "k8s.io/api/admission/v1"
 )
@@ -30,6 +31,10 @@ type Reviewer struct {
 	max   int
 	m     map[[32]byte]reviewAnswer
 	order [][32]byte
+	// hits, misses and bytes feed Stats (review_stats.go); bytes is
+	// guarded by mu.
+	hits, misses atomic.Uint64
+	bytes        int64
 }
 
 // ReviewerOptions configure a Reviewer.
@@ -80,6 +85,7 @@ func (r *Reviewer) Review(ctx context.Context, body []byte) ([]byte, error) {
 	a, ok := r.m[key]
 	r.mu.Unlock()
 	if ok {
+		r.hits.Add(1)
 		resp := &admissionv1.AdmissionResponse{UID: req.UID, Allowed: true, Patch: a.patch, Warnings: a.warnings}
 		if a.patch != nil {
 			pt := admissionv1.PatchTypeJSONPatch
@@ -87,6 +93,7 @@ func (r *Reviewer) Review(ctx context.Context, body []byte) ([]byte, error) {
 		}
 		return respond(review.TypeMeta, resp)
 	}
+	r.misses.Add(1)
 	resp := r.inj.admit(ctx, req)
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -104,10 +111,12 @@ func (r *Reviewer) put(k [32]byte, a reviewAnswer) {
 		return
 	}
 	if len(r.order) >= r.max {
+		r.bytes -= r.m[r.order[0]].size()
 		delete(r.m, r.order[0])
 		r.order = r.order[1:]
 	}
 	r.m[k] = a
+	r.bytes += a.size()
 	r.order = append(r.order, k)
 }
 
