@@ -103,6 +103,9 @@ var hostileSeeds = []string{
 	"eth0\"\n  stdin: true\n  x: \"", "eth0\"\n    stdin: true\n    x: \"", "eth0\"\nhostNetwork: true\nx: \"",
 	"a'\n  stdin: true\n  x: 'b", "1\n  stdin: true",
 	strings.Repeat("A", 100*1024), "\x00\x7f\u2028", "\xff\xfe",
+	// Blanks Istio trims around ports and interface names (issue 10's
+	// fuzz failures): refused or written harmlessly, never a render error.
+	"\v0", "0\v", "\f1", "1\r", "1\n", "\u00851", "\u00a01", "1\u2028", " 80", "80 ", "\t80", "80\t", "eth0 ,\teth1",
 }
 
 // hostileTarget is an injector and the pod it injects.
@@ -280,6 +283,10 @@ func TestHostileValueErrors(t *testing.T) {
 		{"multus", "the networks list is written in single quotes", "k8s.v1.cni.cncf.io/networks", "a', evil: 'b", false, ErrInvalidAnnotation},
 		{"proxy metadata", "proxyMetadata values become env entries", "proxy.istio.io/config", "proxyMetadata: {A: \"x\\\"\\n- name: EVIL\"}", false, ErrInvalidAnnotation},
 		{"cpu quantity", "quantities are checked as Istio does", "sidecar.istio.io/proxyCPU", "1\"\nevil: x", false, ErrInvalidAnnotation},
+		{"kubevirt vertical tab", "issue 10's fuzz failure: Istio trims \\v, the template writes it", "traffic.sidecar.istio.io/kubevirtInterfaces", "\v0", false, ErrInvalidAnnotation},
+		{"status port form feed", "the same trim in the status port", "status.sidecar.istio.io/port", "\f15020", false, ErrInvalidAnnotation},
+		{"outbound ports NEL", "U+0085 is a YAML line break", "traffic.sidecar.istio.io/includeOutboundPorts", "443\u0085", false, ErrInvalidAnnotation},
+		{"exclude interfaces line break", "a trailing line break folds into the next value", "traffic.sidecar.istio.io/excludeInterfaces", "eth1\n", false, ErrInvalidAnnotation},
 		{"label newline", "a label value with a line break is one the API server refuses", "app", "web\nevil: x", true, ErrInvalidLabel},
 		{"label quote", "a quote in a label value", "service.istio.io/workload-name", `web"`, true, ErrInvalidLabel},
 	}

@@ -74,6 +74,9 @@ var hostileValues = []string{
 	"plain", "a\nb", "a\"b", "a'b", "}}", "{{ .Values }}", "a: b", "# c", "&anchor", "*alias", "- item",
 	"x\"\n  evil: true", "x'\n- name: evil", "\"}, \"evil\": {\"", "10.0.0.0/8\"\nfoo: bar", "eth0\", hostNetwork: true, x: \"",
 	`{"v":{"hostPath":{"path":"/"}},"w\": x":{}}`, strings.Repeat("A", 100*1024), "\x00\x7f\u2028", "\xff\xfe",
+	// Whitespace Istio trims around list items and ports, which a
+	// template then writes as it is (the fuzz failures of issue 10).
+	"\v0", "0\v", "\f1", "1\r", "1\n", "\u00851", "\u00a01", "1\u2028", " 80", "80 ", "\t80", "80\t", "80, 443", "eth0 ,\teth1",
 }
 
 // flatten lists the leaves of a pod by path (see fieldpaths).

@@ -133,9 +133,18 @@ func validateIPRanges(param string, allowStar bool) func(string) error {
 	}
 }
 
+// trimBlanks trims the blanks Istio allows around a port or an interface
+// name. Istio trims every Unicode space, but the templates write the value
+// as it is, and most of those spaces (vertical tab, form feed, line
+// breaks, NEL) are control characters or line breaks in YAML: a value
+// holding one would pass the check and then break rendering, or be folded
+// into another value. Only the space and the tab are trimmed, so the rule
+// that accepts a value is the one the written value satisfies.
+func trimBlanks(s string) string { return strings.Trim(s, " \t") }
+
 func validatePorts(param string, allowStar bool) func(string) error {
 	return func(s string) error {
-		s = strings.TrimSpace(s)
+		s = trimBlanks(s)
 		if s == "" || (allowStar && s == "*") {
 			return nil
 		}
@@ -149,7 +158,7 @@ func validatePorts(param string, allowStar bool) func(string) error {
 }
 
 func validatePort(s string) error {
-	if _, err := strconv.ParseUint(strings.TrimSpace(s), 10, 16); err != nil {
+	if _, err := strconv.ParseUint(trimBlanks(s), 10, 16); err != nil {
 		return fmt.Errorf("port %s is not a number from 0 to 65535", shortQuote(s))
 	}
 	return nil
@@ -224,7 +233,7 @@ func rawScalarOK(s string) error {
 
 func validateInterfaces(s string) error {
 	for _, name := range strings.Split(s, ",") {
-		name = strings.TrimSpace(name)
+		name = trimBlanks(name)
 		if name == "" {
 			continue
 		}

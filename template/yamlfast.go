@@ -182,11 +182,20 @@ func (p *fastParser) mapping(indent int) map[string]any {
 	}
 }
 
+// maxSimpleKey is the longest span, from a key's first character to its
+// colon, that yaml.v2 reads as a mapping key; a longer one is an error
+// there. Spans are measured in bytes, which is never less than yaml.v2's
+// characters, so the fast path only declines more often.
+const maxSimpleKey = 1024
+
 // key splits "key: rest" and returns the key and what follows the colon.
 func (p *fastParser) key(t string) (string, string) {
 	switch t[0] {
 	case '"', '\'':
 		k, n := p.quoted(t, 0)
+		if n > maxSimpleKey {
+			p.fail()
+		}
 		r := t[n:]
 		if !strings.HasPrefix(r, ":") || (len(r) > 1 && r[1] != ' ') {
 			p.fail()
@@ -205,7 +214,7 @@ func (p *fastParser) key(t string) (string, string) {
 		}
 	}
 	k := t[:i]
-	if strings.Contains(k, " #") || strings.TrimRight(k, " ") != k {
+	if i > maxSimpleKey || strings.Contains(k, " #") || strings.TrimRight(k, " ") != k {
 		p.fail()
 	}
 	if !plainIsString(k) {
@@ -620,6 +629,7 @@ func (p *fastParser) flow(at int) (any, int) {
 					i++
 					return m
 				}
+				start := i
 				k, isStr := scalar().(string)
 				if !isStr {
 					p.fail()
@@ -628,7 +638,8 @@ func (p *fastParser) flow(at int) (any, int) {
 					p.fail()
 				}
 				skip()
-				if i >= len(s) || s[i] != ':' {
+				// A simple key ends on its own line, within maxSimpleKey.
+				if i >= len(s) || s[i] != ':' || i-start > maxSimpleKey || strings.Contains(s[start:i], "\n") {
 					p.fail()
 				}
 				i++

@@ -3,6 +3,7 @@ package template
 import (
 	"encoding/json"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -75,6 +76,11 @@ var fastYAMLCases = []struct {
 	{"literal keep", "a: |+\n  x\n\n", false, "keep chomping"},
 	{"literal leading blank", "a: |\n\n  x\n", false, "leading blank lines"},
 	{"cr", "a: b\r\n", false, "CRLF"},
+	{"plain key 1024", strings.Repeat("k", 1024) + ": v\n", true, "yaml.v2 takes a simple key of up to 1,024 characters"},
+	{"plain key 1025", strings.Repeat("k", 1025) + ": v\n", false, "yaml.v2 refuses a longer simple key (the fuzz failure of issue 10)"},
+	{"quoted key 1025", "\"" + strings.Repeat("k", 1023) + "\": v\n", false, "the limit counts the quotes too"},
+	{"flow key 1025", "a: {" + strings.Repeat("k", 1025) + ": b}\n", false, "the limit holds in flow mappings too"},
+	{"flow key across lines", "a: {b\n  : c}\n", false, "a simple key ends on its own line"},
 }
 
 func TestFastYAML(t *testing.T) {
