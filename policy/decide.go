@@ -14,28 +14,31 @@ import (
 // once. It is immutable and safe for concurrent use.
 type Decider struct {
 	revs         []compiledRevision
-	revValues    map[string]bool // istio.io/rev values some revision answers to
-	hasDefault   bool            // some revision is the default injector
-	autoDefault  bool            // the default injector installs the auto webhook
-	traceEntries int             // Trace lines a decision usually needs
+	configs      []compiledConfig // stage A, in the order the API server calls them
+	revValues    map[string]bool  // istio.io/rev values some webhook answers to
+	hasDefault   bool             // some webhook serves the default injector's labels
+	autoDefault  bool             // the auto webhook is installed
+	traceEntries int              // Trace lines a decision usually needs
 }
 
 type compiledRevision struct {
-	name  string
-	hooks []compiledHook
-	inj   injector
+	name string
+	inj  injector
 }
 
 type compiledHook struct {
-	name      string
-	namespace labels.Selector // nil when the webhook could not be installed
-	object    labels.Selector
-	prefix    string // "<phrase> selects <revision>; "
-	traceNS   string // namespaceSelector does not match
-	traceObj  string // objectSelector does not match
-	traceHit  string // both match
-	traceBad  string // not installable
-	traceMore string // matches, but an earlier webhook of the revision already did
+	name        string
+	namespace   labels.Selector // nil when the webhook could not be installed or is not called for pods
+	object      labels.Selector
+	deactivated bool   // istioctl's never-matching selectors
+	conditions  int    // matchConditions, which are not evaluated
+	phrase      string // the labels that make it match, for a Reason
+	prefix      string // "<phrase> selects <revision>; "
+	traceNS     string // namespaceSelector does not match
+	traceObj    string // objectSelector does not match
+	traceHit    string // both match
+	traceBad    string // not installable, or not called for pod CREATE
+	traceMore   string // matches, but an earlier webhook of the revision already did
 }
 
 // injector is stage B for one revision: Istio's injectRequired.
@@ -118,9 +121,23 @@ func (m Mesh) compile() *Decider {
 	d := &Decider{revs: make([]compiledRevision, len(m.Revisions)), revValues: map[string]bool{}}
 	for i := range m.Revisions {
 		r := &m.Revisions[i]
-		cr := &d.revs[i]
-		cr.name = r.Name
-		cr.inj = compileInjector(r)
+		d.revs[i] = compiledRevision{name: r.Name, inj: compileInjector(r)}
+	}
+	if m.Webhooks != nil {
+		d.compileInstalled(&m)
+	} else {
+		d.compileGenerated(&m)
+	}
+	d.traceEntries += 8
+	return d
+}
+
+// compileGenerated prepares the webhooks Istio would install for m's
+// revisions (Revision.Webhooks), one configuration per revision in m's
+// order.
+func (d *Decider) compileGenerated(m *Mesh) {
+	for i := range m.Revisions {
+		r := &m.Revisions[i]
 		if r.isDefault() {
 			d.hasDefault = true
 			d.autoDefault = d.autoDefault || r.EnableNamespacesByDefault
@@ -131,11 +148,12 @@ func (m Mesh) compile() *Decider {
 		}
 		specs := r.hookSpecs()
 		webhooks := r.Webhooks() // the single source of truth for the selectors
-		cr.hooks = make([]compiledHook, len(webhooks))
+		cc := compiledConfig{revName: r.Name, known: true, rev: i, hooks: make([]compiledHook, len(webhooks))}
 		for j := range webhooks {
-			w, spec, h := &webhooks[j], specs[j], &cr.hooks[j]
+			w, spec, h := &webhooks[j], specs[j], &cc.hooks[j]
 			h.name = w.Name
-			h.prefix = fmt.Sprintf("%s selects %s; ", spec.phrase(r), r.describe())
+			h.phrase = spec.phrase(r)
+			h.prefix = fmt.Sprintf("%s selects %s; ", h.phrase, r.describe())
 			at := fmt.Sprintf("%s of %s", w.Name, r.describe())
 			if spec.tag {
 				at += fmt.Sprintf(" (tag %q)", spec.value)
@@ -153,10 +171,9 @@ func (m Mesh) compile() *Decider {
 			h.traceHit = fmt.Sprintf("webhook %s: namespaceSelector %q and objectSelector %q match", at, nsText, objText)
 			h.traceMore = h.traceHit + ", but an earlier webhook of the same revision already matched"
 		}
-		d.traceEntries += len(cr.hooks)
+		d.traceEntries += len(cc.hooks)
+		d.configs = append(d.configs, cc)
 	}
-	d.traceEntries += 8
-	return d
 }
 
 // webhookSelector converts a webhook's selector as the API server does: a
@@ -364,9 +381,10 @@ func (n *namespaceLabels) Lookup(key string) (string, bool) {
 
 // match is one revision whose webhook matched, with its injector's answer.
 type match struct {
-	rev  *compiledRevision
-	hook *compiledHook
-	out  outcome
+	rev    *compiledRevision
+	config *compiledConfig
+	hook   *compiledHook
+	out    outcome
 }
 
 // Decide decides as Mesh.Decide does, with the selectors already prepared.
@@ -378,14 +396,15 @@ func (d *Decider) Decide(t Target) Decision {
 	nsl := &namespaceLabels{m: t.NamespaceLabels, name: t.Namespace}
 	pod := labels.Set(t.Labels)
 	var matches []match
-	if len(d.revs) == 0 {
-		dec.Trace = append(dec.Trace, "the mesh has no revisions, so no webhook is installed")
+	var orphan *match // a matching webhook that calls no installed revision
+	if len(d.configs) == 0 {
+		dec.Trace = append(dec.Trace, "no injection webhook is installed")
 	}
-	for i := range d.revs {
-		cr := &d.revs[i]
+	for i := range d.configs {
+		cc := &d.configs[i]
 		var hit *compiledHook
-		for j := range cr.hooks {
-			h := &cr.hooks[j]
+		for j := range cc.hooks {
+			h := &cc.hooks[j]
 			switch {
 			case h.namespace == nil:
 				dec.Trace = append(dec.Trace, h.traceBad)
@@ -393,20 +412,45 @@ func (d *Decider) Decide(t Target) Decision {
 				dec.Trace = append(dec.Trace, h.traceNS)
 			case !h.object.Matches(pod):
 				dec.Trace = append(dec.Trace, h.traceObj)
-			case hit != nil:
+			case hit != nil || cc.rev >= 0 && matched(matches, &d.revs[cc.rev]):
 				dec.Trace = append(dec.Trace, h.traceMore)
 			default:
 				dec.Trace = append(dec.Trace, h.traceHit)
+				if h.conditions > 0 {
+					dec.Warnings = append(dec.Warnings, fmt.Sprintf(
+						"webhook %s of configuration %q has matchConditions, which kinject does not evaluate: it is taken to match", h.name, cc.name))
+				}
 				hit = h
 			}
 		}
-		if hit != nil {
+		switch {
+		case hit == nil:
+		case cc.rev < 0:
+			if orphan == nil {
+				orphan = &match{config: cc, hook: hit}
+			}
+		default:
+			cr := &d.revs[cc.rev]
 			o := cr.inj.decide(&t, &dec.Trace, &dec.Warnings)
-			matches = append(matches, match{cr, hit, o})
+			matches = append(matches, match{cr, cc, hit, o})
 		}
+	}
+	if orphan != nil {
+		what := "an injector kinject does not know"
+		if orphan.config.known {
+			what = fmt.Sprintf("revision %q, which is not installed", revLabel(orphan.config.revName))
+		}
+		dec.Warnings = append(dec.Warnings, fmt.Sprintf(
+			"webhook %s of configuration %q matches and calls %s: unless its failurePolicy is Ignore, the API server refuses the pod",
+			orphan.hook.name, orphan.config.name, what))
 	}
 
 	if len(matches) == 0 {
+		if orphan != nil {
+			dec.Webhook, dec.Configuration = orphan.hook.name, orphan.config.name
+			dec.Reason = orphan.hook.prefix + "no installed injector answers"
+			return dec
+		}
 		dec.Reason = d.diagnose(&t, &dec.Warnings)
 		return dec
 	}
@@ -424,6 +468,9 @@ func (d *Decider) Decide(t Target) Decision {
 		names := make([]string, len(injecting))
 		for i, m := range injecting {
 			names[i] = fmt.Sprintf("%s (webhook %s)", m.rev.inj.desc, m.hook.name)
+			if m.config.name != "" {
+				names[i] = fmt.Sprintf("%s (webhook %s of configuration %q)", m.rev.inj.desc, m.hook.name, m.config.name)
+			}
 		}
 		dec.Warnings = append(dec.Warnings, fmt.Sprintf(
 			"%d revisions would inject this pod: %s; the API server calls every matching webhook, so the outcome depends on their order; this decision reports the first",
@@ -432,8 +479,19 @@ func (d *Decider) Decide(t Target) Decision {
 	dec.Inject = chosen.out.inject
 	dec.Revision = chosen.rev.name
 	dec.Webhook = chosen.hook.name
+	dec.Configuration = chosen.config.name
 	dec.Reason = chosen.hook.prefix + chosen.out.why
 	return dec
+}
+
+// matched reports whether rev already has a match.
+func matched(ms []match, rev *compiledRevision) bool {
+	for i := range ms {
+		if ms[i].rev == rev {
+			return true
+		}
+	}
+	return false
 }
 
 // labelWarnings warns about namespace and pod labels whose effect differs

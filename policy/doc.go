@@ -49,6 +49,27 @@
 // first matching AlwaysInjectSelector injects; finally the Policy decides
 // ("enabled" or empty injects, "disabled" does not).
 //
+// # Installed webhooks
+//
+// A cluster's webhooks are not always the ones Istio would install: a user
+// may have edited a selector, istioctl deactivates the revisionless
+// injector's webhooks (both selectors require
+// istio.io/deactivated=never-match) when `istioctl tag set default` moves
+// the default to a revision, and a tag may be left pointing at a revision
+// that was removed. Set Mesh.Webhooks to the MutatingWebhookConfigurations
+// as installed and stage A evaluates them instead, as the API server does:
+// configurations in name order, every webhook whose rules intercept pod
+// CREATE and whose selectors match is called; a nil selector matches
+// everything; matchConditions are not evaluated (a warning says so). Each
+// configuration calls the revision ConfigurationRevision names (its
+// istio.io/rev label, else its istiod-<rev> service), whose stage B comes
+// from Mesh.Revisions. A matching webhook of a revision that is not in
+// Revisions is reported: the API server would call a service that does
+// not answer. Revision.Configurations renders Istio's configurations for a
+// revision, split and labelled as Istio's installer does, and
+// Decider.Configurations gives stage A's verdict per configuration (the
+// rows of istioctl x check-inject).
+//
 // # What users read, and what actually happens
 //
 // Istio's documentation summarises the labels as a table: any "disabled"

@@ -120,3 +120,29 @@ func ExampleRevision_Required() {
 	//   injector of the revisionless install: pod has no sidecar.istio.io/inject label or annotation
 	//   injector of the revisionless install: neverInjectSelector[0] ("app=migrate") matches the pod labels: do not inject
 }
+
+// The webhooks as installed decide, so a selector a user edited counts:
+// here the default injector's namespace webhook was narrowed to namespaces
+// that also carry team=mesh.
+func ExampleMesh_Decide_installedWebhooks() {
+	rev := policy.Revision{Name: "stable", Tags: []string{"default"}}
+	webhooks := rev.Configurations()
+	for i := range webhooks {
+		for j := range webhooks[i].Webhooks {
+			if w := &webhooks[i].Webhooks[j]; w.Name == "namespace.sidecar-injector.istio.io" {
+				w.NamespaceSelector.MatchLabels = map[string]string{"team": "mesh"}
+			}
+		}
+	}
+	mesh := policy.Mesh{Revisions: []policy.Revision{rev}, Webhooks: webhooks}
+	for _, labels := range []map[string]string{
+		{"istio-injection": "enabled"},
+		{"istio-injection": "enabled", "team": "mesh"},
+	} {
+		d := mesh.Decide(policy.Target{Namespace: "shop", NamespaceLabels: labels})
+		fmt.Printf("%v inject=%v configuration=%q\n", labels, d.Inject, d.Configuration)
+	}
+	// Output:
+	// map[istio-injection:enabled] inject=false configuration=""
+	// map[istio-injection:enabled team:mesh] inject=true configuration="istio-revision-tag-default"
+}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
 )
@@ -32,6 +33,17 @@ func istioIgnoredNamespaces() []string {
 // injects nothing.
 type Mesh struct {
 	Revisions []Revision `json:"revisions"`
+	// Webhooks, when non-nil, are the MutatingWebhookConfigurations
+	// installed in the cluster (what `kubectl get
+	// mutatingwebhookconfigurations -o yaml` lists). Stage A then evaluates
+	// them, in the order the API server calls them (by name), instead of
+	// the webhooks Revision.Webhooks would install, so selectors a user
+	// edited and webhooks istioctl deactivated count as they do in the
+	// cluster. Each configuration calls the revision ConfigurationRevision
+	// names; its stage B is that revision's entry in Revisions.
+	// Configurations without a *sidecar-injector.istio.io webhook are
+	// ignored.
+	Webhooks []admissionregistrationv1.MutatingWebhookConfiguration `json:"webhooks,omitempty"`
 }
 
 // Revision is one installed control plane (one istiod and its
@@ -99,6 +111,9 @@ type Decision struct {
 	// "rev.namespace.sidecar-injector.istio.io"; "" when none matched and
 	// always "" from Revision.Required.
 	Webhook string
+	// Configuration is the name of the MutatingWebhookConfiguration that
+	// holds Webhook, when the decision came from Mesh.Webhooks; "" otherwise.
+	Configuration string
 	// Reason is one sentence naming the label, selector or setting that
 	// decided. Label and annotation values in it are quoted.
 	Reason string
@@ -112,8 +127,10 @@ type Decision struct {
 // Validate reports every problem in m: revision names and tags that are not
 // valid label values or are used twice (the revisionless install counts as
 // "default", so it and a tag "default" are two default injectors), unknown
-// policies and selectors that apimachinery rejects. The findings are joined
-// with errors.Join; each names the revision and the field.
+// policies and selectors that apimachinery rejects (in the revisions and in
+// the installed Webhooks, which a real API server would have refused). The
+// findings are joined with errors.Join; each names the revision or the
+// configuration and the field.
 //
 // Decide never fails on such a mesh: it treats an uninstallable webhook as
 // matching nothing and skips an invalid selector with a warning.
@@ -127,6 +144,12 @@ func (m Mesh) Validate() error {
 			errs = append(errs, fmt.Errorf("%s: "+format, append([]any{where}, args...)...))
 		}
 		claim := func(value, as string) {
+			if m.Webhooks != nil {
+				// The installed webhooks decide who answers to what (the
+				// revisionless install and a tag "default" coexist after
+				// istioctl deactivated the former's webhooks).
+				return
+			}
 			if prev, dup := owner[value]; dup {
 				bad("%s: istio.io/rev=%q is already served by %s", as, value, prev)
 				return
@@ -175,6 +198,21 @@ func (m Mesh) Validate() error {
 		for j, ns := range r.IgnoredNamespaces {
 			if ns == "" {
 				bad("ignoredNamespaces[%d]: empty namespace name", j)
+			}
+		}
+	}
+	for i := range m.Webhooks {
+		c := &m.Webhooks[i]
+		if !IsInjectionConfiguration(c) {
+			continue
+		}
+		for j := range c.Webhooks {
+			w := &c.Webhooks[j]
+			if _, err := webhookSelector(w.NamespaceSelector); err != nil {
+				errs = append(errs, fmt.Errorf("webhooks[%d] configuration %q: webhook %s: namespaceSelector: %w", i, c.Name, w.Name, err))
+			}
+			if _, err := webhookSelector(w.ObjectSelector); err != nil {
+				errs = append(errs, fmt.Errorf("webhooks[%d] configuration %q: webhook %s: objectSelector: %w", i, c.Name, w.Name, err))
 			}
 		}
 	}
