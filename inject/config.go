@@ -8,10 +8,9 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/kinject/kinject/template/meshconfig"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/yaml"
-
-	"github.com/kinject/kinject/template"
 )
 
 // Config is the injector's whole configuration: the three dumps Istio keeps
@@ -45,7 +44,7 @@ type Config struct {
 	Values map[string]any `json:"-"`
 	// Mesh is the effective mesh configuration (Istio's defaults with the
 	// istio ConfigMap's data.mesh on top). Nil means Istio's defaults.
-	Mesh *template.MeshConfig `json:"-"`
+	Mesh *meshconfig.MeshConfig `json:"-"`
 
 	// Revision is the control-plane revision this injector serves ("" for
 	// the revisionless install; istioctl's --revision, istiod's REVISION).
@@ -176,7 +175,7 @@ func LoadConfig(injectConfig, values, mesh []byte) (*Config, error) {
 			}
 		}
 	}
-	m, err := template.ParseMeshConfig(mesh)
+	m, err := meshconfig.ParseMeshConfig(mesh)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}

@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/kinject/kinject/template"
+	"github.com/kinject/kinject/template/meshconfig"
 )
 
 // images resolves the proxy and proxy-init images the way Istio does:
@@ -13,7 +13,7 @@ import (
 // "-debug") chosen by the pod's sidecar.istio.io/proxyImageType annotation,
 // else the proxy config's image.imageType, else values.global.variant. An
 // image name holding a "/" is a full reference and is used as is.
-func (i *Injector) images(annotations map[string]string, pc *template.ProxyConfig) (proxy, proxyInit string) {
+func (i *Injector) images(annotations map[string]string, pc *meshconfig.ProxyConfig) (proxy, proxyInit string) {
 	v := i.cfg.Values
 	hub := valueString(v, "global", "hub")
 	tag := valueString(v, "global", "tag")

@@ -13,6 +13,7 @@ import (
 	"github.com/kinject/kinject/patch"
 	"github.com/kinject/kinject/policy"
 	"github.com/kinject/kinject/template"
+	"github.com/kinject/kinject/template/meshconfig"
 )
 
 // Injector injects pods. It is immutable and safe for concurrent use; its
@@ -21,7 +22,7 @@ import (
 type Injector struct {
 	cfg              Config
 	set              *template.Set
-	mesh0            *template.MeshConfig
+	mesh0            *meshconfig.MeshConfig
 	rev              policy.Revision
 	mesh             *policy.Decider
 	defaultTemplates []string
@@ -48,7 +49,7 @@ func New(cfg *Config) (*Injector, error) {
 	}
 	mesh := c.Mesh
 	if mesh == nil {
-		mesh = template.DefaultMeshConfig()
+		mesh = meshconfig.DefaultMeshConfig()
 	}
 	rev := policy.Revision{
 		Name:                      c.Revision,

@@ -16,6 +16,7 @@ import (
 	"github.com/kinject/kinject/patch"
 	"github.com/kinject/kinject/policy"
 	"github.com/kinject/kinject/template"
+	"github.com/kinject/kinject/template/meshconfig"
 )
 
 // Annotations and names the pod pipeline reads or writes.
@@ -181,7 +182,7 @@ func (i *Injector) injectPod(ctx context.Context, req PodRequest) (*Result, erro
 	if v, ok := base.Annotations[annTemplates]; ok && strings.TrimSpace(v) != "" {
 		names = strings.Split(v, ",")
 	}
-	merged, injected, err := i.set.Apply(base, names, data)
+	applied, err := i.set.Apply(base, names, data, template.ApplyOptions{})
 	if err != nil {
 		return nil, err
 	}
@@ -190,10 +191,7 @@ func (i *Injector) injectPod(ctx context.Context, req PodRequest) (*Result, erro
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	pod, overrides, err := template.ApplyOverrides(merged, base, injected)
-	if err != nil {
-		return nil, err
-	}
+	pod, injected, overrides := applied.Pod, applied.Injected, applied.Overrides
 	if overrides != nil && (len(overrides.Containers) > 0 || len(overrides.InitContainers) > 0) {
 		b, err := json.Marshal(overrides)
 		if err != nil {
@@ -243,7 +241,7 @@ func (i *Injector) templateData(req PodRequest, pod *corev1.Pod, ns string) (*te
 	pc := i.mesh0.GetDefaultConfig()
 	if v, ok := pod.Annotations[annProxyConfig]; ok {
 		var err error
-		pc, err = template.MergeProxyConfig(pc, []byte(v))
+		pc, err = meshconfig.MergeProxyConfig(pc, []byte(v))
 		if err != nil {
 			return nil, fmt.Errorf("%w %s: %w", ErrInvalidAnnotation, annProxyConfig, err)
 		}
@@ -364,7 +362,7 @@ func setAnnotation(m *metav1.ObjectMeta, k, v string) {
 // TPROXY an istio-validation container runs as the user's UID and GID; with
 // TPROXY the proxy must keep running as root, so its runAsUser is reset
 // to 0.
-func adjustInitUser(pod, user *corev1.Pod, pc *template.ProxyConfig) {
+func adjustInitUser(pod, user *corev1.Pod, pc *meshconfig.ProxyConfig) {
 	uc := findProxy(&user.Spec)
 	if uc == nil || uc.SecurityContext == nil || (uc.SecurityContext.RunAsUser == nil && uc.SecurityContext.RunAsGroup == nil) {
 		return
@@ -380,7 +378,7 @@ func adjustInitUser(pod, user *corev1.Pod, pc *template.ProxyConfig) {
 	if ic == nil {
 		return
 	}
-	tproxy := pc.GetInterceptionMode() == template.InterceptionTProxy || pod.Annotations["sidecar.istio.io/interceptionMode"] == "TPROXY"
+	tproxy := pc.GetInterceptionMode() == meshconfig.InterceptionTProxy || pod.Annotations["sidecar.istio.io/interceptionMode"] == "TPROXY"
 	if tproxy && uc.SecurityContext.RunAsUser != nil {
 		if proxy := findProxy(&pod.Spec); proxy != nil && proxy.SecurityContext != nil {
 			zero := int64(0)
@@ -608,7 +606,7 @@ func setEnv(c *corev1.Container, name, value string) {
 // init containers as istio-init, istio-validation, istio-proxy,
 // enable-core-dump, then the pod's own; otherwise istio-validation first and
 // istio-init, enable-core-dump last.
-func (i *Injector) reorder(pod *corev1.Pod, pc *template.ProxyConfig) {
+func (i *Injector) reorder(pod *corev1.Pod, pc *meshconfig.ProxyConfig) {
 	hold := pc.GetHoldApplicationUntilProxyStarts().GetValue() || valueBool(i.cfg.Values, "global", "proxy", "holdApplicationUntilProxyStarts")
 	if hold {
 		pod.Spec.Containers = moveContainer(pod.Spec.Containers, proxyContainer, true)

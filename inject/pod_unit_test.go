@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/kinject/kinject/template"
+	"github.com/kinject/kinject/template/meshconfig"
 )
 
 func TestDeployMetaFromPod(t *testing.T) {
@@ -66,16 +67,16 @@ func TestImages(t *testing.T) {
 		name, reason string
 		values       map[string]any
 		ann          map[string]string
-		pc           *template.ProxyConfig
+		pc           *meshconfig.ProxyConfig
 		want         string
 	}{
 		{"plain", "hub/image:tag", values("", "proxyv2"), nil, nil, "reg.io/istio/proxyv2:1.27.1"},
 		{"variant", "values.global.variant suffixes the tag", values("distroless", "proxyv2"), nil, nil, "reg.io/istio/proxyv2:1.27.1-distroless"},
 		{"default variant", "the type default adds nothing", values("default", "proxyv2"), nil, nil, "reg.io/istio/proxyv2:1.27.1"},
 		{"proxy config type", "the proxy config's image.imageType wins over the values",
-			values("distroless", "proxyv2"), nil, &template.ProxyConfig{Image: &template.ProxyImage{ImageType: "debug"}}, "reg.io/istio/proxyv2:1.27.1-debug"},
+			values("distroless", "proxyv2"), nil, &meshconfig.ProxyConfig{Image: &meshconfig.ProxyImage{ImageType: "debug"}}, "reg.io/istio/proxyv2:1.27.1-debug"},
 		{"annotation type", "the pod's proxyImageType annotation wins over both",
-			values("distroless", "proxyv2"), map[string]string{annProxyImageType: "default"}, &template.ProxyConfig{Image: &template.ProxyImage{ImageType: "debug"}}, "reg.io/istio/proxyv2:1.27.1"},
+			values("distroless", "proxyv2"), map[string]string{annProxyImageType: "default"}, &meshconfig.ProxyConfig{Image: &meshconfig.ProxyImage{ImageType: "debug"}}, "reg.io/istio/proxyv2:1.27.1"},
 		{"full reference", "an image with a slash is used as is", values("debug", "other.io/p:2"), nil, nil, "other.io/p:2"},
 		{"no values", "without values the image is the bare name", nil, nil, nil, "proxyv2"},
 		{"suffix replaced", "a type suffix already on the tag is replaced, and removed for default",
@@ -184,7 +185,7 @@ func TestPrometheusMerge(t *testing.T) {
 		{"already merged", "a pod already pointing at the proxy is left alone",
 			map[string]string{annPromPort: "15020"}, map[string]string{annPromPort: "15020"}, ""},
 	}
-	i := &Injector{mesh0: template.DefaultMeshConfig()}
+	i := &Injector{mesh0: meshconfig.DefaultMeshConfig()}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			pod := &corev1.Pod{Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: proxyContainer}}}}

@@ -13,6 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kinject/kinject/template"
+	"github.com/kinject/kinject/template/meshconfig"
 )
 
 // ErrBadReview is matched (errors.Is) by every error Review returns: the body
@@ -216,7 +217,7 @@ func podFault(err error) bool {
 	for _, target := range []error{
 		template.ErrInvalidAnnotation,
 		template.ErrInvalidLabel,
-		template.ErrProxyConfig,
+		meshconfig.ErrProxyConfig,
 		template.ErrNegativeResource,
 		template.ErrBadOutput,
 	} {

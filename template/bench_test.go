@@ -25,8 +25,8 @@ func helloSetup(b *testing.B) (*Set, corpusCase) {
 }
 
 // BenchmarkApplySidecar renders Istio's shipped sidecar template for the
-// corpus hello pod and merges it (Apply), then re-applies the pod's
-// overrides: the per-pod template work of an injection.
+// corpus hello pod, merges it and re-applies the pod's overrides (Apply):
+// the per-pod template work of an injection.
 func BenchmarkApplySidecar(b *testing.B) {
 	s, c := helloSetup(b)
 	p := c.pods[0]
@@ -34,11 +34,7 @@ func BenchmarkApplySidecar(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		merged, injected, err := s.Apply(p.pod, []string{"sidecar"}, d)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, _, err := ApplyOverrides(merged, p.pod, injected); err != nil {
+		if _, err := s.Apply(p.pod, []string{"sidecar"}, d, ApplyOptions{}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -70,11 +66,7 @@ func BenchmarkApplyOwn(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		merged, injected, err := s.Apply(pod, []string{"full"}, d)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, _, err := ApplyOverrides(merged, pod, injected); err != nil {
+		if _, err := s.Apply(pod, []string{"full"}, d, ApplyOptions{}); err != nil {
 			b.Fatal(err)
 		}
 	}

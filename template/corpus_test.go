@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kinject/kinject/template/meshconfig"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -68,7 +69,7 @@ type corpusCase struct {
 	dir     string
 	config  injectConfig
 	values  map[string]any
-	mesh    *MeshConfig
+	mesh    *meshconfig.MeshConfig
 	native  bool
 	pods    []corpusPod
 	wantErr string
@@ -95,7 +96,7 @@ func loadCorpusCase(t testing.TB, dir string) corpusCase {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.mesh, err = ParseMeshConfig(mb); err != nil {
+	if c.mesh, err = meshconfig.ParseMeshConfig(mb); err != nil {
 		t.Fatalf("%s mesh.yaml: %v", c.name, err)
 	}
 	cb, err := os.ReadFile(filepath.Join(dir, "case.yaml"))
@@ -187,7 +188,7 @@ func (c corpusCase) data(t testing.TB, p corpusPod) *Data {
 	pc := c.mesh.GetDefaultConfig()
 	if v, ok := p.pod.Annotations["proxy.istio.io/config"]; ok {
 		var err error
-		if pc, err = MergeProxyConfig(pc, []byte(v)); err != nil {
+		if pc, err = meshconfig.MergeProxyConfig(pc, []byte(v)); err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
 	}
@@ -284,16 +285,13 @@ func TestCorpusRender(t *testing.T) {
 					if gatewayControllerTemplates[name] {
 						continue
 					}
-					merged, injected, err := s.Apply(p.pod, []string{name}, d)
+					res, err := s.Apply(p.pod, []string{name}, d, ApplyOptions{})
 					if err != nil {
 						t.Errorf("pod %d: template %s: %v", i, name, err)
 						continue
 					}
-					if len(injected.Spec.Containers)+len(injected.Spec.InitContainers)+len(injected.Spec.Volumes) == 0 {
+					if len(res.Injected.Spec.Containers)+len(res.Injected.Spec.InitContainers)+len(res.Injected.Spec.Volumes) == 0 {
 						t.Errorf("pod %d: template %s injected nothing", i, name)
-					}
-					if _, _, err := ApplyOverrides(merged, p.pod, injected); err != nil {
-						t.Errorf("pod %d: template %s: ApplyOverrides: %v", i, name, err)
 					}
 				}
 			}

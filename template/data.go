@@ -1,6 +1,7 @@
 package template
 
 import (
+	"github.com/kinject/kinject/template/meshconfig"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -42,8 +43,8 @@ type Data struct {
 	// CompliancePolicy is the TLS compliance policy (for example "fips-140-2").
 	CompliancePolicy string
 	// MeshConfig is the effective mesh configuration.
-	MeshConfig *MeshConfig
+	MeshConfig *meshconfig.MeshConfig
 	// ProxyConfig is the effective proxy configuration of this pod: the
 	// mesh's defaultConfig with the pod's proxy.istio.io/config on top.
-	ProxyConfig *ProxyConfig
+	ProxyConfig *meshconfig.ProxyConfig
 }

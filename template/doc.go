@@ -19,9 +19,8 @@
 // the pod asks for:
 //
 //	if err := template.ValidateAnnotations(pod.Annotations); err != nil { ... }
-//	merged, injected, err := set.Apply(pod, []string{"sidecar"}, data)
-//	final, overrides, err := template.ApplyOverrides(merged, pod, injected)
-//	warnings, err := template.ValidateResources(final)
+//	res, err := set.Apply(pod, []string{"sidecar"}, data, template.ApplyOptions{})
+//	warnings, err := template.ValidateResources(res.Pod)
 //
 // Apply renders each template in order and strategic-merges the output onto
 // the pod with corev1.Pod's merge keys (containers by name, env by name,
@@ -29,11 +28,12 @@
 // apimachinery's strategicpatch, so list order is strategicpatch's too (it
 // interleaves the template's order with the pod's; it does not simply
 // append). It also merges the output
-// onto an empty pod: injected is what the templates alone produce, which
-// tells the caller which containers and volumes were injected.
+// onto an empty pod: Applied.Injected is what the templates alone produce,
+// which tells the caller which containers and volumes were injected.
 //
-// ApplyOverrides then merges the pod's own containers of the same names back
-// on top, so a user who declares istio-proxy in the pod to change its
+// Apply then merges the pod's own containers of the same names back on top
+// (Applied.Overrides lists them, for the proxy.istio.io/overrides
+// annotation), so a user who declares istio-proxy in the pod to change its
 // resources or lifecycle wins; an image of "auto" keeps the template's
 // image. In native-sidecar mode the template puts istio-proxy in
 // initContainers; a user's istio-proxy in containers is moved there and
@@ -53,7 +53,10 @@
 //
 // Data carries the field names Istio's templates address (.ObjectMeta,
 // .Spec, .Values, .ProxyConfig, .MeshConfig, .DeploymentMeta, ...).
-// MeshConfig and ProxyConfig have Istio's protobuf-style accessors
+// Their types, MeshConfig and ProxyConfig, are Istio's configuration model
+// and live in package meshconfig, with Istio's defaults, its protobuf-style
+// JSON and the proxy.istio.io/config overlay; they have Istio's
+// protobuf-style accessors
 // (.ProxyConfig.InterceptionMode.String,
 // .ProxyConfig.HoldApplicationUntilProxyStarts.GetValue,
 // .ProxyConfig.GetTracing.GetTlsSettings.GetCaCertificates), which the

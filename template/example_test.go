@@ -40,18 +40,14 @@ spec:
 		}},
 	}
 	data := &template.Data{ObjectMeta: pod.ObjectMeta, Spec: pod.Spec, ProxyImage: "proxy:1.0"}
-	merged, injected, err := set.Apply(pod, []string{"sidecar"}, data)
+	res, err := set.Apply(pod, []string{"sidecar"}, data, template.ApplyOptions{})
 	if err != nil {
 		panic(err)
 	}
-	final, overrides, err := template.ApplyOverrides(merged, pod, injected)
-	if err != nil {
-		panic(err)
-	}
-	for _, c := range final.Spec.Containers {
+	for _, c := range res.Pod.Spec.Containers {
 		fmt.Println(c.Name, c.Image, c.Args, c.Resources.Limits.Cpu(), c.Resources.Requests.Cpu())
 	}
-	fmt.Println("overrides recorded for:", overrides.Containers[0].Name)
+	fmt.Println("overrides recorded for:", res.Overrides.Containers[0].Name)
 	// Output:
 	// web web:1 [] 0 0
 	// proxy proxy:1.0 [--log=debug] 2 100m
@@ -95,7 +91,7 @@ func ExampleValidateResources() {
 // A typo in a template is an error naming the template, field and line.
 func ExampleSet_Apply_unknownField() {
 	set, _ := template.Parse(map[string]string{"custom": "spec:\n  containers:\n  - name: x\n    imagePullPolicey: Always\n"}, template.Options{})
-	_, _, err := set.Apply(&corev1.Pod{}, []string{"custom"}, &template.Data{})
+	_, err := set.Apply(&corev1.Pod{}, []string{"custom"}, &template.Data{}, template.ApplyOptions{})
 	fmt.Println(errors.Is(err, template.ErrBadOutput))
 	fmt.Println(err)
 	// Output:

@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/kinject/kinject/template/meshconfig"
 )
 
 type funcCase struct {
@@ -103,8 +104,8 @@ func istioFuncCases() []funcCase {
 		{"structToJSON/nil", "{{ structToJSON . }}", (*corev1.ContainerPort)(nil), "{}", "", "nil is {}"},
 		{"structToJSON/proto", "{{ structToJSON . }}", protoish{}, `{"a":1}`, "", "a ProtoJSON method is preferred and compacted"},
 		{"protoToJSON/proto", "{{ protoToJSON . }}", protoish{}, `{"a":1}`, "", "one line, for a YAML block scalar"},
-		{"protoToJSON/nil", "{{ protoToJSON . }}", (*ProxyConfig)(nil), "{}", "", "nil config is {}"},
-		{"protoToJSON/default", "{{ protoToJSON . }}", DefaultProxyConfig(), "{}", "", "defaults are left out by ProxyConfig.ProtoJSON"},
+		{"protoToJSON/nil", "{{ protoToJSON . }}", (*meshconfig.ProxyConfig)(nil), "{}", "", "nil config is {}"},
+		{"protoToJSON/default", "{{ protoToJSON . }}", meshconfig.DefaultProxyConfig(), "{}", "", "defaults are left out by ProxyConfig.ProtoJSON"},
 		{"protoToJSON/plain", "{{ protoToJSON . }}", map[string]int{"x": 1}, `{"x":1}`, "", "without ProtoJSON, encoding/json"},
 		{"toJsonMap", "{{ toJsonMap (strdict `a` `1` `b` `2`) (strdict `b` `3`) }}", nil, `{"a":"1","b":"3"}`, "", "later maps win"},
 		{"toJsonMap/nil", "{{ toJsonMap .x }}", map[string]map[string]string{}, `{}`, "", "a nil map merges as empty"},
@@ -149,8 +150,8 @@ func istioFuncCases() []funcCase {
 		{"formatDuration/bad", "{{ formatDuration 3 }}", nil, "", "want a duration", "an int is not a duration"},
 		{"otel/on", "{{ otelResourceAttributes .m .a .l `default` .c }}", map[string]any{"m": otelMesh, "a": map[string]string{}, "l": map[string]string{"app.kubernetes.io/version": "v1"}, "c": cs}, "service.namespace=default,service.version=v1,service.instance.id=default.$(POD_NAME).app", "", "semantic conventions asked for by the mesh"},
 		{"otel/annotations", "{{ otelResourceAttributes .m .a .l `default` .c }}", map[string]any{"m": otelMesh, "a": map[string]string{"resource.opentelemetry.io/service.namespace": "shop"}, "l": map[string]string{}, "c": cs}, "service.namespace=shop,service.instance.id=shop.$(POD_NAME).app", "", "annotations win; no version when unknown"},
-		{"otel/off", "{{ otelResourceAttributes .m .a .l `default` .c }}", map[string]any{"m": &MeshConfig{}, "a": map[string]string{}, "l": map[string]string{}, "c": cs}, "", "", "no enrichment asked for"},
-		{"otel/nil-mesh", "{{ otelResourceAttributes .m .a .l `default` .c }}", map[string]any{"m": (*MeshConfig)(nil), "a": map[string]string{}, "l": map[string]string{}, "c": cs}, "", "", "nil mesh"},
+		{"otel/off", "{{ otelResourceAttributes .m .a .l `default` .c }}", map[string]any{"m": &meshconfig.MeshConfig{}, "a": map[string]string{}, "l": map[string]string{}, "c": cs}, "", "", "no enrichment asked for"},
+		{"otel/nil-mesh", "{{ otelResourceAttributes .m .a .l `default` .c }}", map[string]any{"m": (*meshconfig.MeshConfig)(nil), "a": map[string]string{}, "l": map[string]string{}, "c": cs}, "", "", "nil mesh"},
 	}
 	return cases
 }

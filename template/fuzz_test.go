@@ -122,11 +122,11 @@ func (ft fuzzTarget) injectWith(t testing.TB, k valueKey, value string) (map[str
 			return nil, false
 		}
 	}
-	_, injected, err := ft.set.Apply(pod, ft.names, ft.data(t, pod))
+	res, err := ft.set.Apply(pod, ft.names, ft.data(t, pod), ApplyOptions{SkipOverrides: true})
 	if err != nil {
 		t.Fatalf("%s=%q passed validation but Apply failed: %v", k.key, short(value), err)
 	}
-	return flatten(t, injected), true
+	return flatten(t, res.Injected), true
 }
 
 func short(s string) string {

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/kinject/kinject/template/meshconfig"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -52,7 +53,7 @@ func ownSet(t testing.TB) (*Set, injectConfig) {
 
 // ownData is the data the golden tests render with.
 func ownData(pod *corev1.Pod) *Data {
-	pc := DefaultProxyConfig()
+	pc := meshconfig.DefaultProxyConfig()
 	pc.ProxyMetadata = map[string]string{"DNS_CAPTURE": "true", "B_FLAG": "x: y"}
 	return &Data{
 		TypeMeta:       metav1.TypeMeta{Kind: "Deployment", APIVersion: "apps/v1"},
@@ -65,7 +66,7 @@ func ownData(pod *corev1.Pod) *Data {
 		}}},
 		ProxyImage:     "registry.example/mesh/proxy:1.0",
 		ProxyInitImage: "registry.example/mesh/init:1.0",
-		MeshConfig:     &MeshConfig{TrustDomain: "cluster.local"},
+		MeshConfig:     &meshconfig.MeshConfig{TrustDomain: "cluster.local"},
 		ProxyConfig:    pc,
 	}
 }
@@ -93,14 +94,11 @@ func TestGolden(t *testing.T) {
 				}
 				pod := mustPod(t, string(b))
 				var out bytes.Buffer
-				merged, injected, err := s.Apply(pod, []string{use}, ownData(pod))
+				res, err := s.Apply(pod, []string{use}, ownData(pod), ApplyOptions{})
 				if err != nil {
 					t.Fatal(err)
 				}
-				final, ov, err := ApplyOverrides(merged, pod, injected)
-				if err != nil {
-					t.Fatal(err)
-				}
+				final, ov := res.Pod, res.Overrides
 				warnings, verr := ValidateResources(final)
 				fmt.Fprintf(&out, "# templates: %s\n# warnings: %q\n# resource errors: %v\n", use, warnings, verr)
 				if ov != nil {

@@ -13,9 +13,9 @@ import (
 
 // This file replays, step by step, the way Istio's injector merges template
 // output (typed pod -> JSON -> map, YAML -> map, strategicpatch, JSON ->
-// typed pod, for every template and for both pods), to check that Apply and
-// ApplyOverrides give the same pods, and to measure both on the same
-// machine.
+// typed pod, for every template and for both pods), to check that Apply
+// (with and without the overrides) gives the same pods, and to measure both
+// on the same machine.
 
 func istioOverlayYAML(t testing.TB, target *corev1.Pod, patchYAML []byte) *corev1.Pod {
 	t.Helper()
@@ -140,9 +140,9 @@ func templatesFor(c corpusCase, p corpusPod) []string {
 	return c.config.DefaultTemplates
 }
 
-// TestApplyMatchesIstioPath runs every corpus pod through Apply and
-// ApplyOverrides and through Istio's sequence of conversions, and compares
-// the pods.
+// TestApplyMatchesIstioPath runs every corpus pod through Apply (with and
+// without the overrides) and through Istio's sequence of conversions, and
+// compares the pods.
 func TestApplyMatchesIstioPath(t *testing.T) {
 	if testing.Short() {
 		t.Skip("slow: replays Istio's conversions for every corpus pod")
@@ -165,15 +165,17 @@ func TestApplyMatchesIstioPath(t *testing.T) {
 				}
 			}
 			for _, names := range sets {
-				merged, injected, err := s.Apply(p.pod, names, d)
+				res, err := s.Apply(p.pod, names, d, ApplyOptions{SkipOverrides: true})
 				if err != nil {
 					t.Errorf("%s pod %d %v: %v", c.name, i, names, err)
 					continue
 				}
-				final, _, err := ApplyOverrides(merged, p.pod, injected)
+				merged, injected := res.Pod, res.Injected
+				full, err := s.Apply(p.pod, names, d, ApplyOptions{})
 				if err != nil {
 					t.Fatal(err)
 				}
+				final := full.Pod
 				wm, wi := istioRunTemplates(t, s, p.pod, names, d)
 				wf := istioReapply(t, wm, p.pod, wi)
 				for _, cmpCase := range []struct {

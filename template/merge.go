@@ -29,22 +29,71 @@ func mustPodMeta() strategicpatch.LookupPatchMeta {
 	return m
 }
 
+// ApplyOptions are the settings of one Apply. The zero value does what
+// Istio's injector does.
+type ApplyOptions struct {
+	// SkipOverrides leaves the pod's own versions of the injected containers
+	// out: Applied.Pod is then the templates' output merged onto the pod and
+	// nothing more, and Applied.Overrides is nil. Istio always re-applies
+	// them; skip them only to see what the templates alone change.
+	SkipOverrides bool
+}
+
+// Applied is what Apply produces.
+type Applied struct {
+	// Pod is the pod with the templates applied and, unless
+	// ApplyOptions.SkipOverrides, the pod's own containers of the injected
+	// names merged back on top.
+	Pod *corev1.Pod
+	// Injected is what the templates alone produce (merged onto an empty
+	// pod): it tells which containers and volumes were injected.
+	Injected *corev1.Pod
+	// Overrides are the user's containers re-applied on top, to record in
+	// the proxy.istio.io/overrides annotation. They are nil when the pod was
+	// already injected (it has sidecar.istio.io/status, and Istio keeps its
+	// existing annotation) and with SkipOverrides.
+	Overrides *Overrides
+}
+
 // Apply renders the named templates in order (aliases expanded one level;
 // an unknown name is an error naming it and the known ones) and
 // strategic-merges each rendered document onto the pod, with corev1.Pod's
 // merge keys and $patch directives, as Istio does. Each document is also
-// merged onto an empty pod; Apply returns both: merged is the pod with the
-// templates applied, injected is what the templates alone produce. pod is
-// not modified.
+// merged onto an empty pod, which gives Applied.Injected. Then, as Istio
+// does after running the templates, every container of pod (in containers
+// or initContainers) whose name matches an injected container is merged
+// back on top, so the user's fields win (see ApplyOptions.SkipOverrides):
+// a user's image "auto" keeps the template's image, the overrides recorded
+// in the pod's proxy.istio.io/overrides annotation are preferred to the
+// pod's own containers, and containers the pod's sidecar.istio.io/status
+// names are skipped (they are a previous injection's output, not the
+// user's). pod is not modified.
 //
 // Native sidecars: when a template puts a container in initContainers that
 // the pod declares in containers (istio-proxy, declared by the user to
 // customise it), the pod's container is moved to the end of initContainers
 // before the merge, so the two merge instead of duplicating.
-func (s *Set) Apply(pod *corev1.Pod, names []string, d *Data) (merged, injected *corev1.Pod, err error) {
+func (s *Set) Apply(pod *corev1.Pod, names []string, d *Data, opts ApplyOptions) (*Applied, error) {
 	if pod == nil {
 		pod = &corev1.Pod{}
 	}
+	merged, injected, err := s.applyTemplates(pod, names, d)
+	if err != nil {
+		return nil, err
+	}
+	if opts.SkipOverrides {
+		return &Applied{Pod: merged, Injected: injected}, nil
+	}
+	final, overrides, err := applyOverrides(merged, pod, injected)
+	if err != nil {
+		return nil, err
+	}
+	return &Applied{Pod: final, Injected: injected, Overrides: overrides}, nil
+}
+
+// applyTemplates is Apply without the overrides: merged is the pod with the
+// templates applied, injected is what the templates alone produce.
+func (s *Set) applyTemplates(pod *corev1.Pod, names []string, d *Data) (merged, injected *corev1.Pod, err error) {
 	names = s.Expand(names)
 	tmpls := make([]string, 0, len(names))
 	for _, n := range names {

@@ -243,7 +243,7 @@ spec: {containers: null}`,
 			}
 			pod := mustPod(t, tc.pod)
 			before := podYAML(t, pod)
-			merged, injected, err := s.Apply(pod, tc.use, &Data{ObjectMeta: pod.ObjectMeta, Spec: pod.Spec})
+			res, err := s.Apply(pod, tc.use, &Data{ObjectMeta: pod.ObjectMeta, Spec: pod.Spec}, ApplyOptions{SkipOverrides: true})
 			if after := podYAML(t, pod); after != before {
 				t.Errorf("input pod modified (%s)", tc.reason)
 			}
@@ -256,6 +256,7 @@ spec: {containers: null}`,
 			if err != nil {
 				t.Fatalf("Apply: %v (%s)", err, tc.reason)
 			}
+			merged, injected := res.Pod, res.Injected
 			if tc.wantMerged != "" {
 				if d := cmp.Diff(podYAML(t, mustPod(t, tc.wantMerged)), podYAML(t, merged)); d != "" {
 					t.Errorf("merged (-want +got) (%s):\n%s", tc.reason, d)
@@ -280,7 +281,7 @@ func TestApplyUnknownTemplateIs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := s.Apply(&corev1.Pod{}, []string{"b"}, &Data{}); !errors.Is(err, ErrUnknownTemplate) {
+	if _, err := s.Apply(&corev1.Pod{}, []string{"b"}, &Data{}, ApplyOptions{}); !errors.Is(err, ErrUnknownTemplate) {
 		t.Errorf("err = %v, want ErrUnknownTemplate", err)
 	}
 	if _, err := s.Render("b", &Data{}); !errors.Is(err, ErrUnknownTemplate) {
@@ -341,10 +342,11 @@ spec:
     image: auto
     resources: {limits: {cpu: "3"}}
 `)
-	merged, injected, err := s.Apply(pod, []string{"sidecar"}, &Data{})
+	res, err := s.Apply(pod, []string{"sidecar"}, &Data{}, ApplyOptions{SkipOverrides: true})
 	if err != nil {
 		t.Fatal(err)
 	}
+	merged := res.Pod
 	names := func(cs []corev1.Container) (out []string) {
 		for _, c := range cs {
 			out = append(out, c.Name)
@@ -357,10 +359,11 @@ spec:
 	if d := cmp.Diff([]string{"init", "istio-proxy"}, names(merged.Spec.InitContainers)); d != "" {
 		t.Errorf("initContainers (-want +got):\n%s", d)
 	}
-	final, ov, err := ApplyOverrides(merged, pod, injected)
+	res, err = s.Apply(pod, []string{"sidecar"}, &Data{}, ApplyOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	final, ov := res.Pod, res.Overrides
 	p := final.Spec.InitContainers[1]
 	if p.Image != "proxy" || p.Resources.Limits.Cpu().String() != "3" || p.RestartPolicy == nil {
 		t.Errorf("istio-proxy = %+v; want template image, user's cpu limit, restartPolicy kept", p)
@@ -377,31 +380,22 @@ func TestApplyConcurrent(t *testing.T) {
 	pod := mustPod(t, "metadata: {name: web-abc, annotations: {sidecar.istio.io/proxyCPU: 200m}}\nspec: {containers: [{name: web, image: web}, {name: mesh-proxy, image: auto}]}")
 	d := ownData(pod)
 	want := func() string {
-		m, in, err := s.Apply(pod, []string{"full"}, d)
+		res, err := s.Apply(pod, []string{"full"}, d, ApplyOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		f, _, err := ApplyOverrides(m, pod, in)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return podYAML(t, f)
+		return podYAML(t, res.Pod)
 	}()
 	errs := make(chan string, 8)
 	for g := 0; g < 8; g++ {
 		go func() {
 			for i := 0; i < 10; i++ {
-				m, in, err := s.Apply(pod, []string{"full"}, d)
+				res, err := s.Apply(pod, []string{"full"}, d, ApplyOptions{})
 				if err != nil {
 					errs <- err.Error()
 					return
 				}
-				f, _, err := ApplyOverrides(m, pod, in)
-				if err != nil {
-					errs <- err.Error()
-					return
-				}
-				if b, _ := yaml.Marshal(f); string(b) != want {
+				if b, _ := yaml.Marshal(res.Pod); string(b) != want {
 					errs <- "different result"
 					return
 				}
@@ -431,7 +425,7 @@ func TestApplyNumbers(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, _, err = s.Apply(&corev1.Pod{}, []string{"t"}, &Data{})
+			_, err = s.Apply(&corev1.Pod{}, []string{"t"}, &Data{}, ApplyOptions{})
 			if tc.wantErr == "" {
 				if err != nil {
 					t.Errorf("err = %v (%s)", err, tc.reason)

@@ -8,7 +8,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/strategicpatch"
 )
 
-// Annotation keys ApplyOverrides reads.
+// Annotation keys Apply reads for the overrides.
 const (
 	// AnnotationOverrides holds the containers' overrides recorded at a
 	// previous injection (Istio's proxy.istio.io/overrides).
@@ -31,32 +31,21 @@ type Overrides struct {
 }
 
 // injectedNames is the part of the sidecar.istio.io/status annotation
-// ApplyOverrides reads.
+// Apply reads for the overrides.
 type injectedNames struct {
 	Containers     []string `json:"containers"`
 	InitContainers []string `json:"initContainers"`
 }
 
-// ApplyOverrides merges back on top of merged every container of original
+// applyOverrides merges back on top of merged every container of original
 // (in containers or initContainers) whose name matches a container of
-// injected, so the user's fields win, as Istio does after running the
-// templates. A user's image "auto" keeps the template's image. A container
-// declared in containers by the user and put in initContainers by the
-// template (a native sidecar) merges into the init container.
-//
-// Like Istio, it prefers the overrides recorded in original's
-// proxy.istio.io/overrides annotation to original's own containers, and
-// skips containers that original's sidecar.istio.io/status names (they are
-// a previous injection's output, not the user's). It returns the pod and
-// the overrides it applied, to be recorded in proxy.istio.io/overrides;
-// they are nil when original was already injected (has the status
-// annotation), whose existing annotation Istio keeps. No argument is
-// modified; when no container has an override, the returned pod is merged
-// itself (not a copy), so a caller that changes the result and still needs
-// merged unchanged copies it first.
-func ApplyOverrides(merged, original, injected *corev1.Pod) (*corev1.Pod, *Overrides, error) {
+// injected (Apply's doc tells the rules). It returns the pod and the
+// overrides it applied, nil when original was already injected. No argument
+// is modified; when no container has an override, the returned pod is
+// merged itself (not a copy).
+func applyOverrides(merged, original, injected *corev1.Pod) (*corev1.Pod, *Overrides, error) {
 	if merged == nil || original == nil || injected == nil {
-		return nil, nil, fmt.Errorf("ApplyOverrides: nil pod")
+		return nil, nil, fmt.Errorf("applyOverrides: nil pod")
 	}
 	var existing Overrides
 	if v, ok := original.Annotations[AnnotationOverrides]; ok {

@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
+// TestApplyOverrides checks the overrides step of Apply on hand-made pods.
 func TestApplyOverrides(t *testing.T) {
 	injected := `
 spec:
@@ -163,7 +164,7 @@ metadata:
 		t.Run(tc.name, func(t *testing.T) {
 			m, o, in := mustPod(t, merged), mustPod(t, tc.original), mustPod(t, injected)
 			before := podYAML(t, m) + podYAML(t, o) + podYAML(t, in)
-			got, ov, err := ApplyOverrides(m, o, in)
+			got, ov, err := applyOverrides(m, o, in)
 			if podYAML(t, m)+podYAML(t, o)+podYAML(t, in) != before {
 				t.Errorf("arguments modified (%s)", tc.reason)
 			}
@@ -192,7 +193,7 @@ metadata:
 			}
 		})
 	}
-	if _, _, err := ApplyOverrides(nil, nil, nil); err == nil {
+	if _, _, err := applyOverrides(nil, nil, nil); err == nil {
 		t.Error("nil pods: no error")
 	}
 }

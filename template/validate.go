@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kinject/kinject/template/meshconfig"
 	"k8s.io/apimachinery/pkg/util/validation"
 )
 
@@ -186,7 +187,7 @@ func validateQuantity(s string) error {
 }
 
 func validateProxyConfigAnnotation(s string) error {
-	pc, err := ParseProxyConfig([]byte(s))
+	pc, err := meshconfig.ParseProxyConfig([]byte(s))
 	if err != nil {
 		return err
 	}

@@ -1,17 +1,17 @@
-package template_test
+package meshconfig_test
 
 import (
 	"fmt"
 	"log"
 
-	"github.com/kinject/kinject/template"
+	"github.com/kinject/kinject/template/meshconfig"
 )
 
 // ParseMeshConfig layers the istio ConfigMap's mesh over Istio's defaults;
 // a pod's proxy.istio.io/config is layered over the mesh's defaultConfig;
 // ProtoJSON is what the proxy receives in PROXY_CONFIG.
 func ExampleParseMeshConfig() {
-	mesh, err := template.ParseMeshConfig([]byte(`
+	mesh, err := meshconfig.ParseMeshConfig([]byte(`
 defaultConfig:
   drainDuration: 23s
   proxyMetadata:
@@ -22,7 +22,7 @@ defaultConfig:
 	}
 	fmt.Println("status port:", mesh.DefaultConfig.StatusPort, "trust domain:", mesh.TrustDomain)
 
-	pc, err := template.MergeProxyConfig(mesh.DefaultConfig, []byte(`{"interceptionMode": "TPROXY", "proxyMetadata": {"A": "1"}}`))
+	pc, err := meshconfig.MergeProxyConfig(mesh.DefaultConfig, []byte(`{"interceptionMode": "TPROXY", "proxyMetadata": {"A": "1"}}`))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -33,7 +33,7 @@ defaultConfig:
 	}
 	fmt.Println(string(js))
 
-	_, err = template.MergeProxyConfig(mesh.DefaultConfig, []byte("drainDuraton: 5s"))
+	_, err = meshconfig.MergeProxyConfig(mesh.DefaultConfig, []byte("drainDuraton: 5s"))
 	fmt.Println(err)
 	// Output:
 	// status port: 15020 trust domain: cluster.local

@@ -1,4 +1,4 @@
-package template
+package meshconfig
 
 import (
 	"encoding/json"

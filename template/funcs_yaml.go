@@ -1,0 +1,243 @@
+package template
+
+import (
+	"fmt"
+	"math"
+	"sync"
+
+	"sigs.k8s.io/yaml"
+	yamlv2 "sigs.k8s.io/yaml/goyaml.v2"
+)
+
+// toYaml and what it needs: the yaml.v2 fast path for JSON-like trees and
+// the per-FuncMap memo of its output.
+
+// toYaml prints v as sigs.k8s.io/yaml.Marshal does (JSON, then yaml.v2).
+// For a JSON-like tree, the usual argument (a part of .Values), it
+// marshals with yaml.v2 directly, integral numbers as integers, which
+// prints the same bytes for a fraction of the work.
+func toYaml(v any) (string, error) {
+	if n, ok := yamlTree(v); ok {
+		if b, err := yamlv2.Marshal(n); err == nil {
+			return string(b), nil
+		}
+	}
+	b, err := yaml.Marshal(v)
+	if err != nil {
+		return "", fmt.Errorf("toYaml: %w", err)
+	}
+	return string(b), nil
+}
+
+// yamlMemo remembers toYaml's output for JSON-like trees (the parts of
+// .Values that templates print, the same on every render) by content, not
+// by identity: a hit needs a tree deeply equal to the remembered copy, so
+// a map changed in place or a fresh map at a reused address can never get
+// a stale answer. Each FuncMap (so each parsed Set) owns one; it is safe
+// for concurrent use and bounded: at yamlMemoEntries it starts over, and
+// outputs over yamlMemoMaxBytes are not kept.
+type yamlMemo struct {
+	mu      sync.Mutex
+	n       int
+	entries map[uint64][]yamlMemoEntry
+}
+
+type yamlMemoEntry struct {
+	tree any // a private deep copy of the input
+	out  string
+}
+
+const (
+	yamlMemoEntries  = 64
+	yamlMemoMaxBytes = 4 << 10
+)
+
+func newYAMLMemo() *yamlMemo { return &yamlMemo{entries: map[uint64][]yamlMemoEntry{}} }
+
+func (m *yamlMemo) toYaml(v any) (string, error) {
+	h, ok := hashTree(v, 14695981039346656037)
+	if !ok {
+		return toYaml(v)
+	}
+	m.mu.Lock()
+	for _, e := range m.entries[h] {
+		if equalTree(e.tree, v) {
+			m.mu.Unlock()
+			return e.out, nil
+		}
+	}
+	m.mu.Unlock()
+	out, err := toYaml(v)
+	if err != nil || len(out) > yamlMemoMaxBytes {
+		return out, err
+	}
+	tree := copyTree(v)
+	m.mu.Lock()
+	if m.n >= yamlMemoEntries {
+		clear(m.entries)
+		m.n = 0
+	}
+	m.entries[h] = append(m.entries[h], yamlMemoEntry{tree: tree, out: out})
+	m.n++
+	m.mu.Unlock()
+	return out, nil
+}
+
+// hashTree hashes a JSON-like tree (nil, string, bool, finite float64,
+// map[string]any, []any), map members in any order giving the same hash;
+// it reports false for anything else.
+func hashTree(v any, h uint64) (uint64, bool) {
+	const prime = 1099511628211
+	mix := func(h, x uint64) uint64 { return (h ^ x) * prime }
+	switch v := v.(type) {
+	case nil:
+		return mix(h, 1), true
+	case bool:
+		if v {
+			return mix(h, 2), true
+		}
+		return mix(h, 3), true
+	case string:
+		return hashString(mix(h, 4), v), true
+	case float64:
+		if math.IsInf(v, 0) || math.IsNaN(v) {
+			return 0, false
+		}
+		return mix(mix(h, 5), math.Float64bits(v)), true
+	case map[string]any:
+		var sum uint64
+		for k, x := range v {
+			xh, ok := hashTree(x, hashString(14695981039346656037, k))
+			if !ok {
+				return 0, false
+			}
+			sum += xh
+		}
+		return mix(mix(mix(h, 6), sum), uint64(len(v))), true
+	case []any:
+		h = mix(h, 7)
+		for _, x := range v {
+			var ok bool
+			if h, ok = hashTree(x, h); !ok {
+				return 0, false
+			}
+		}
+		return mix(h, uint64(len(v))), true
+	}
+	return 0, false
+}
+
+func hashString(h uint64, s string) uint64 {
+	const prime = 1099511628211
+	for i := 0; i < len(s); i++ {
+		h = (h ^ uint64(s[i])) * prime
+	}
+	return (h ^ uint64(len(s))) * prime
+}
+
+// equalTree compares two JSON-like trees; a is a copy made by copyTree.
+func equalTree(a, b any) bool {
+	switch a := a.(type) {
+	case nil:
+		return b == nil
+	case bool:
+		x, ok := b.(bool)
+		return ok && x == a
+	case string:
+		x, ok := b.(string)
+		return ok && x == a
+	case float64:
+		x, ok := b.(float64)
+		return ok && x == a
+	case map[string]any:
+		x, ok := b.(map[string]any)
+		if !ok || (x == nil) != (a == nil) || len(x) != len(a) {
+			return false
+		}
+		for k, av := range a {
+			bv, ok := x[k]
+			if !ok || !equalTree(av, bv) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		x, ok := b.([]any)
+		if !ok || (x == nil) != (a == nil) || len(x) != len(a) {
+			return false
+		}
+		for i := range a {
+			if !equalTree(a[i], x[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// copyTree deep-copies a JSON-like tree (nil maps and lists stay nil).
+func copyTree(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		if v == nil {
+			return v
+		}
+		out := make(map[string]any, len(v))
+		for k, x := range v {
+			out[k] = copyTree(x)
+		}
+		return out
+	case []any:
+		if v == nil {
+			return v
+		}
+		out := make([]any, len(v))
+		for i, x := range v {
+			out[i] = copyTree(x)
+		}
+		return out
+	}
+	return v
+}
+
+// yamlTree copies a JSON-like tree with integral numbers as int64 (what
+// yaml.v2 reads back from JSON), or reports false for anything else.
+func yamlTree(v any) (any, bool) {
+	switch v := v.(type) {
+	case nil, string, bool:
+		return v, true
+	case float64:
+		if math.IsInf(v, 0) || math.IsNaN(v) {
+			return nil, false
+		}
+		if v == math.Trunc(v) {
+			if math.Abs(v) > 1<<53 {
+				return nil, false // JSON prints all its digits; leave it to sigs.k8s.io/yaml
+			}
+			return int64(v), true
+		}
+		return v, true
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, x := range v {
+			n, ok := yamlTree(x)
+			if !ok {
+				return nil, false
+			}
+			out[k] = n
+		}
+		return out, true
+	case []any:
+		out := make([]any, len(v))
+		for i, x := range v {
+			n, ok := yamlTree(x)
+			if !ok {
+				return nil, false
+			}
+			out[i] = n
+		}
+		return out, true
+	}
+	return nil, false
+}
