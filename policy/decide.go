@@ -18,6 +18,7 @@ type Decider struct {
 	revValues    map[string]bool  // istio.io/rev values some webhook answers to
 	hasDefault   bool             // some webhook serves the default injector's labels
 	autoDefault  bool             // the auto webhook is installed
+	lenient      bool             // some revision reads inject values as Istio up to 1.26 does
 	traceEntries int              // Trace lines a decision usually needs
 }
 
@@ -44,6 +45,7 @@ type compiledHook struct {
 // injector is stage B for one revision: Istio's injectRequired.
 type injector struct {
 	desc          string
+	rel           Release
 	ignored       []string
 	never, always []compiledSelector
 	configWarns   []string // invalid selectors and policy, reported on every consult
@@ -100,8 +102,10 @@ func (m Mesh) Decide(t Target) Decision {
 // order: a pod with hostNetwork is never injected; nor is a pod in one of
 // r's ignored namespaces; then the pod label sidecar.istio.io/inject, or
 // when the label is absent the deprecated annotation of the same name,
-// decides when it is exactly "true" or "false" (any other value is ignored
-// with a warning); then the first matching NeverInjectSelector refuses and
+// decides as r.Release reads it (see Release.InjectIntent: from Istio 1.27
+// only "true" and "false" count and any other value is ignored with a
+// warning; up to 1.26 "y", "yes", "true" and "on" in any case inject and
+// any other value opts out); then the first matching NeverInjectSelector refuses and
 // the first matching AlwaysInjectSelector injects; finally r's Policy
 // decides.
 //
@@ -111,7 +115,7 @@ func (m Mesh) Decide(t Target) Decision {
 func (r Revision) Required(t Target) Decision {
 	inj := compileInjector(&r)
 	d := Decision{Revision: r.Name, Trace: make([]string, 0, 6)}
-	podValueWarnings(&t, &d.Warnings)
+	podValueWarnings(&t, r.Release.lenientInjectValues(), &d.Warnings)
 	o := inj.decide(&t, &d.Trace, &d.Warnings)
 	d.Inject, d.Reason = o.inject, o.why
 	return d
@@ -122,6 +126,7 @@ func (m Mesh) compile() *Decider {
 	for i := range m.Revisions {
 		r := &m.Revisions[i]
 		d.revs[i] = compiledRevision{name: r.Name, inj: compileInjector(r)}
+		d.lenient = d.lenient || r.Release.lenientInjectValues()
 	}
 	if m.Webhooks != nil {
 		d.compileInstalled(&m)
@@ -198,6 +203,7 @@ func compileInjector(r *Revision) injector {
 	desc := r.describe()
 	inj := injector{
 		desc:         desc,
+		rel:          r.Release,
 		ignored:      r.ignored(),
 		traceHostOff: "injector of " + desc + ": hostNetwork is not set",
 		traceNotIgn:  fmt.Sprintf("injector of %s: namespace is not one of the ignored namespaces %q", desc, r.ignored()),
@@ -263,16 +269,23 @@ func (inj *injector) decide(t *Target, trace, warnings *[]string) outcome {
 	*trace = append(*trace, inj.traceNotIgn)
 
 	value, source, present := injectValue(t)
+	intent := inj.rel.InjectIntent(value)
 	switch {
 	case !present:
 		*trace = append(*trace, inj.traceNoValue)
-	case value == "true" || value == "false":
+	case intent != IntentDefault:
 		verb := "asks for injection"
-		if value == "false" {
+		if intent == IntentSkip {
 			verb = "opts out"
 		}
+		if value != "true" && value != "false" {
+			// Only a release up to 1.26 reads other values.
+			verb += fmt.Sprintf(" (%s lower-cases the value and reads y, yes, true and on as true and any other value as false; 1.27 and later ignore it)", inj.rel.describe())
+		}
 		*trace = append(*trace, fmt.Sprintf("injector of %s: %s sidecar.istio.io/inject=%q: %s", inj.desc, source, value, verb))
-		return outcome{value == "true", fmt.Sprintf("%s sidecar.istio.io/inject=%q %s", source, value, verb)}
+		return outcome{intent == IntentInject, fmt.Sprintf("%s sidecar.istio.io/inject=%q %s", source, value, verb)}
+	case value == "":
+		*trace = append(*trace, fmt.Sprintf("injector of %s: %s sidecar.istio.io/inject is empty: ignored", inj.desc, source))
 	default:
 		*trace = append(*trace, fmt.Sprintf("injector of %s: %s sidecar.istio.io/inject=%q is neither \"true\" nor \"false\": ignored", inj.desc, source, value))
 	}
@@ -319,13 +332,18 @@ func injectValue(t *Target) (value, source string, present bool) {
 
 // podValueWarnings warns about the pod's sidecar.istio.io/inject label and
 // annotation: values other than "true" and "false", the deprecated
-// annotation, and the two disagreeing.
-func podValueWarnings(t *Target, warnings *[]string) {
+// annotation, and the two disagreeing. lenient says that some injector
+// follows a release up to 1.26, which reads other values too.
+func podValueWarnings(t *Target, lenient bool, warnings *[]string) {
 	lbl, hasLabel := t.Labels[keyInject]
 	ann, hasAnn := t.Annotations[keyInject]
+	injector := "the injector ignores it"
 	if hasLabel && lbl != "true" && lbl != "false" {
+		if lenient && lbl != "" {
+			injector = injectValueReading(lbl)
+		}
 		*warnings = append(*warnings, fmt.Sprintf(
-			`pod label sidecar.istio.io/inject=%q is neither "true" nor "false": webhook selectors compare it exactly and the injector ignores it`, lbl))
+			`pod label sidecar.istio.io/inject=%q is neither "true" nor "false": webhook selectors compare it exactly and %s`, lbl, injector))
 	}
 	if !hasAnn {
 		return
@@ -340,8 +358,11 @@ func podValueWarnings(t *Target, warnings *[]string) {
 		*warnings = append(*warnings,
 			"pod annotation sidecar.istio.io/inject is deprecated: use the label, which webhook selectors can see")
 		if ann != "true" && ann != "false" && ann != "" {
+			if lenient {
+				injector = injectValueReading(ann)
+			}
 			*warnings = append(*warnings, fmt.Sprintf(
-				`pod annotation sidecar.istio.io/inject=%q is neither "true" nor "false": the injector ignores it`, ann))
+				`pod annotation sidecar.istio.io/inject=%q is neither "true" nor "false": %s`, ann, injector))
 		}
 	}
 }
@@ -391,7 +412,7 @@ type match struct {
 func (d *Decider) Decide(t Target) Decision {
 	dec := Decision{Trace: make([]string, 0, d.traceEntries)}
 	labelWarnings(&t, &dec.Warnings)
-	podValueWarnings(&t, &dec.Warnings)
+	podValueWarnings(&t, d.lenient, &dec.Warnings)
 
 	nsl := &namespaceLabels{m: t.NamespaceLabels, name: t.Namespace}
 	pod := labels.Set(t.Labels)

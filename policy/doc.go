@@ -70,6 +70,21 @@
 // Decider.Configurations gives stage A's verdict per configuration (the
 // rows of istioctl x check-inject).
 //
+// # Releases
+//
+// Each Revision carries the Istio Release its istiod runs (zero: the
+// newest behaviour). One rule of stage B changed between releases, and
+// Release.InjectIntent is it: up to Istio 1.26 the injector lower-cases
+// the sidecar.istio.io/inject value and reads "y", "yes", "true" and "on"
+// as true and any other non-empty value as false; from 1.27 only "true"
+// and "false" count. So "False" opts a pod out under 1.26 and is ignored
+// under 1.27 and later, where the policy then injects it. The Reason says
+// which release read such a value, the warnings say how the releases
+// differ, and InjectValueNote gives the same sentence to a lint or a
+// migration plan. Stage A (the webhook selectors) compares exactly in
+// every release. ParseRelease reads image tags ("1.23.6-distroless",
+// "1.23.3-asm.2"); what it cannot read means the newest behaviour.
+//
 // # What users read, and what actually happens
 //
 // Istio's documentation summarises the labels as a table: any "disabled"
@@ -83,7 +98,8 @@
 //   - Label values are compared exactly. sidecar.istio.io/inject=True or
 //     istio-injection=Enabled match no selector the way "true" and
 //     "enabled" do; the injector ignores such a value and falls back to its
-//     selectors and policy.
+//     selectors and policy (an injector of Istio 1.26 or earlier reads it
+//     lower-cased instead; see Releases).
 //   - The annotation sidecar.istio.io/inject cannot opt a pod in: webhook
 //     selectors read labels only. Once a webhook matched (for example in an
 //     istio-injection=enabled namespace), the injector still honours it.
@@ -114,6 +130,10 @@
 //
 // # Traps
 //
+//   - Revision.Release zero is the newest behaviour, not "unknown and
+//     old": set it for a revision that runs an older istiod. In a YAML
+//     mesh file write it quoted (istioVersion: "1.30"); YAML reads a bare
+//     1.30 as the number 1.3, which is refused.
 //   - Revision.Name "" is the revisionless install and answers to
 //     istio.io/rev=default; a revision may not be named "default".
 //   - IgnoredNamespaces nil means Istio's four system namespaces; an empty

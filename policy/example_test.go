@@ -146,3 +146,35 @@ func ExampleMesh_Decide_installedWebhooks() {
 	// map[istio-injection:enabled] inject=false configuration=""
 	// map[istio-injection:enabled team:mesh] inject=true configuration="istio-revision-tag-default"
 }
+
+// Each revision reads sidecar.istio.io/inject by its own Istio release: up
+// to 1.26 "False" opts a pod out, from 1.27 it is ignored. A migration from
+// a 1.26 revision to a newer one can start injecting pods that opted out.
+func ExampleRelease_InjectIntent() {
+	old, _ := policy.ParseRelease("1.26.8")
+	current, _ := policy.ParseRelease("1.29.6")
+	for _, v := range []string{"false", "False", "yes"} {
+		fmt.Printf("%q: 1.26 %v, 1.29 %v\n", v, old.InjectIntent(v), current.InjectIntent(v))
+	}
+	fmt.Println(policy.InjectValueNote("False"))
+	// Output:
+	// "false": 1.26 skip, 1.29 skip
+	// "False": 1.26 skip, 1.29 default
+	// "yes": 1.26 inject, 1.29 default
+	// sidecar.istio.io/inject="False": Istio 1.26 and earlier lower-case the value and opt the pod out; 1.27 and later ignore it and fall back to the injector's selectors and policy
+}
+
+// ParseRelease reads image tags, including Anthos Service Mesh's; text
+// that names no release is an error, and the caller follows the newest
+// behaviour (the zero Release).
+func ExampleParseRelease() {
+	for _, tag := range []string{"1.23.6-distroless", "1.23.3-asm.2", "latest", "asm-1233-2"} {
+		r, err := policy.ParseRelease(tag)
+		fmt.Println(r, err)
+	}
+	// Output:
+	// 1.23.6 <nil>
+	// 1.23.3 <nil>
+	// newest <nil>
+	// newest not an Istio release: "asm-1233-2" (want MAJOR.MINOR[.PATCH], for example 1.23.6)
+}

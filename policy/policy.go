@@ -81,6 +81,10 @@ type Revision struct {
 	// Istio's four: kube-system, kube-public, kube-node-lease and
 	// local-path-storage; an empty non-nil slice ignores none.
 	IgnoredNamespaces []string `json:"ignoredNamespaces,omitempty"`
+	// Release is the Istio release this revision's istiod runs; it decides
+	// how the injector reads sidecar.istio.io/inject values (see
+	// Release.InjectIntent). The zero Release is the newest behaviour.
+	Release Release `json:"istioVersion,omitzero"`
 }
 
 // Target is the pod being decided, with its namespace.
@@ -127,8 +131,9 @@ type Decision struct {
 // Validate reports every problem in m: revision names and tags that are not
 // valid label values or are used twice (the revisionless install counts as
 // "default", so it and a tag "default" are two default injectors), unknown
-// policies and selectors that apimachinery rejects (in the revisions and in
-// the installed Webhooks, which a real API server would have refused). The
+// policies, selectors that apimachinery rejects (in the revisions and in
+// the installed Webhooks, which a real API server would have refused), and
+// a Release that is not one (a major version below 1). The
 // findings are joined with errors.Join; each names the revision or the
 // configuration and the field.
 //
@@ -194,6 +199,9 @@ func (m Mesh) Validate() error {
 			if _, err := metav1.LabelSelectorAsSelector(&r.AlwaysInjectSelector[j]); err != nil {
 				errs = append(errs, fmt.Errorf("%s: alwaysInjectSelector[%d]: %w", where, j, err))
 			}
+		}
+		if !r.Release.IsNewest() && (r.Release.Major < 1 || r.Release.Minor < 0 || r.Release.Patch < 0) {
+			bad("istioVersion: %d.%d.%d is not an Istio release", r.Release.Major, r.Release.Minor, r.Release.Patch)
 		}
 		for j, ns := range r.IgnoredNamespaces {
 			if ns == "" {

@@ -524,6 +524,11 @@ func TestValidate(t *testing.T) {
 		want []string // substrings of the error; none: valid
 	}{
 		{"empty", "a mesh with nothing installed is valid", policy.Mesh{}, nil},
+		{"releases", "an old and the newest release side by side are valid",
+			policy.Mesh{Revisions: []policy.Revision{{Release: policy.Release{Major: 1, Minor: 26, Patch: 8}}, {Name: "new"}}}, nil},
+		{"bad release", "a release literal with major 0 is not Istio's",
+			policy.Mesh{Revisions: []policy.Revision{{Release: policy.Release{Minor: 26}}}},
+			[]string{"istioVersion: 0.26.0 is not an Istio release"}},
 		{"typical", "revisionless plus a tagged canary is valid", twoRevisions, nil},
 		{"default tag elsewhere", "a revision tagged default without a revisionless install is valid", canaryDefault, nil},
 		{"two defaults", "revisionless and a default tag are two default injectors", twoDefaults,
