@@ -40,11 +40,11 @@ func main() {
 
 // options are the command line.
 type options struct {
-	filename, output                       string
-	injectConfigFile, meshFile, valuesFile string
-	knobs                                  cliconfig.Knobs
-	nsLabels, nsAnnotations                cliconfig.KeyValues
-	keepGoing                              bool
+	filename, output        string
+	files                   cliconfig.Files
+	knobs                   cliconfig.Knobs
+	nsLabels, nsAnnotations cliconfig.KeyValues
+	keepGoing               bool
 }
 
 func parse(args []string, stderr io.Writer) (*options, error) {
@@ -55,9 +55,7 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.filename, "filename", "", "input manifest file, or - for stdin")
 	fs.StringVar(&o.output, "o", "", "output file (shorthand; default stdout)")
 	fs.StringVar(&o.output, "output", "", "output file (default stdout)")
-	fs.StringVar(&o.injectConfigFile, "injectConfigFile", "", "injection configuration: the config key of ConfigMap istio-sidecar-injector")
-	fs.StringVar(&o.valuesFile, "valuesFile", "", "injection values: the values key of ConfigMap istio-sidecar-injector (JSON)")
-	fs.StringVar(&o.meshFile, "meshConfigFile", "", "mesh configuration: the mesh key of ConfigMap istio")
+	o.files.Register(fs)
 	o.knobs.Register(fs)
 	fs.Var(&o.nsLabels, "namespace-label", "KEY=VALUE label of the target namespace, for the injection decision (repeatable)")
 	fs.Var(&o.nsAnnotations, "namespace-annotation", "KEY=VALUE annotation of the target namespace, e.g. OpenShift's openshift.io/sa.scc.uid-range (repeatable)")
@@ -70,6 +68,9 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 		return nil, err
 	}
 	if fs.NArg() > 0 {
+		if a := fs.Arg(0); a == "true" || a == "false" {
+			return nil, fmt.Errorf("unexpected argument %q (a boolean flag takes its value as --flag=%s)", a, a)
+		}
 		return nil, fmt.Errorf("unexpected argument %q (the manifest is given with -f)", fs.Arg(0))
 	}
 	if o.filename == "" {
@@ -150,7 +151,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 // from the embedded default configuration, so with no flags at all the
 // result is inject.DefaultConfig()) and applies the other flags.
 func loadConfig(o *options) (*inject.Config, error) {
-	cfg, err := cliconfig.LoadFiles(o.injectConfigFile, o.valuesFile, o.meshFile)
+	cfg, err := o.files.Load()
 	if err != nil {
 		return nil, err
 	}

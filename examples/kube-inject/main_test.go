@@ -43,7 +43,7 @@ func TestKubeInjectGolden(t *testing.T) {
 		reason string
 	}{
 		{"deployment", []string{"-f", examples + "/deployment.yaml"}, "", "the README's first command: embedded default configuration"},
-		{"stdin-native", []string{"--filename", "-", "--native-sidecars", "true", "--revision", "canary"}, examples + "/deployment.yaml", "-f - reads stdin; native sidecars and a revision from flags"},
+		{"stdin-native", []string{"--filename", "-", "--native-sidecars", "-r", "canary"}, examples + "/deployment.yaml", "-f - reads stdin; native sidecars (a boolean flag: it takes no value) and -r, istioctl's shorthand for --revision"},
 		{"custom-config", []string{"--injectConfigFile", examples + "/custom-inject-config.yaml", "-f", examples + "/deployment.yaml"}, "", "a config file of your own; values and mesh fall back to the embedded ones"},
 	}
 	for _, c := range cases {
@@ -107,7 +107,8 @@ func TestKubeInjectErrors(t *testing.T) {
 		{"bad document", []string{"-f", bad}, `document 1 (pod "broken")`, "fail-fast names the document"},
 		{"keep going", []string{"-f", bad, "--keep-going"}, `document 1 (pod "broken")`, "keep-going still fails the command"},
 		{"unknown config field", []string{"--injectConfigFile", unknown, "-f", bad}, "polcy", "config typos are errors naming the field"},
-		{"bad native flag", []string{"-f", bad, "--native-sidecars", "yes"}, "--native-sidecars", "a typo must not mean false"},
+		{"bad native flag", []string{"-f", bad, "--native-sidecars=yes"}, "-native-sidecars", "a typo must not mean false"},
+		{"boolean flag value", []string{"-f", bad, "--native-sidecars", "false"}, "--flag=false", "a boolean flag takes no separate value; the error says how to write false"},
 		{"bad env flag", []string{"-f", bad, "--env", "NOVALUE"}, "KEY=VALUE", "malformed repeatable flag"},
 	}
 	for _, c := range cases {

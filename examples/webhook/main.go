@@ -4,7 +4,10 @@
 //
 //	webhook --tls-cert tls.crt --tls-key tls.key                  # embedded default configuration
 //	webhook --tls-cert tls.crt --tls-key tls.key \
-//	    --inject-config inject-config.yaml --values values.json --mesh mesh.yaml
+//	    --injectConfigFile inject-config.yaml --valuesFile values.json --meshConfigFile mesh.yaml
+//
+// The configuration flags are kube-inject's (istioctl's names); the former
+// --inject-config, --values and --mesh are kept as deprecated aliases.
 //
 // Endpoints:
 //
@@ -57,7 +60,7 @@ func main() {
 
 type options struct {
 	addr, certFile, keyFile      string
-	injectConfig, values, mesh   string
+	files                        cliconfig.Files
 	knobs                        cliconfig.Knobs
 	namespaces                   map[string]inject.NamespaceMeta
 	maxRequestBytes              int64
@@ -72,9 +75,8 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.addr, "addr", ":9443", "address to listen on")
 	fs.StringVar(&o.certFile, "tls-cert", "", "TLS certificate file (PEM; required)")
 	fs.StringVar(&o.keyFile, "tls-key", "", "TLS private key file (PEM; required)")
-	fs.StringVar(&o.injectConfig, "inject-config", "", "injection configuration: the config key of ConfigMap istio-sidecar-injector (default: embedded)")
-	fs.StringVar(&o.values, "values", "", "injection values: the values key of ConfigMap istio-sidecar-injector (default: embedded)")
-	fs.StringVar(&o.mesh, "mesh", "", "mesh configuration: the mesh key of ConfigMap istio (default: embedded)")
+	o.files.Register(fs)
+	o.files.RegisterDeprecated(fs)
 	o.knobs.Register(fs)
 	fs.Func("namespace-label", "NAMESPACE/KEY=VALUE: a label of a namespace, which an AdmissionReview does not carry (repeatable)", func(s string) error {
 		return o.namespaceMeta(s, true)
@@ -247,7 +249,7 @@ func (c *certReloader) get(*tls.ClientHelloInfo) (*tls.Certificate, error) {
 // newInjector loads the configuration: each file not given is taken from
 // the embedded default configuration.
 func newInjector(o *options) (*inject.Injector, error) {
-	cfg, err := cliconfig.LoadFiles(o.injectConfig, o.values, o.mesh)
+	cfg, err := o.files.Load()
 	if err != nil {
 		return nil, err
 	}

@@ -236,7 +236,7 @@ func TestWebhookFlags(t *testing.T) {
 		reason string
 	}{
 		{"no tls", nil, "the API server only calls HTTPS webhooks"},
-		{"bad native", []string{"--tls-cert", "a", "--tls-key", "b", "--native-sidecars", "yes"}, "a typo must not silently mean false"},
+		{"bad native", []string{"--tls-cert", "a", "--tls-key", "b", "--native-sidecars=yes"}, "a typo must not silently mean false"},
 		{"missing cert file", []string{"--tls-cert", "/nonexistent/tls.crt", "--tls-key", "/nonexistent/tls.key"}, "unreadable key pair is fatal at start"},
 		{"bad namespace label", []string{"--tls-cert", "a", "--tls-key", "b", "--namespace-label", "no-slash=x"}, "NAMESPACE/KEY=VALUE is required"},
 		{"stray argument", []string{"--tls-cert", "a", "--tls-key", "b", "extra"}, "arguments are flags only"},

@@ -13,9 +13,9 @@ import (
 // its cluster rather than from the three ConfigMap dumps. The zero value
 // changes nothing; Register binds them to flags.
 type Knobs struct {
-	Revision            string            // --revision; "default" means revisionless
-	RevisionSet         bool              // whether --revision was given at all
-	NativeSidecars      string            // --native-sidecars: "", "true" or "false"
+	Revision            string            // --revision or -r; "default" means revisionless
+	RevisionSet         bool              // whether --revision (or -r) was given at all
+	NativeSidecars      string            // --native-sidecars (a boolean flag): "", "true" or "false"
 	ClusterID           string            // --cluster-id
 	Network             string            // --network
 	Platform            string            // --platform, e.g. openshift
@@ -23,16 +23,20 @@ type Knobs struct {
 	Env                 map[string]string // --env KEY=VALUE, repeatable
 	IgnoredNamespaces   string            // --ignored-namespaces, comma-separated
 	Tags                []string          // --tag, repeatable
-	NamespacesByDefault string            // --enable-namespaces-by-default: "", "true" or "false"
+	NamespacesByDefault string            // --enable-namespaces-by-default (a boolean flag): "", "true" or "false"
 }
 
-// Register defines the shared flags on fs, bound to k.
+// Register defines the shared flags on fs, bound to k. Like istioctl's,
+// -r is short for --revision, and the boolean flags need no value
+// (--native-sidecars means true; write --native-sidecars=false for false).
 func (k *Knobs) Register(fs *flag.FlagSet) {
-	fs.Func("revision", `control plane revision to inject ("default" means the revisionless install; default: values.revision)`, func(s string) error {
+	revision := func(s string) error {
 		k.Revision, k.RevisionSet = s, true
 		return nil
-	})
-	fs.StringVar(&k.NativeSidecars, "native-sidecars", "", "true runs istio-proxy as a native sidecar (restartable init container), as Istio's ENABLE_NATIVE_SIDECARS=true; default false")
+	}
+	fs.Func("revision", `control plane revision to inject ("default" means the revisionless install; default: values.revision)`, revision)
+	fs.Func("r", "shorthand for --revision", revision)
+	fs.Var(boolString{&k.NativeSidecars}, "native-sidecars", "run istio-proxy as a native sidecar (restartable init container), as Istio's ENABLE_NATIVE_SIDECARS=true; default false")
 	fs.StringVar(&k.ClusterID, "cluster-id", "", "cluster ID written to the proxy's ISTIO_META_CLUSTER_ID (default: values.global.multiCluster.clusterName or Kubernetes)")
 	fs.StringVar(&k.Network, "network", "", "network written to the proxy's ISTIO_META_NETWORK")
 	fs.StringVar(&k.Platform, "platform", "", "Istio's PLATFORM setting: openshift takes the proxy's UID/GID from the namespace's annotations")
@@ -43,8 +47,31 @@ func (k *Knobs) Register(fs *flag.FlagSet) {
 		k.Tags = append(k.Tags, s)
 		return nil
 	})
-	fs.StringVar(&k.NamespacesByDefault, "enable-namespaces-by-default", "", "true injects namespaces without an injection label, in the full decision (default: values.sidecarInjectorWebhook.enableNamespacesByDefault)")
+	fs.Var(boolString{&k.NamespacesByDefault}, "enable-namespaces-by-default", "inject namespaces without an injection label, in the full decision (default: values.sidecarInjectorWebhook.enableNamespacesByDefault)")
 }
+
+// boolString is a boolean flag (it takes no value, or =true / =false) that
+// records its value as "true" or "false" in a string, which stays "" when
+// the flag is not given.
+type boolString struct{ p *string }
+
+func (b boolString) String() string {
+	if b.p == nil {
+		return ""
+	}
+	return *b.p
+}
+
+func (b boolString) Set(s string) error {
+	if s != "true" && s != "false" {
+		return fmt.Errorf("%q is neither true nor false", s)
+	}
+	*b.p = s
+	return nil
+}
+
+// IsBoolFlag lets the flag package accept the flag without a value.
+func (b boolString) IsBoolFlag() bool { return true }
 
 // Apply sets the knobs that were given on cfg. An invalid boolean is an
 // error naming its flag.
@@ -106,6 +133,37 @@ func boolFlag(name, v string) (*bool, error) {
 		return &b, nil
 	}
 	return nil, fmt.Errorf("--%s: %q is neither true nor false", name, v)
+}
+
+// Files names the three ConfigMap dumps a program loads. Register binds
+// them to istioctl kube-inject's flag names, so a command line written for
+// istioctl works as is.
+type Files struct {
+	InjectConfig string // --injectConfigFile: the config key of ConfigMap istio-sidecar-injector
+	Values       string // --valuesFile: the values key of ConfigMap istio-sidecar-injector (JSON)
+	Mesh         string // --meshConfigFile: the mesh key of ConfigMap istio
+}
+
+// Register defines --injectConfigFile, --valuesFile and --meshConfigFile
+// on fs, bound to f.
+func (f *Files) Register(fs *flag.FlagSet) {
+	fs.StringVar(&f.InjectConfig, "injectConfigFile", "", "injection configuration: the config key of ConfigMap istio-sidecar-injector (default: embedded)")
+	fs.StringVar(&f.Values, "valuesFile", "", "injection values: the values key of ConfigMap istio-sidecar-injector, JSON (default: embedded)")
+	fs.StringVar(&f.Mesh, "meshConfigFile", "", "mesh configuration: the mesh key of ConfigMap istio (default: embedded)")
+}
+
+// RegisterDeprecated defines the names examples/webhook used before it
+// took istioctl's (--inject-config, --values, --mesh) as aliases of
+// Register's flags, so that existing deployments keep working.
+func (f *Files) RegisterDeprecated(fs *flag.FlagSet) {
+	fs.StringVar(&f.InjectConfig, "inject-config", "", "deprecated: use --injectConfigFile")
+	fs.StringVar(&f.Values, "values", "", "deprecated: use --valuesFile")
+	fs.StringVar(&f.Mesh, "mesh", "", "deprecated: use --meshConfigFile")
+}
+
+// Load reads the files with LoadFiles.
+func (f *Files) Load() (*inject.Config, error) {
+	return LoadFiles(f.InjectConfig, f.Values, f.Mesh)
 }
 
 // LoadFiles reads the three ConfigMap dumps (the config and values keys of

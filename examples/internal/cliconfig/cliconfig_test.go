@@ -34,9 +34,11 @@ func TestApply(t *testing.T) {
 		{"revision empty", "an explicit empty revision is given, not absent",
 			[]string{"--revision="}, func(c *inject.Config) { c.Revision = "" }, ""},
 		{"revision", "a named revision", []string{"--revision", "canary"}, func(c *inject.Config) { c.Revision = "canary" }, ""},
-		{"native", "true and false both apply", []string{"--native-sidecars", "true"}, func(c *inject.Config) { c.NativeSidecars = true }, ""},
+		{"revision shorthand", "-r is istioctl's shorthand for --revision", []string{"-r", "canary"}, func(c *inject.Config) { c.Revision = "canary" }, ""},
+		{"native", "a boolean flag given alone means true", []string{"--native-sidecars"}, func(c *inject.Config) { c.NativeSidecars = true }, ""},
+		{"native explicit", "=true is the same", []string{"--native-sidecars=true"}, func(c *inject.Config) { c.NativeSidecars = true }, ""},
 		{"namespaces by default off", "false is distinct from not given",
-			[]string{"--enable-namespaces-by-default", "false"}, func(c *inject.Config) { c.EnableNamespacesByDefault = false }, ""},
+			[]string{"--enable-namespaces-by-default=false"}, func(c *inject.Config) { c.EnableNamespacesByDefault = false }, ""},
 		{"strings", "cluster, network, platform, compliance policy",
 			[]string{"--cluster-id", "c1", "--network", "n1", "--platform", "openshift", "--compliance-policy", "fips-140-2"},
 			func(c *inject.Config) {
@@ -50,7 +52,7 @@ func TestApply(t *testing.T) {
 				c.Tags = []string{"stable", "prod", "canary"}
 			}, ""},
 		{"ignored", "a comma-separated list", []string{"--ignored-namespaces", "a,b"}, func(c *inject.Config) { c.IgnoredNamespaces = []string{"a", "b"} }, ""},
-		{"bad bool", "the flag is named", []string{"--native-sidecars", "yes"}, nil, `--native-sidecars: "yes" is neither true nor false`},
+		{"bad bool", "the flag is named", []string{"--native-sidecars=yes"}, nil, `invalid boolean value "yes" for -native-sidecars: "yes" is neither true nor false`},
 		{"bad env", "KEY=VALUE is required", []string{"--env", "NOEQUALS"}, nil, `"NOEQUALS" is not KEY=VALUE`},
 	}
 	for _, tt := range tests {
@@ -77,6 +79,77 @@ func TestApply(t *testing.T) {
 			tt.want(want)
 			if d := cmp.Diff(want, got); d != "" {
 				t.Errorf("config (-want +got) (%s):\n%s", tt.reason, d)
+			}
+		})
+	}
+}
+
+// TestBooleanFlagsTakeNoValue: a boolean flag does not swallow the next
+// argument, so `--native-sidecars -f file` gives -f its file (it used to
+// read "-f" as the flag's value and leave "file" as an argument).
+func TestBooleanFlagsTakeNoValue(t *testing.T) {
+	for _, name := range []string{"native-sidecars", "enable-namespaces-by-default"} {
+		fs := flag.NewFlagSet("t", flag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		var k Knobs
+		k.Register(fs)
+		f := fs.String("f", "", "file")
+		if err := fs.Parse([]string{"--" + name, "-f", "file"}); err != nil {
+			t.Fatalf("--%s -f file: %v", name, err)
+		}
+		if *f != "file" || fs.NArg() != 0 {
+			t.Errorf("--%s -f file: -f = %q, %d arguments left", name, *f, fs.NArg())
+		}
+		cfg := &inject.Config{}
+		if err := k.Apply(cfg); err != nil {
+			t.Fatal(err)
+		}
+		if !cfg.NativeSidecars && !cfg.EnableNamespacesByDefault {
+			t.Errorf("--%s given alone did not mean true", name)
+		}
+	}
+}
+
+// TestFiles: istioctl's names and the webhook's deprecated ones set the
+// same fields.
+func TestFiles(t *testing.T) {
+	tests := []struct {
+		name, reason string
+		args         []string
+		deprecated   bool
+		want         Files
+		wantErr      string
+	}{
+		{"istioctl names", "the names istioctl kube-inject takes",
+			[]string{"--injectConfigFile", "c.yaml", "--valuesFile", "v.json", "--meshConfigFile", "m.yaml"}, false,
+			Files{InjectConfig: "c.yaml", Values: "v.json", Mesh: "m.yaml"}, ""},
+		{"deprecated names", "the webhook's former names still work where registered",
+			[]string{"--inject-config", "c.yaml", "--values", "v.json", "--mesh", "m.yaml"}, true,
+			Files{InjectConfig: "c.yaml", Values: "v.json", Mesh: "m.yaml"}, ""},
+		{"deprecated not registered", "a program that never had the old names does not take them",
+			[]string{"--values", "v.json"}, false, Files{}, "flag provided but not defined: -values"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fs := flag.NewFlagSet("t", flag.ContinueOnError)
+			fs.SetOutput(io.Discard)
+			var f Files
+			f.Register(fs)
+			if tt.deprecated {
+				f.RegisterDeprecated(fs)
+			}
+			err := fs.Parse(tt.args)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error = %v, want %q (%s)", err, tt.wantErr, tt.reason)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("%v (%s)", err, tt.reason)
+			}
+			if d := cmp.Diff(tt.want, f); d != "" {
+				t.Errorf("files (-want +got) (%s):\n%s", tt.reason, d)
 			}
 		})
 	}

@@ -7,12 +7,17 @@
 // A program registers the shared flags on its own flag.FlagSet, adds its
 // own, parses, then loads and adjusts the configuration:
 //
+//	var files cliconfig.Files
 //	var k cliconfig.Knobs
-//	k.Register(fs)                 // --revision, --native-sidecars, --env, ...
+//	files.Register(fs)             // --injectConfigFile, --valuesFile, --meshConfigFile
+//	k.Register(fs)                 // --revision/-r, --native-sidecars, --env, ...
 //	// fs.Parse(args)
-//	cfg, err := cliconfig.LoadFiles(injectConfigFile, valuesFile, meshFile)
+//	cfg, err := files.Load()
 //	// ...
 //	err = k.Apply(cfg)
+//
+// Every program that loads a configuration therefore takes the same flags,
+// with istioctl kube-inject's names.
 //
 // # What it decides
 //
@@ -21,9 +26,14 @@
 //   - --revision default means the revisionless install (revision ""), as
 //     istioctl maps it; --revision "" given explicitly means the same.
 //   - The boolean settings (--native-sidecars,
-//     --enable-namespaces-by-default) are strings so that "not given" is
-//     distinct from false; anything but true or false is an error naming
-//     the flag.
+//     --enable-namespaces-by-default) are boolean flags, as in istioctl:
+//     given alone they mean true, and false is written --flag=false
+//     (--flag false would leave "false" as an argument). They are kept as
+//     strings so that "not given" is distinct from false; a value other
+//     than true or false is an error naming the flag.
+//   - The webhook's former names for the files (--inject-config, --values,
+//     --mesh) remain as deprecated aliases where a program registers them
+//     (Files.RegisterDeprecated).
 //   - --env and --tag add to what the files set, never replace it.
 //
 // # Traps

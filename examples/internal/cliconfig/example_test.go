@@ -13,13 +13,15 @@ import (
 func Example() {
 	fs := flag.NewFlagSet("tool", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
+	var files cliconfig.Files
 	var k cliconfig.Knobs
+	files.Register(fs)
 	k.Register(fs)
-	if err := fs.Parse([]string{"--revision", "canary", "--native-sidecars", "true", "--env", "PILOT_X=1"}); err != nil {
+	if err := fs.Parse([]string{"-r", "canary", "--native-sidecars", "--env", "PILOT_X=1"}); err != nil {
 		fmt.Println(err)
 		return
 	}
-	cfg, err := cliconfig.LoadFiles("", "", "")
+	cfg, err := files.Load() // no file given: the embedded defaults
 	if err != nil {
 		fmt.Println(err)
 		return
