@@ -84,7 +84,8 @@ type DocumentError struct {
 }
 
 // Error reports the document and its error, for example
-// `document 2 (deployment "web"): container "istio-proxy": ...`.
+// `document 2 (deployment "web"): container "istio-proxy": ...`; when the
+// error has several lines (several findings), each line is prefixed.
 func (e *DocumentError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "document %d", e.Index)
@@ -104,9 +105,8 @@ func (e *DocumentError) Error() string {
 		}
 		b.WriteString(")")
 	}
-	b.WriteString(": ")
-	b.WriteString(e.Err.Error())
-	return b.String()
+	// Every line: a joined error holds one finding per line.
+	return prefixLines(b.String(), e.Err.Error())
 }
 
 // Unwrap returns the document's own error.
@@ -331,7 +331,7 @@ func (i *Injector) injectObject(ctx context.Context, obj runtime.Object, doc *Do
 
 	t, err := podTemplateOf(obj)
 	if err != nil {
-		return fmt.Errorf("%s%w", where, err)
+		return itemError(where, err)
 	}
 	if t.meta == nil {
 		return nil
@@ -346,7 +346,7 @@ func (i *Injector) injectObject(ctx context.Context, obj runtime.Object, doc *Do
 		Manual:               true,
 	})
 	if err != nil {
-		return fmt.Errorf("%s%w", where, err)
+		return itemError(where, err)
 	}
 	for _, w := range res.Warnings {
 		doc.Warnings = append(doc.Warnings, where+w)
@@ -360,6 +360,15 @@ func (i *Injector) injectObject(ctx context.Context, obj runtime.Object, doc *Do
 	*t.meta = res.Pod.ObjectMeta
 	*t.spec = res.Pod.Spec
 	return nil
+}
+
+// itemError puts a List item's location (where, "items[3]: " or "") in
+// front of every line of err.
+func itemError(where string, err error) error {
+	if where == "" {
+		return err
+	}
+	return prefixError(strings.TrimSuffix(where, ": "), err)
 }
 
 // skipWarning words a policy skip the way istioctl does for host networking.

@@ -92,7 +92,7 @@ func (i *Injector) InjectPod(ctx context.Context, req PodRequest) (*Result, erro
 	}
 	res, err := i.injectPod(ctx, req)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", podLabel(req), err)
+		return nil, prefixError(podLabel(req), err)
 	}
 	if req.PatchOnly {
 		res.Pod = nil
@@ -205,6 +205,7 @@ func (i *Injector) injectPod(ctx context.Context, req PodRequest) (*Result, erro
 	}
 	warnings, err := template.ValidateResourcesFor(pod, touchedContainers(base, injected, pod))
 	if err != nil {
+		attributeResources(err, base.Annotations, injected)
 		return nil, err
 	}
 	res.Warnings = append(res.Warnings, warnings...)

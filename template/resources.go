@@ -20,11 +20,30 @@ type ResourceError struct {
 	Resource  string // resource name, e.g. "cpu"
 	Request   string // the request as written, e.g. "2"
 	Limit     string // the limit as written, e.g. "1"
+	// RequestFrom and LimitFrom name what set the request and the limit
+	// when the caller knows (an injector fills them for the annotations
+	// its templates read), e.g. `sidecar.istio.io/proxyCPU: "2"`; empty
+	// otherwise. ValidateResources leaves them empty.
+	RequestFrom, LimitFrom string
 }
 
-// Error reads like: container "istio-proxy": cpu request 2 exceeds limit 1.
+// Error reads like: container "istio-proxy": cpu request 2 exceeds limit
+// 1, followed, when RequestFrom or LimitFrom is set, by what the user
+// wrote: (sidecar.istio.io/proxyCPU: "2" exceeds
+// sidecar.istio.io/proxyCPULimit: "1").
 func (e *ResourceError) Error() string {
-	return fmt.Sprintf("container %q: %s request %s exceeds limit %s", e.Container, e.Resource, e.Request, e.Limit)
+	msg := fmt.Sprintf("container %q: %s request %s exceeds limit %s", e.Container, e.Resource, e.Request, e.Limit)
+	if e.RequestFrom == "" && e.LimitFrom == "" {
+		return msg
+	}
+	req, lim := e.RequestFrom, e.LimitFrom
+	if req == "" {
+		req = "request " + e.Request
+	}
+	if lim == "" {
+		lim = "limit " + e.Limit
+	}
+	return msg + " (" + req + " exceeds " + lim + ")"
 }
 
 // ValidateResources checks the resources of every container and init

@@ -231,3 +231,30 @@ func TestValidatedAnnotationsSorted(t *testing.T) {
 		t.Errorf("got %d keys, want %d", len(ks), len(annotationValidators))
 	}
 }
+
+// TestResourceErrorMessage: what set a quantity, when known, follows the
+// container's finding, so the user sees the annotations they wrote.
+func TestResourceErrorMessage(t *testing.T) {
+	base := ResourceError{Container: "istio-proxy", Resource: "cpu", Request: "2", Limit: "500m"}
+	cases := []struct {
+		name, reason string
+		req, lim     string
+		want         string
+	}{
+		{"unknown", "without sources the message names the container only", "", "",
+			`container "istio-proxy": cpu request 2 exceeds limit 500m`},
+		{"both", "both quantities came from annotations", `sidecar.istio.io/proxyCPU: "2"`, `sidecar.istio.io/proxyCPULimit: "500m"`,
+			`container "istio-proxy": cpu request 2 exceeds limit 500m (sidecar.istio.io/proxyCPU: "2" exceeds sidecar.istio.io/proxyCPULimit: "500m")`},
+		{"request only", "the limit came from elsewhere (the pod's own container)", `sidecar.istio.io/proxyCPU: "2"`, "",
+			`container "istio-proxy": cpu request 2 exceeds limit 500m (sidecar.istio.io/proxyCPU: "2" exceeds limit 500m)`},
+		{"limit only", "the request came from elsewhere", "", `sidecar.istio.io/proxyCPULimit: "500m"`,
+			`container "istio-proxy": cpu request 2 exceeds limit 500m (request 2 exceeds sidecar.istio.io/proxyCPULimit: "500m")`},
+	}
+	for _, tc := range cases {
+		e := base
+		e.RequestFrom, e.LimitFrom = tc.req, tc.lim
+		if got := e.Error(); got != tc.want {
+			t.Errorf("%s: got %q, want %q (%s)", tc.name, got, tc.want, tc.reason)
+		}
+	}
+}
