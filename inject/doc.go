@@ -37,7 +37,9 @@
 //     DeploymentConfig, List) and copy every other document unchanged; their
 //     output is byte-for-byte what istioctl kube-inject prints for the same
 //     configuration. A bad document is reported by index, kind and name, in
-//     fail-fast or keep-going mode.
+//     fail-fast or keep-going mode. Memory is bounded by the largest
+//     document, not the number of documents: each document's result goes to
+//     ManifestOptions.OnDocument, and the result keeps counts.
 //   - Review answers an admission.k8s.io AdmissionReview; Reviewer adds a
 //     cache of raw requests so the next replica of a pod template is answered
 //     without decoding it. The patch is computed so that fields the typed

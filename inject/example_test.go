@@ -69,12 +69,13 @@ kind: Service
 metadata: {name: web}
 spec: {ports: [{port: 80}]}
 `
-	res, err := inj.InjectManifests(context.Background(), []byte(manifest), inject.ManifestOptions{})
+	// OnDocument sees each document as soon as it is written.
+	opts := inject.ManifestOptions{OnDocument: func(d inject.DocumentResult) {
+		fmt.Printf("document %d: %s %s, %d pod template(s) injected\n", d.Index, d.Kind, d.Name, d.Injected)
+	}}
+	res, err := inj.InjectManifests(context.Background(), []byte(manifest), opts)
 	if err != nil {
 		log.Fatal(err)
-	}
-	for _, d := range res.Documents {
-		fmt.Printf("document %d: %s %s, %d pod template(s) injected\n", d.Index, d.Kind, d.Name, d.Injected)
 	}
 	// The Service is copied byte for byte, then the separator.
 	out := string(res.Output)
@@ -107,10 +108,10 @@ metadata: {name: bad}
 spec: {containers: "not a list"}
 `
 	res, err := inj.InjectManifests(context.Background(), []byte(stream), inject.ManifestOptions{KeepGoing: true})
-	fmt.Println("documents:", len(res.Documents), "injected in the first:", res.Documents[0].Injected)
+	fmt.Println("documents:", res.Documents, "bad:", res.Failed, "pod templates injected:", res.Injected)
 	fmt.Println(err)
 	// Output:
-	// documents: 2 injected in the first: 1
+	// documents: 2 bad: 1 pod templates injected: 1
 	// document 1 (pod "bad"): decoding Pod: cannot unmarshal string into Go struct field PodSpec.spec.containers of type []v1.Container
 }
 

@@ -1,7 +1,6 @@
 package inject
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -17,7 +16,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
-	k8syaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
 	goyaml "sigs.k8s.io/yaml/goyaml.v2"
 )
@@ -26,29 +24,50 @@ import (
 // what istioctl kube-inject does: stop at the first bad document.
 type ManifestOptions struct {
 	// KeepGoing makes a bad document non-fatal: it is copied to the output
-	// unchanged, its error is recorded in its DocumentResult, and the
-	// remaining documents are still injected. InjectManifests then returns
-	// the result together with all document errors joined.
+	// unchanged, its error goes to OnDocument, and the remaining documents
+	// are still injected. The returned error then lists the first bad
+	// documents (see ManifestResult.Failed).
 	KeepGoing bool
 	// NamespaceLabels and NamespaceAnnotations describe the namespace the
 	// manifests will be applied to, for the policy decision (namespace
 	// injection labels) and for settings Istio reads from the namespace.
 	NamespaceLabels, NamespaceAnnotations map[string]string
+	// OnDocument, when set, is called once for every document, in order,
+	// after the document has been written (for a bad document that stops
+	// the stream, before InjectManifestStream returns). It is how a
+	// caller sees every document's result and every warning: the result
+	// keeps only counts and the first few, so that memory does not grow
+	// with the number of documents. The DocumentResult is the caller's.
+	OnDocument func(DocumentResult)
 }
 
-// ManifestResult is the outcome of injecting a YAML stream.
+// ManifestResult is the outcome of injecting a YAML stream. Its size does
+// not depend on the number of documents: per-document results go to
+// ManifestOptions.OnDocument as the stream is read, and the result keeps
+// counts and the first MaxListed warnings.
 type ManifestResult struct {
 	// Output is the injected stream, in istioctl kube-inject's format: every
 	// document followed by "---\n", injectable documents re-marshalled with
 	// sorted keys, every other document copied byte for byte. It is nil when
 	// the stream was written to an io.Writer.
 	Output []byte
-	// Documents describes every document of the input, in order.
-	Documents []DocumentResult
-	// Warnings are the warnings of all documents, each prefixed with the
-	// document it came from.
-	Warnings []string
+	// Documents counts the documents read; Failed counts those that were
+	// bad (in keep-going mode they were copied unchanged).
+	Documents, Failed int
+	// Injected and Skipped count the pod templates that received a
+	// sidecar and those the policy left alone, over all documents.
+	Injected, Skipped int
+	// Warnings are the first MaxListed warnings of the stream, each
+	// prefixed with the document it came from; WarningCount counts them
+	// all. OnDocument sees every one.
+	Warnings     []string
+	WarningCount int
 }
+
+// MaxListed is how many warnings a ManifestResult keeps and how many
+// document errors the keep-going error of InjectManifestStream spells out;
+// the rest are counted, and OnDocument sees them all.
+const MaxListed = 100
 
 // DocumentResult describes one document of a YAML stream.
 type DocumentResult struct {
@@ -64,7 +83,7 @@ type DocumentResult struct {
 	Skipped int
 	// Warnings are this document's non-fatal findings.
 	Warnings []string
-	// Err is the document's error in keep-going mode.
+	// Err is the document's error (a *DocumentError), if it was bad.
 	Err error
 }
 
@@ -87,26 +106,31 @@ type DocumentError struct {
 // `document 2 (deployment "web"): container "istio-proxy": ...`; when the
 // error has several lines (several findings), each line is prefixed.
 func (e *DocumentError) Error() string {
+	// Every line: a joined error holds one finding per line.
+	return prefixLines(documentLabel(e.Index, e.Kind, e.Namespace, e.Name), e.Err.Error())
+}
+
+// documentLabel names a document in messages: its index, then its kind and
+// name when it has them (`document 2 (deployment "shop/web")`).
+func documentLabel(index int, kind, namespace, name string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "document %d", e.Index)
-	if e.Kind != "" || e.Name != "" {
+	fmt.Fprintf(&b, "document %d", index)
+	if kind != "" || name != "" {
 		b.WriteString(" (")
-		if e.Kind != "" {
-			b.WriteString(strings.ToLower(e.Kind))
+		if kind != "" {
+			b.WriteString(strings.ToLower(kind))
 		} else {
 			b.WriteString("object")
 		}
-		if e.Name != "" {
-			name := e.Name
-			if e.Namespace != "" {
-				name = e.Namespace + "/" + name
+		if name != "" {
+			if namespace != "" {
+				name = namespace + "/" + name
 			}
 			fmt.Fprintf(&b, " %q", name)
 		}
 		b.WriteString(")")
 	}
-	// Every line: a joined error holds one finding per line.
-	return prefixLines(b.String(), e.Err.Error())
+	return b.String()
 }
 
 // Unwrap returns the document's own error.
@@ -123,7 +147,8 @@ func (e *DocumentError) Is(target error) bool { return target == ErrBadDocument 
 //
 // A document that cannot be decoded or injected stops the stream with a
 // *DocumentError (matching ErrBadDocument), unless opts.KeepGoing is set; then
-// the result holds every document and the error joins all document errors.
+// the bad document is copied unchanged, the rest of the stream is injected,
+// and the error lists the first MaxListed bad documents.
 func (i *Injector) InjectManifests(ctx context.Context, in []byte, opts ManifestOptions) (*ManifestResult, error) {
 	var out bytes.Buffer
 	out.Grow(len(in) * 4)
@@ -135,66 +160,87 @@ func (i *Injector) InjectManifests(ctx context.Context, in []byte, opts Manifest
 }
 
 // InjectManifestStream is InjectManifests over a reader and a writer: it
-// reads one document at a time and writes each as soon as it is injected, so
-// memory stays bounded by the largest document. The result's Output is nil.
-// In fail-fast mode the documents before the bad one have been written.
-// Once ctx is done the stream stops before the next document with an error
-// matching ctx.Err().
+// reads one document at a time and writes each as soon as it is injected,
+// so memory stays bounded by the largest document, whatever the number of
+// documents (see ManifestOptions.OnDocument for each document's result).
+// The result's Output is nil. In fail-fast mode the documents before the
+// bad one have been written. Once ctx is done the stream stops before the
+// next document with an error matching ctx.Err().
+//
+// Documents are split as istioctl splits them, except that line endings
+// are kept ("\r\n" stays) and an invalid separator ("--- apiVersion: v1")
+// makes only the document it starts bad.
 func (i *Injector) InjectManifestStream(ctx context.Context, r io.Reader, w io.Writer, opts ManifestOptions) (*ManifestResult, error) {
 	if i == nil {
 		return nil, errors.New("inject: InjectManifests called on a nil *Injector")
 	}
-	reader := k8syaml.NewYAMLReader(bufio.NewReaderSize(r, 64<<10))
+	reader := newDocReader(r)
 	res := &ManifestResult{}
-	var errs []error
+	var errs []error // the first MaxListed document errors
+	stop := func(err error) (*ManifestResult, error) {
+		return res, errors.Join(append(errs, err)...)
+	}
 	for index := 0; ; index++ {
 		if err := ctx.Err(); err != nil {
-			return res, errors.Join(append(errs, fmt.Errorf("document %d: %w", index, err))...)
+			return stop(fmt.Errorf("document %d: %w", index, err))
 		}
-		raw, err := reader.Read()
+		raw, badSep, err := reader.next()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			// The reader cannot recover from a syntax error in the stream
-			// itself (a bad separator): nothing after it can be trusted.
-			derr := &DocumentError{Index: index, Err: fmt.Errorf("reading YAML stream: %w", err)}
-			res.Documents = append(res.Documents, DocumentResult{Index: index, Err: derr})
-			return res, errors.Join(append(errs, derr)...)
+			return stop(&DocumentError{Index: index, Err: fmt.Errorf("reading YAML stream: %w", err)})
 		}
-		out, doc := i.injectDocument(ctx, raw, index, &opts)
+		res.Documents++
+		var out []byte
+		var doc DocumentResult
+		if badSep != nil {
+			// As istioctl, refuse it; unlike istioctl, only this document.
+			doc = DocumentResult{Index: index}
+			doc.Err = &DocumentError{Index: index, Err: fmt.Errorf("invalid YAML document separator %q: only blanks or a comment may follow \"---\"", badSep)}
+		} else {
+			out, doc = i.injectDocument(ctx, raw, index, &opts)
+		}
+		res.Injected += doc.Injected
+		res.Skipped += doc.Skipped
+		for _, w := range doc.Warnings {
+			if res.WarningCount++; len(res.Warnings) < MaxListed {
+				res.Warnings = append(res.Warnings, doc.Label()+": "+w)
+			}
+		}
 		if doc.Err != nil {
+			res.Failed++
 			if !opts.KeepGoing {
-				res.Documents = append(res.Documents, doc)
+				if opts.OnDocument != nil {
+					opts.OnDocument(doc)
+				}
 				return res, doc.Err
 			}
-			errs = append(errs, doc.Err)
+			if len(errs) < MaxListed {
+				errs = append(errs, doc.Err)
+			}
 			out = raw
 		}
-		for _, w := range doc.Warnings {
-			res.Warnings = append(res.Warnings, docLabel(&doc)+": "+w)
-		}
-		res.Documents = append(res.Documents, doc)
 		if _, err := w.Write(out); err != nil {
-			return res, fmt.Errorf("writing document %d: %w", index, err)
+			return stop(fmt.Errorf("writing document %d: %w", index, err))
 		}
 		if _, err := io.WriteString(w, "---\n"); err != nil {
-			return res, fmt.Errorf("writing document %d: %w", index, err)
+			return stop(fmt.Errorf("writing document %d: %w", index, err))
 		}
+		if opts.OnDocument != nil {
+			opts.OnDocument(doc)
+		}
+	}
+	if res.Failed > len(errs) {
+		errs = append(errs, fmt.Errorf("%w: %d more bad documents (OnDocument sees each)", ErrBadDocument, res.Failed-len(errs)))
 	}
 	return res, errors.Join(errs...)
 }
 
-func docLabel(d *DocumentResult) string {
-	s := fmt.Sprintf("document %d", d.Index)
-	if d.Kind != "" {
-		name := d.Name
-		if d.Namespace != "" {
-			name = d.Namespace + "/" + name
-		}
-		s += fmt.Sprintf(" (%s %q)", strings.ToLower(d.Kind), name)
-	}
-	return s
+// Label names the document in messages, as DocumentError does:
+// `document 2 (deployment "shop/web")`.
+func (d *DocumentResult) Label() string {
+	return documentLabel(d.Index, d.Kind, d.Namespace, d.Name)
 }
 
 // injectDocument injects one document of a stream. It returns the bytes to

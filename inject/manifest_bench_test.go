@@ -61,8 +61,8 @@ func BenchmarkInjectManifests(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				if len(res.Documents) != 1000 {
-					b.Fatalf("%d documents", len(res.Documents))
+				if res.Documents != 1000 {
+					b.Fatalf("%d documents", res.Documents)
 				}
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/1000, "ns/doc")

@@ -147,7 +147,11 @@ func TestInjectManifestsStream(t *testing.T) {
 		{"empty", "", "", "no documents, no separators"},
 		{"only separators", "---\n---\n", "---\n---\n", "a leading separator stays with its document, byte for byte as istioctl's reader does"},
 		{"comment document", "# hello\n", "# hello\n---\n", "a comment-only document is copied"},
-		{"crlf", "kind: Service\r\napiVersion: v1\r\n", "kind: Service\napiVersion: v1\n---\n", "line endings are normalised by the line reader"},
+		{"crlf", "kind: Service\r\napiVersion: v1\r\n", "kind: Service\r\napiVersion: v1\r\n---\n", "a passed-through document keeps its CR bytes (istioctl's reader drops them)"},
+		{"crlf separator", "a: 1\r\n---\r\nb: 2\r\n", "a: 1\r\n---\nb: 2\r\n---\n", "a separator line ending in CRLF is still a separator"},
+		{"lone cr", "a: \"x\ry\"\n", "a: \"x\ry\"\n---\n", "a CR inside a line is content"},
+		{"separator comment", "a: 1\n--- # next\nb: 2\n", "a: 1\n---\nb: 2\n---\n", "a comment may follow the separator"},
+		{"long line", "a: " + strings.Repeat("x", 200<<10) + "\n", "a: " + strings.Repeat("x", 200<<10) + "\n---\n", "a line longer than the read buffer"},
 		{"no final newline", "kind: ConfigMap\napiVersion: v1", "kind: ConfigMap\napiVersion: v1\n---\n", "the last line gets its newline"},
 		{"two raw", "a: 1\n---\nb: 2\n", "a: 1\n---\nb: 2\n---\n", "order and bytes kept"},
 	}
@@ -173,7 +177,8 @@ func TestInjectManifestsErrors(t *testing.T) {
 		want     []string
 		reason   string
 	}{
-		{"bad separator", "a: 1\n--- x\nb: 2\n", []string{"document 0", "invalid Yaml document separator: x"}, "the reader fails before it returns the document in front of the bad separator"},
+		{"bad separator", "a: 1\n--- x\nb: 2\n", []string{"document 1:", `invalid YAML document separator "x"`}, "the document the bad separator starts is blamed, not the one before it"},
+		{"bad separator first", "--- apiVersion: v1\nkind: Pod\n", []string{"document 0:", `separator "apiVersion: v1"`}, "a bad separator on the first line starts document 0"},
 		{"not yaml", "kind: [\n", []string{"document 0", "decoding"}, "a syntax error names the document"},
 		{"bad template", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec: {template: 3}\n", []string{`document 0 (deployment "web")`, "decoding Deployment"}, "a type error names kind and name"},
 		{"rc without template", "apiVersion: v1\nkind: ReplicationController\nmetadata: {name: rc, namespace: ns}\nspec: {}\n", []string{`document 0 (replicationcontroller "ns/rc")`, "spec.template is required"}, "Istio refuses a workload without a template too"},

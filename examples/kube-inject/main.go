@@ -103,17 +103,28 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		in = f
 	}
 	// An output file is written under a temporary name and renamed at the
-	// end, so a failed run does not leave a truncated file behind.
+	// end, so a failed run does not leave a truncated file behind. Anything
+	// that is not a regular file (-o /dev/stdout, /dev/null, a pipe) is
+	// written to directly: renaming over it would replace the device.
 	out := stdout
 	var file *os.File
 	if o.output != "" {
-		file, err = os.CreateTemp(filepath.Dir(o.output), ".kube-inject-*")
-		if err != nil {
-			return err
+		if fi, err := os.Stat(o.output); err == nil && !fi.Mode().IsRegular() {
+			dev, err := os.OpenFile(o.output, os.O_WRONLY, 0)
+			if err != nil {
+				return err
+			}
+			defer dev.Close()
+			out = dev
+		} else {
+			file, err = os.CreateTemp(filepath.Dir(o.output), ".kube-inject-*")
+			if err != nil {
+				return err
+			}
+			defer os.Remove(file.Name())
+			defer file.Close()
+			out = file
 		}
-		defer os.Remove(file.Name())
-		defer file.Close()
-		out = file
 	}
 
 	opts := inject.ManifestOptions{KeepGoing: o.keepGoing}
@@ -125,12 +136,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if len(o.nsAnnotations) > 0 {
 		opts.NamespaceAnnotations = o.nsAnnotations
 	}
-	res, err := inj.InjectManifestStream(ctx, in, out, opts)
-	if res != nil {
-		for _, w := range res.Warnings {
-			fmt.Fprintln(stderr, "warning:", w)
+	// Warnings are printed as each document is done, so memory does not
+	// grow with the number of documents.
+	opts.OnDocument = func(d inject.DocumentResult) {
+		for _, w := range d.Warnings {
+			fmt.Fprintf(stderr, "warning: %s: %s\n", d.Label(), w)
 		}
 	}
+	_, err = inj.InjectManifestStream(ctx, in, out, opts)
 	if err != nil && !(o.keepGoing && errors.Is(err, inject.ErrBadDocument)) {
 		return err
 	}
