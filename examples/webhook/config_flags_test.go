@@ -27,7 +27,7 @@ func TestConfigFileFlags(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%v (%s)", err, c.reason)
 			}
-			if d := cmp.Diff(want, o.files); d != "" {
+			if d := cmp.Diff(want, o.src.files); d != "" {
 				t.Errorf("files (-want +got) (%s):\n%s", c.reason, d)
 			}
 		})
@@ -36,7 +36,7 @@ func TestConfigFileFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o.knobs.Revision != "canary" || o.knobs.NativeSidecars != "true" {
-		t.Errorf("-r canary --native-sidecars: revision %q, native %q", o.knobs.Revision, o.knobs.NativeSidecars)
+	if o.src.knobs.Revision != "canary" || o.src.knobs.NativeSidecars != "true" {
+		t.Errorf("-r canary --native-sidecars: revision %q, native %q", o.src.knobs.Revision, o.src.knobs.NativeSidecars)
 	}
 }

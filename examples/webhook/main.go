@@ -1,56 +1,90 @@
 // Command webhook is a sidecar-injection admission webhook built on kinject:
 // an HTTPS server (net/http only) that answers the API server's
-// AdmissionReviews for pods.
+// AdmissionReviews for pods, and the two commands that produce what a
+// cluster needs to run it.
 //
-//	webhook --tls-cert tls.crt --tls-key tls.key                  # embedded default configuration
+//	webhook --tls-cert tls.crt --tls-key tls.key                  # serve, embedded default configuration
 //	webhook --tls-cert tls.crt --tls-key tls.key \
-//	    --injectConfigFile inject-config.yaml --valuesFile values.json --meshConfigFile mesh.yaml
+//	    --injectConfigFile config --valuesFile values --meshConfigFile mesh   # serve Istio's ConfigMap dumps
+//	webhook config --ca-bundle ca.crt [configuration flags]       # print the MutatingWebhookConfiguration(s)
+//	webhook configmaps [configuration flags]                      # print the injector's ConfigMaps
 //
 // The configuration flags are kube-inject's (istioctl's names); the former
 // --inject-config, --values and --mesh are kept as deprecated aliases.
 //
-// Endpoints:
+// The config command prints, for the configured revision and its tags, the
+// Injector's policy.Revision Configurations: its Webhooks (the selectors
+// kinject's decisions evaluate) split as Istio installs them, one
+// configuration for the revision and one per tag, since webhook names
+// repeat; the service, path, CA bundle, failurePolicy, timeoutSeconds,
+// reinvocationPolicy and sideEffects come from its flags.
+// examples/webhook/deploy holds both commands' output beside the rest of a
+// deployment (kustomize-compatible), and a test keeps them equal.
 //
-//	POST /inject   an admission.k8s.io/v1 AdmissionReview in, the response out
-//	GET  /healthz  200 "ok" while the server runs
+// Endpoints, on the webhook's address (HTTPS) and, with --monitoring-addr,
+// on a plain-HTTP address for probes and scrapes:
+//
+//	POST /inject   an admission.k8s.io/v1 AdmissionReview in, the response out (HTTPS only)
+//	GET  /healthz  200 "ok" while the process serves
+//	GET  /readyz   200 once the configuration has loaded and the TLS pair is valid; 503 naming what is not
+//	GET  /metrics  Prometheus text format: Istio's sidecar_injection_* names, kinject_webhook_* for the rest (metrics.go)
+//
+// Every /inject request writes one log line (log/slog, --log-format text
+// or json): uid, namespace, pod (name, or generateName followed by *),
+// decision (injected, skipped, denied, error), reason (a fixed word, as in
+// the metrics), message, revision, duration, patchBytes and status.
+//
+// The API server appends ?timeout=10s (timeoutSeconds) to the URL and stops
+// waiting after it; the server stops the review at that deadline (or at
+// --write-timeout, whichever is first) and answers 504 with no review.
 //
 // The TLS key pair is reloaded when its files change, so a rotated
-// certificate is served without a restart.
+// certificate is served without a restart. The configuration is reloaded on
+// SIGHUP or when its files change (the kubelet updating a ConfigMap volume);
+// a configuration that does not load is logged and counted, and the previous
+// one goes on being served.
 //
-// A MutatingWebhookConfiguration points at /inject with
-// admissionReviewVersions [v1], sideEffects None, rules for pods CREATE.
 // The server reads at most --max-request-bytes of a request, applies read,
-// write and idle timeouts, and on SIGTERM or SIGINT stops accepting
-// connections and finishes the requests in flight (up to
-// --shutdown-timeout) before it exits.
+// write and idle timeouts, and on SIGTERM or SIGINT turns unready, waits
+// --shutdown-delay for endpoints to drop it, stops accepting connections and
+// finishes the requests in flight (up to --shutdown-timeout) before it exits.
+// An invalid configuration or an unreadable key pair at start is fatal.
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"log"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
-	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
-
-	"github.com/kinject/kinject/examples/internal/cliconfig"
-	"github.com/kinject/kinject/inject"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stderr, nil); err != nil {
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGHUP)
+	hup := make(chan struct{}, 1)
+	go func() {
+		for range sig {
+			select {
+			case hup <- struct{}{}:
+			default: // a reload is pending already
+			}
+		}
+	}()
+	e := env{stdout: os.Stdout, stderr: os.Stderr, hup: hup}
+	if err := runEnv(ctx, os.Args[1:], e); err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintln(os.Stderr, "webhook:", err)
 		}
@@ -58,37 +92,78 @@ func main() {
 	}
 }
 
+// env is what the program takes from its surroundings; tests give their
+// own.
+type env struct {
+	stdout, stderr io.Writer
+	// listening, when not nil, is called with the addresses once the
+	// server listens (tests use port 0).
+	listening func(webhook, monitoring string)
+	// hup delivers SIGHUP: reload the configuration now.
+	hup <-chan struct{}
+	// now is the clock (time.Now when nil).
+	now func() time.Time
+}
+
+// run serves until ctx is done; ready, when not nil, receives the address
+// the webhook listens on.
+func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr string)) error {
+	e := env{stdout: io.Discard, stderr: stderr}
+	if ready != nil {
+		e.listening = func(webhook, _ string) { ready(webhook) }
+	}
+	return runEnv(ctx, args, e)
+}
+
+// runEnv runs the command args name: config, configmaps, or (the default,
+// also spelled serve) the server.
+func runEnv(ctx context.Context, args []string, e env) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case "config":
+			return runConfig(args[1:], e.stdout, e.stderr)
+		case "configmaps":
+			return runConfigMaps(args[1:], e.stdout, e.stderr)
+		case "serve":
+			args = args[1:]
+		}
+	}
+	o, err := parse(args, e.stderr)
+	if err != nil {
+		return err
+	}
+	return serve(ctx, o, e)
+}
+
 type options struct {
-	addr, certFile, keyFile      string
-	files                        cliconfig.Files
-	knobs                        cliconfig.Knobs
-	namespaces                   map[string]inject.NamespaceMeta
+	addr, monitoringAddr         string
+	certFile, keyFile            string
+	src                          source
+	logFormat                    string
 	maxRequestBytes              int64
 	shutdownTimeout, readTimeout time.Duration
 	writeTimeout, idleTimeout    time.Duration
+	shutdownDelay                time.Duration
+	reloadInterval               time.Duration
 }
 
 func parse(args []string, stderr io.Writer) (*options, error) {
-	o := options{namespaces: map[string]inject.NamespaceMeta{}}
+	var o options
 	fs := flag.NewFlagSet("webhook", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&o.addr, "addr", ":9443", "address to listen on")
-	fs.StringVar(&o.certFile, "tls-cert", "", "TLS certificate file (PEM; required)")
-	fs.StringVar(&o.keyFile, "tls-key", "", "TLS private key file (PEM; required)")
-	o.files.Register(fs)
-	o.files.RegisterDeprecated(fs)
-	o.knobs.Register(fs)
-	fs.Func("namespace-label", "NAMESPACE/KEY=VALUE: a label of a namespace, which an AdmissionReview does not carry (repeatable)", func(s string) error {
-		return o.namespaceMeta(s, true)
-	})
-	fs.Func("namespace-annotation", "NAMESPACE/KEY=VALUE: an annotation of a namespace, e.g. OpenShift's openshift.io/sa.scc.uid-range (repeatable)", func(s string) error {
-		return o.namespaceMeta(s, false)
-	})
+	fs.StringVar(&o.addr, "addr", ":9443", "address to listen on (HTTPS)")
+	fs.StringVar(&o.monitoringAddr, "monitoring-addr", "", `plain-HTTP address for /healthz, /readyz and /metrics, e.g. ":8080" (default: none; they are on --addr too)`)
+	fs.StringVar(&o.certFile, "tls-cert", "", "TLS certificate file (PEM; required; reloaded when it changes)")
+	fs.StringVar(&o.keyFile, "tls-key", "", "TLS private key file (PEM; required; reloaded when it changes)")
+	o.src.register(fs)
+	fs.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
 	fs.Int64Var(&o.maxRequestBytes, "max-request-bytes", 8<<20, "largest request body accepted")
 	fs.DurationVar(&o.readTimeout, "read-timeout", 10*time.Second, "time to read a whole request")
-	fs.DurationVar(&o.writeTimeout, "write-timeout", 10*time.Second, "time to answer a request")
+	fs.DurationVar(&o.writeTimeout, "write-timeout", 10*time.Second, "time to answer a request (the review stops then, or at the API server's ?timeout= if earlier)")
 	fs.DurationVar(&o.idleTimeout, "idle-timeout", 90*time.Second, "how long an idle keep-alive connection stays open")
+	fs.DurationVar(&o.shutdownDelay, "shutdown-delay", 0, "how long to stay up unready after SIGTERM, so endpoints stop sending requests first")
 	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 20*time.Second, "how long shutdown waits for requests in flight")
+	fs.DurationVar(&o.reloadInterval, "reload-interval", 2*time.Second, "how often the configuration files are checked for changes (0: only on SIGHUP)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -101,67 +176,121 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	if o.maxRequestBytes <= 0 {
 		return nil, errors.New("--max-request-bytes must be positive")
 	}
+	if o.logFormat != "text" && o.logFormat != "json" {
+		return nil, fmt.Errorf("--log-format %q: want text or json", o.logFormat)
+	}
 	return &o, nil
 }
 
-// namespaceMeta records one NAMESPACE/KEY=VALUE flag.
-func (o *options) namespaceMeta(s string, label bool) error {
-	ns, kv, ok := strings.Cut(s, "/")
-	k, v, ok2 := strings.Cut(kv, "=")
-	if !ok || !ok2 || ns == "" || k == "" {
-		return fmt.Errorf("%q is not NAMESPACE/KEY=VALUE", s)
-	}
-	m := o.namespaces[ns]
-	if label {
-		if m.Labels == nil {
-			m.Labels = map[string]string{}
-		}
-		m.Labels[k] = v
-	} else {
-		if m.Annotations == nil {
-			m.Annotations = map[string]string{}
-		}
-		m.Annotations[k] = v
-	}
-	o.namespaces[ns] = m
-	return nil
+// server is the running webhook's state. cur is replaced whole by a
+// reload; everything else is fixed or atomic.
+type server struct {
+	cur          atomic.Pointer[loaded]
+	src          *source
+	certs        *certReloader
+	metrics      *metrics
+	log          *slog.Logger
+	now          func() time.Time
+	maxBytes     int64
+	writeTimeout time.Duration
+	stopping     atomic.Bool
+	reloadMu     sync.Mutex
 }
 
-// run serves until ctx is done, then shuts down gracefully. ready, when not
-// nil, receives the address the server listens on (tests use port 0).
-func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr string)) error {
-	o, err := parse(args, stderr)
-	if err != nil {
-		return err
+func newLogger(w io.Writer, format string) *slog.Logger {
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, nil))
 	}
-	logger := log.New(stderr, "webhook: ", log.LstdFlags)
-	inj, err := newInjector(o)
-	if err != nil {
-		return err
+	return slog.New(slog.NewTextHandler(w, nil))
+}
+
+// routes are the endpoints; /inject only on the webhook's own address.
+func (s *server) routes(webhook bool) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		io.WriteString(w, "ok\n")
+	})
+	mux.HandleFunc("GET /readyz", s.handleReadyz)
+	mux.HandleFunc("GET /metrics", s.handleMetrics)
+	if webhook {
+		mux.HandleFunc("POST /inject", s.handleInject)
 	}
-	certs, err := newCertReloader(o.certFile, o.keyFile, logger)
-	if err != nil {
-		return err
+	return mux
+}
+
+// serve runs the server until ctx is done, then shuts down gracefully.
+func serve(ctx context.Context, o *options, e env) error {
+	now := e.now
+	if now == nil {
+		now = time.Now
+	}
+	logger := newLogger(e.stderr, o.logFormat)
+	s := &server{
+		src:          &o.src,
+		metrics:      &metrics{},
+		log:          logger,
+		now:          now,
+		maxBytes:     o.maxRequestBytes,
+		writeTimeout: o.writeTimeout,
+	}
+	errorLog := slog.NewLogLogger(logger.Handler(), slog.LevelError)
+
+	// Probes answer (unready) while the rest starts.
+	var monitoring *http.Server
+	var monLn net.Listener
+	if o.monitoringAddr != "" {
+		var err error
+		if monLn, err = net.Listen("tcp", o.monitoringAddr); err != nil {
+			return err
+		}
+		monitoring = &http.Server{
+			Handler:           s.routes(false),
+			ReadHeaderTimeout: o.readTimeout,
+			ReadTimeout:       o.readTimeout,
+			WriteTimeout:      o.writeTimeout,
+			IdleTimeout:       o.idleTimeout,
+			MaxHeaderBytes:    64 << 10,
+			ErrorLog:          errorLog,
+		}
+		go monitoring.Serve(monLn)
+		defer monitoring.Close()
 	}
 
+	cur, err := o.src.load(now())
+	if err != nil {
+		return err
+	}
+	s.cur.Store(cur)
+	if s.certs, err = newCertReloader(o.certFile, o.keyFile, logger, now); err != nil {
+		return err
+	}
 	srv := &http.Server{
-		Handler:           newHandler(inject.NewReviewer(inj, inject.ReviewerOptions{}), o.maxRequestBytes, logger),
-		TLSConfig:         &tls.Config{GetCertificate: certs.get, MinVersion: tls.VersionTLS12},
+		Handler:           s.routes(true),
+		TLSConfig:         &tls.Config{GetCertificate: s.certs.get, MinVersion: tls.VersionTLS12},
 		ReadHeaderTimeout: o.readTimeout,
 		ReadTimeout:       o.readTimeout,
 		WriteTimeout:      o.writeTimeout,
 		IdleTimeout:       o.idleTimeout,
 		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          logger,
+		ErrorLog:          errorLog,
 	}
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return err
 	}
-	logger.Printf("listening on https://%s", ln.Addr())
-	if ready != nil {
-		ready(ln.Addr().String())
+	monAddr := ""
+	if monLn != nil {
+		monAddr = monLn.Addr().String()
 	}
+	logger.Info("listening", "addr", "https://"+ln.Addr().String(), "monitoring", monAddr, "revision", revisionName(cur.rev))
+	if e.listening != nil {
+		e.listening(ln.Addr().String(), monAddr)
+	}
+
+	wctx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	go s.watchConfig(wctx, e.hup, o.reloadInterval)
 
 	served := make(chan error, 1)
 	go func() { served <- srv.ServeTLS(ln, "", "") }()
@@ -170,9 +299,16 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 		return err
 	case <-ctx.Done():
 	}
-	logger.Printf("shutting down")
+	s.stopping.Store(true)
+	logger.Info("shutting down", "delay", o.shutdownDelay)
+	if o.shutdownDelay > 0 {
+		time.Sleep(o.shutdownDelay)
+	}
 	sctx, cancel := context.WithTimeout(context.Background(), o.shutdownTimeout)
 	defer cancel()
+	if monitoring != nil {
+		monitoring.Shutdown(sctx)
+	}
 	if err := srv.Shutdown(sctx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
@@ -180,128 +316,4 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 		return err
 	}
 	return nil
-}
-
-// certReloader serves the key pair from disk and reloads it when the files
-// change (cert-manager and the kubelet rotate mounted secrets in place). A
-// pair that fails to load is logged and the previous one kept.
-type certReloader struct {
-	certFile, keyFile string
-	logger            *log.Logger
-	mu                sync.Mutex
-	cert              *tls.Certificate
-	stamp             string    // modification times of both files
-	checked           time.Time // last look at the files
-}
-
-func newCertReloader(certFile, keyFile string, logger *log.Logger) (*certReloader, error) {
-	c := &certReloader{certFile: certFile, keyFile: keyFile, logger: logger}
-	if err := c.load(); err != nil {
-		return nil, fmt.Errorf("loading TLS key pair: %w", err)
-	}
-	return c, nil
-}
-
-// certCheckInterval bounds how often the files are looked at.
-const certCheckInterval = time.Second
-
-func (c *certReloader) stampNow() (string, error) {
-	a, err := os.Stat(c.certFile)
-	if err != nil {
-		return "", err
-	}
-	b, err := os.Stat(c.keyFile)
-	if err != nil {
-		return "", err
-	}
-	return a.ModTime().String() + "|" + b.ModTime().String(), nil
-}
-
-func (c *certReloader) load() error {
-	stamp, err := c.stampNow()
-	if err != nil {
-		return err
-	}
-	cert, err := tls.LoadX509KeyPair(c.certFile, c.keyFile)
-	if err != nil {
-		return err
-	}
-	c.cert, c.stamp, c.checked = &cert, stamp, time.Now()
-	return nil
-}
-
-func (c *certReloader) get(*tls.ClientHelloInfo) (*tls.Certificate, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if time.Since(c.checked) >= certCheckInterval {
-		c.checked = time.Now()
-		if stamp, err := c.stampNow(); err == nil && stamp != c.stamp {
-			if err := c.load(); err != nil {
-				c.logger.Printf("reloading TLS key pair (keeping the previous one): %v", err)
-			} else {
-				c.logger.Printf("reloaded TLS key pair")
-			}
-		}
-	}
-	return c.cert, nil
-}
-
-// newInjector loads the configuration: each file not given is taken from
-// the embedded default configuration.
-func newInjector(o *options) (*inject.Injector, error) {
-	cfg, err := o.files.Load()
-	if err != nil {
-		return nil, err
-	}
-	if err := o.knobs.Apply(cfg); err != nil {
-		return nil, err
-	}
-	if len(o.namespaces) > 0 {
-		if cfg.Namespaces == nil {
-			cfg.Namespaces = map[string]inject.NamespaceMeta{}
-		}
-		for ns, m := range o.namespaces {
-			cfg.Namespaces[ns] = m
-		}
-	}
-	return inject.New(cfg)
-}
-
-// newHandler routes /inject and /healthz. The Reviewer answers a pod it
-// has seen (the next replica of a workload) without injecting it again.
-func newHandler(rv *inject.Reviewer, maxBytes int64, logger *log.Logger) http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		io.WriteString(w, "ok\n")
-	})
-	mux.HandleFunc("POST /inject", func(w http.ResponseWriter, r *http.Request) {
-		if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-			http.Error(w, fmt.Sprintf("content type %q is not application/json", ct), http.StatusUnsupportedMediaType)
-			return
-		}
-		var body bytes.Buffer
-		if _, err := body.ReadFrom(http.MaxBytesReader(w, r.Body, maxBytes)); err != nil {
-			var tooBig *http.MaxBytesError
-			if errors.As(err, &tooBig) {
-				http.Error(w, fmt.Sprintf("request body exceeds %d bytes", maxBytes), http.StatusRequestEntityTooLarge)
-				return
-			}
-			http.Error(w, "reading request: "+err.Error(), http.StatusBadRequest)
-			return
-		}
-		out, err := rv.Review(r.Context(), body.Bytes())
-		if err != nil {
-			status := http.StatusInternalServerError
-			if errors.Is(err, inject.ErrBadReview) {
-				status = http.StatusBadRequest
-			}
-			logger.Printf("%s %s: %v", r.Method, r.URL.Path, err)
-			http.Error(w, err.Error(), status)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		w.Write(out)
-	})
-	return mux
 }

@@ -35,6 +35,13 @@ func selfSigned(t *testing.T) (certFile, keyFile string, pool *x509.CertPool) {
 
 func writeSelfSigned(t *testing.T, certFile, keyFile, cn string) (string, string, *x509.CertPool) {
 	t.Helper()
+	return writeCert(t, certFile, keyFile, cn, time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
+}
+
+// writeCert writes a self-signed certificate for 127.0.0.1 valid from
+// notBefore to notAfter.
+func writeCert(t *testing.T, certFile, keyFile, cn string, notBefore, notAfter time.Time) (string, string, *x509.CertPool) {
+	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -42,8 +49,8 @@ func writeSelfSigned(t *testing.T, certFile, keyFile, cn string) (string, string
 	tmpl := &x509.Certificate{
 		SerialNumber:          big.NewInt(1),
 		Subject:               pkix.Name{CommonName: cn},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(time.Hour),
+		NotBefore:             notBefore,
+		NotAfter:              notAfter,
 		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
 		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 		BasicConstraintsValid: true,
