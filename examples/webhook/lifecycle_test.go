@@ -233,7 +233,18 @@ func writeValues(t *testing.T, path, tag, revision string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(path, b, 0o600); err != nil {
+	writeAtomically(t, path, b)
+}
+
+// writeAtomically replaces path's contents in one step, as the kubelet
+// updates a ConfigMap volume.
+func writeAtomically(t *testing.T, path string, b []byte) {
+	t.Helper()
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -259,9 +270,7 @@ func TestReload(t *testing.T) {
 		t.Fatalf("tag %s at start", got)
 	}
 
-	if err := os.WriteFile(values, []byte("{"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	writeAtomically(t, values, []byte("{"))
 	waitFor(t, "the bad reload", func() bool { return ts.scrape(t)[`kinject_webhook_config_reloads_total{result="failure"}`] == 1 })
 	m := ts.scrape(t)
 	if m["kinject_webhook_config_last_reload_success"] != 0 || m["kinject_webhook_ready"] != 1 {

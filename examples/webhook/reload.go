@@ -132,7 +132,8 @@ func (s *server) handleMetrics(w http.ResponseWriter, r *http.Request) {
 }
 
 // watchConfig reloads the configuration when a SIGHUP arrives on hup or
-// when its files change (looked at every interval), until ctx is done.
+// when its files change and then hold still for one interval (they are
+// looked at every interval), until ctx is done.
 func (s *server) watchConfig(ctx context.Context, hup <-chan struct{}, interval time.Duration) {
 	var tick <-chan time.Time
 	if interval > 0 && len(s.src.paths()) > 0 {
@@ -141,15 +142,24 @@ func (s *server) watchConfig(ctx context.Context, hup <-chan struct{}, interval 
 		tick = t.C
 	}
 	stamp := s.cur.Load().stamp
+	pending := "" // a changed stamp seen once: reloaded when the next look sees it again
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-hup:
-			stamp = s.reload("SIGHUP")
+			stamp, pending = s.reload("SIGHUP"), ""
 		case <-tick:
-			if now := fileStamp(s.src.paths()); now != stamp {
-				stamp = s.reload("file change")
+			// A file being written (an editor saving in place, a copy)
+			// changes on every look; it is read once it holds still.
+			now := fileStamp(s.src.paths())
+			switch {
+			case now == stamp:
+				pending = ""
+			case now == pending:
+				stamp, pending = s.reload("file change"), ""
+			default:
+				pending = now
 			}
 		}
 	}
