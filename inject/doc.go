@@ -44,6 +44,13 @@
 //     cache of raw requests so the next replica of a pod template is answered
 //     without decoding it. The patch is computed so that fields the typed
 //     corev1.Pod does not know survive in the API server's raw object.
+//   - ReviewerOptions.Mutate is a custom webhook's own change on top of the
+//     injection (add a label, refuse a pod with a *Denial): the hook sees
+//     the request, the decoded pod, the decision and the injected pod, and
+//     the patch is computed from the request's pod to what it leaves. Its
+//     answers are never cached; the injection under it is. For a review
+//     built entirely by hand, DecodeReview, DecodePod, InjectPod, PodPatch
+//     and Respond are the steps Review takes.
 //   - Uninject returns the pod its author wrote, and CheckStale tells whether a
 //     running pod's sidecar would change under the current configuration (the
 //     "restart the pods to update the sidecars" question).

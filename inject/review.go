@@ -159,38 +159,21 @@ func appendJSONString(b []byte, s string) []byte { return appendEscapedString(b,
 // admit decides one admission request.
 func (i *Injector) admit(ctx context.Context, req *admissionv1.AdmissionRequest) *admissionv1.AdmissionResponse {
 	resp := &admissionv1.AdmissionResponse{UID: req.UID, Allowed: true}
-	if !isPodCreate(req) {
+	pod, err := DecodePod(req)
+	if err != nil {
+		return denyError(resp, err)
+	}
+	if pod == nil {
 		return resp
 	}
-	if len(req.Object.Raw) == 0 {
-		return deny(resp, http.StatusBadRequest, metav1.StatusReasonBadRequest,
-			"request.object is empty")
-	}
-	var pod corev1.Pod
-	if err := json.Unmarshal(req.Object.Raw, &pod); err != nil {
-		return deny(resp, http.StatusBadRequest, metav1.StatusReasonBadRequest,
-			fmt.Sprintf("decoding request.object as a Pod: %v", err))
-	}
-	// managedFields do not affect injection and can be large; like Istio,
-	// leave them out of both sides of the diff so the patch never touches
-	// them. The namespace is taken from the request when the pod has none
-	// (pods of a ReplicaSet arrive without one), on both sides too.
-	pod.ManagedFields = nil
-	if pod.Namespace == "" {
-		pod.Namespace = req.Namespace
-	}
 	res, err := i.InjectPod(ctx, PodRequest{
-		Pod:       &pod,
+		Pod:       pod,
 		TypeMeta:  metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"},
 		Namespace: req.Namespace,
 		PatchOnly: true,
 	})
 	if err != nil {
-		// InjectPod's error already names the pod and the field.
-		if podFault(err) {
-			return deny(resp, http.StatusBadRequest, metav1.StatusReasonBadRequest, err.Error())
-		}
-		return deny(resp, http.StatusInternalServerError, metav1.StatusReasonInternalError, err.Error())
+		return denyError(resp, err)
 	}
 	resp.Warnings = appendUnique(resp.Warnings, res.Decision.Warnings...)
 	resp.Warnings = appendUnique(resp.Warnings, res.Warnings...)
@@ -202,7 +185,7 @@ func (i *Injector) admit(ctx context.Context, req *admissionv1.AdmissionRequest)
 		var err error
 		if p, err = res.Patch.MarshalJSON(); err != nil {
 			return deny(resp, http.StatusInternalServerError, metav1.StatusReasonInternalError,
-				fmt.Sprintf("encoding the patch for pod %s: %v", reviewPodName(&pod, req), err))
+				fmt.Sprintf("encoding the patch for pod %s: %v", reviewPodName(pod, req), err))
 		}
 	}
 	pt := admissionv1.PatchTypeJSONPatch

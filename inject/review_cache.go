@@ -24,7 +24,9 @@ import (
 // metadata.managedFields removed (the API server stamps them with the time,
 // and injection never reads or patches them). Only allowed answers are
 // remembered; denials are recomputed. A Reviewer is safe for concurrent use;
-// its memory is bounded by ReviewerOptions.CacheSize.
+// its memory is bounded by ReviewerOptions.CacheSize. With
+// ReviewerOptions.Mutate set it answers through the hook and does not use
+// this memory (review_hook.go).
 type Reviewer struct {
 	inj   *Injector
 	mu    sync.Mutex
@@ -35,6 +37,8 @@ type Reviewer struct {
 	// guarded by mu.
 	hits, misses atomic.Uint64
 	bytes        int64
+
+	mutate MutateFunc // ReviewerOptions.Mutate
 }
 
 // ReviewerOptions configure a Reviewer.
@@ -42,6 +46,18 @@ type ReviewerOptions struct {
 	// CacheSize is the number of answers kept (oldest evicted first);
 	// 0 means 1024, a negative value disables the memory.
 	CacheSize int
+	// Mutate, when set, is the webhook's own change on top of the
+	// injection: it is called for every pod CREATE, injected or not, with
+	// the decoded pod, the request, the decision and the injected pod,
+	// and may change the pod or refuse it (a *Denial; any other error
+	// refuses it as an internal error, 500). The patch is computed from
+	// the request's pod to what the hook leaves, so fields corev1 does not
+	// know survive. Other requests are allowed without calling it.
+	//
+	// The hook's answers are never remembered (they may depend on anything
+	// the hook reads); the injection before it still comes from the
+	// Injector's cache, so a replica costs decoding, the hook and a diff.
+	Mutate MutateFunc
 }
 
 type reviewAnswer struct {
@@ -55,7 +71,7 @@ func NewReviewer(inj *Injector, opts ReviewerOptions) *Reviewer {
 	if max == 0 {
 		max = 1024
 	}
-	r := &Reviewer{inj: inj, max: max}
+	r := &Reviewer{inj: inj, max: max, mutate: opts.Mutate}
 	if max > 0 {
 		r.m = make(map[[32]byte]reviewAnswer, max)
 	}
@@ -71,6 +87,9 @@ func (r *Reviewer) Review(ctx context.Context, body []byte) ([]byte, error) {
 	review, err := decodeReview(body)
 	if err != nil {
 		return nil, err
+	}
+	if r.mutate != nil {
+		return r.reviewMutate(ctx, review)
 	}
 	req := review.Request
 	if r.m == nil || !isPodCreate(req) || len(req.Object.Raw) == 0 {
