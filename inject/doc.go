@@ -103,5 +103,8 @@
 //     without them only the injector's own rules decide, as istioctl
 //     kube-inject does.
 //   - Config.Values and Config.Mesh are read, never written; share one Config
-//     between Injectors only if nothing else changes it.
+//     between Injectors only if nothing else changes it. Config.SetValue
+//     (SetValue("global.tag", "1.31.0")) copies the maps it writes, so a
+//     Values map shared with another Config stays as it was; Config.Value
+//     reads one back, with errors naming the path.
 package inject

@@ -42,6 +42,10 @@ type webhookConfig struct {
 	// Embedded starts the webhook with no configuration flags at all, so
 	// it uses kinject's embedded default configuration.
 	Embedded bool
+	// Binary is the program to run instead of examples/webhook (another
+	// server on the library, such as examples/custom-webhook, taking the
+	// same flags).
+	Binary string
 }
 
 // startWebhook starts the webhook example with a serving certificate from
@@ -70,9 +74,9 @@ func startWebhook(t testing.TB, cfg webhookConfig) *webhook {
 			t.Fatal(err)
 		}
 		configFlags = []string{
-			"--inject-config=" + filepath.Join(the.corpus, "shared", "inject-config", "default.yaml"),
-			"--values=" + values,
-			"--mesh=" + filepath.Join(the.corpus, "cases", "hello", "mesh.yaml"),
+			"--injectConfigFile=" + filepath.Join(the.corpus, "shared", "inject-config", "default.yaml"),
+			"--valuesFile=" + values,
+			"--meshConfigFile=" + filepath.Join(the.corpus, "cases", "hello", "mesh.yaml"),
 			"--revision=" + revName(cfg.Revision),
 		}
 	}
@@ -88,7 +92,11 @@ func startWebhook(t testing.TB, cfg webhookConfig) *webhook {
 		}
 		addr := fmt.Sprintf("127.0.0.1:%d", ports[0])
 		args := append([]string{"--addr=" + addr, "--tls-cert=" + certFile, "--tls-key=" + keyFile}, configFlags...)
-		proc, err := cluster.StartProcess(dir, "webhook-"+revName(cfg.Revision), the.webhookBin, args...)
+		bin := the.webhookBin
+		if cfg.Binary != "" {
+			bin = cfg.Binary
+		}
+		proc, err := cluster.StartProcess(dir, filepath.Base(bin)+"-"+revName(cfg.Revision), bin, args...)
 		if err != nil {
 			t.Fatal(err)
 		}
