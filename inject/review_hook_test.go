@@ -111,7 +111,10 @@ func TestReviewMutate(t *testing.T) {
 				}
 			}},
 		{"warning", "the hook's warnings join the injection's", "hello",
-			func(_ context.Context, a *PodAdmission) error { a.Warnings = append(a.Warnings, "team label missing"); return nil }, true,
+			func(_ context.Context, a *PodAdmission) error {
+				a.Warnings = append(a.Warnings, "team label missing")
+				return nil
+			}, true,
 			func(t *testing.T, r *admissionv1.AdmissionResponse, _ map[string]any) {
 				if !r.Allowed || len(r.Warnings) == 0 || r.Warnings[len(r.Warnings)-1] != "team label missing" {
 					t.Errorf("warnings %q", r.Warnings)

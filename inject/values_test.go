@@ -86,7 +86,9 @@ func TestSetValue(t *testing.T) {
 				v["global"].(map[string]any)["proxy"].(map[string]any)["resources"].(map[string]any)["limits"] = map[string]any{"cpu": "2"}
 			}, ""},
 		{"number", "numbers are stored as values.json would give them (float64), so templates compare them alike", "global.proxy.statusPort", 15021,
-			func(v map[string]any) { v["global"].(map[string]any)["proxy"].(map[string]any)["statusPort"] = float64(15021) }, ""},
+			func(v map[string]any) {
+				v["global"].(map[string]any)["proxy"].(map[string]any)["statusPort"] = float64(15021)
+			}, ""},
 		{"struct", "a struct is stored as its JSON object", "global.proxy.resources.requests",
 			struct {
 				CPU    string `json:"cpu"`
