@@ -149,6 +149,16 @@ func (e *DocumentError) Is(target error) bool { return target == ErrBadDocument 
 // *DocumentError (matching ErrBadDocument), unless opts.KeepGoing is set; then
 // the bad document is copied unchanged, the rest of the stream is injected,
 // and the error lists the first MaxListed bad documents.
+//
+// With an error the result is returned too, and Output says exactly how far
+// the stream got. In fail-fast mode it holds the documents before the one
+// that stopped the stream, each followed by "---\n", and nothing of that
+// one: a caller that must not emit a partial stream (kube-inject writing to
+// standard output) discards Output whenever the error is not nil. The
+// counts include the bad document (Failed is 1) and Warnings its warnings.
+// In keep-going mode Output is the whole stream, bad documents copied as
+// they were. When ctx is done first, Output holds the documents finished
+// before.
 func (i *Injector) InjectManifests(ctx context.Context, in []byte, opts ManifestOptions) (*ManifestResult, error) {
 	var out bytes.Buffer
 	out.Grow(len(in) * 4)
@@ -163,9 +173,10 @@ func (i *Injector) InjectManifests(ctx context.Context, in []byte, opts Manifest
 // reads one document at a time and writes each as soon as it is injected,
 // so memory stays bounded by the largest document, whatever the number of
 // documents (see ManifestOptions.OnDocument for each document's result).
-// The result's Output is nil. In fail-fast mode the documents before the
-// bad one have been written. Once ctx is done the stream stops before the
-// next document with an error matching ctx.Err().
+// The result's Output is nil; w has received what InjectManifests' Output
+// would hold, on error too (in fail-fast mode: the documents before the bad
+// one, complete). Once ctx is done the stream stops before the next
+// document with an error matching ctx.Err().
 //
 // Documents are split as istioctl splits them, except that line endings
 // are kept ("\r\n" stays) and an invalid separator ("--- apiVersion: v1")

@@ -13,10 +13,16 @@
 //	kubectl -n istio-system get configmap istio -o=jsonpath='{.data.mesh}' > mesh.yaml
 //
 // Without any of them the embedded default configuration is used. Warnings go
-// to stderr; an error goes to stderr with exit status 1.
+// to stderr; an error goes to stderr with exit status 1. A failed run writes
+// nothing to stdout and leaves no -o file: in fail-fast mode (the default)
+// the output is held in memory until the whole stream is injected (with -o
+// FILE, in a temporary file beside it). --keep-going streams the output as
+// it goes, since it is complete either way (bad documents copied as they
+// were).
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -127,6 +133,17 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 	}
 
+	// In fail-fast mode a failed run prints nothing to standard output (or
+	// to a device given with -o), as it leaves no file behind with -o FILE:
+	// the output is held until the whole stream is injected. Keep-going
+	// output is complete whatever happens, so it streams.
+	var held *bytes.Buffer
+	final := out
+	if file == nil && !o.keepGoing {
+		held = &bytes.Buffer{}
+		out = held
+	}
+
 	opts := inject.ManifestOptions{KeepGoing: o.keepGoing}
 	// Namespace labels switch on the full (webhook-like) decision; without
 	// them every pod template is injected, as istioctl kube-inject does.
@@ -146,6 +163,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	_, err = inj.InjectManifestStream(ctx, in, out, opts)
 	if err != nil && !(o.keepGoing && errors.Is(err, inject.ErrBadDocument)) {
 		return err
+	}
+	if held != nil {
+		if _, err := final.Write(held.Bytes()); err != nil {
+			return err
+		}
 	}
 	if file != nil {
 		if err := file.Close(); err != nil {

@@ -124,6 +124,9 @@ func TestKubeInjectErrors(t *testing.T) {
 			if c.name == "keep going" && !strings.Contains(stdout.String(), "name: ok") {
 				t.Errorf("keep-going output lost the good document:\n%s", stdout.String())
 			}
+			if c.name != "keep going" && stdout.Len() != 0 {
+				t.Errorf("a failed run wrote %d bytes to stdout, want none (fail-fast output is held until the stream is done):\n%s", stdout.Len(), stdout.String())
+			}
 		})
 	}
 }
