@@ -414,6 +414,9 @@ func (i *Injector) injectObject(ctx context.Context, obj runtime.Object, doc *Do
 		return nil
 	}
 	doc.Injected++
+	if w := ignoredPodOptOut(t); w != "" {
+		doc.Warnings = append(doc.Warnings, where+w)
+	}
 	*t.meta = res.Pod.ObjectMeta
 	*t.spec = res.Pod.Spec
 	return nil
@@ -460,6 +463,9 @@ type podTemplate struct {
 	spec       *corev1.PodSpec
 	typeMeta   metav1.TypeMeta
 	deployMeta types.NamespacedName
+	// podMeta is a CronJob's pod template metadata, which manual
+	// injection does not read (manifest_cronjob.go).
+	podMeta *metav1.ObjectMeta
 }
 
 // podTemplateOf finds the pod template of a workload. A workload without
@@ -507,6 +513,7 @@ func podTemplateOf(obj runtime.Object) (podTemplate, error) {
 			spec:       &o.Spec.JobTemplate.Spec.Template.Spec,
 			typeMeta:   o.TypeMeta,
 			deployMeta: types.NamespacedName{Namespace: o.Namespace, Name: o.Name},
+			podMeta:    &o.Spec.JobTemplate.Spec.Template.ObjectMeta,
 		}, nil
 	}
 	return podTemplate{}, nil

@@ -110,6 +110,7 @@ type input struct {
 type workload struct {
 	namespace, kind, name string
 	target                policy.Target
+	note                  string // a CronJob's pod-template opt-out kube-inject does not read
 }
 
 // object is the part of a Kubernetes object check-inject reads.
@@ -210,7 +211,39 @@ func (in *input) add(js []byte, where string) error {
 		return fmt.Errorf("%s: spec.%s: %w", where, strings.Join(path, "."), err)
 	}
 	in.addWorkload(obj, tmpl.Metadata, tmpl.Spec.HostNetwork)
+	if obj.Kind == "CronJob" {
+		var spec struct {
+			JobTemplate struct {
+				Metadata metadata `json:"metadata"`
+			} `json:"jobTemplate"`
+		}
+		if err := unmarshalSpec(obj.Spec, &spec); err != nil {
+			return fmt.Errorf("%s: spec: %w", where, err)
+		}
+		in.workloads[len(in.workloads)-1].note = cronJobNote(spec.JobTemplate.Metadata, tmpl.Metadata)
+	}
 	return nil
+}
+
+// cronJobNote says where kube-inject and the webhook part ways on a
+// CronJob: the webhook decides its pods from the pod template (the verdict
+// above), but manual injection, like istioctl kube-inject, reads the Job
+// template's metadata, so an opt-out on the pod template alone does not
+// stop it (kube-inject warns the same way).
+func cronJobNote(job, pod metadata) string {
+	const key = "sidecar.istio.io/inject"
+	field, v := "labels", ""
+	if l, ok := pod.Labels[key]; ok {
+		v = l
+	} else if a, ok := pod.Annotations[key]; ok {
+		field, v = "annotations", a
+	}
+	if v != "false" || job.Labels[key] == "false" || job.Annotations[key] == "false" {
+		return ""
+	}
+	return fmt.Sprintf("%s: %q in spec.jobTemplate.spec.template.metadata.%s skips the pods in the webhook, but kube-inject "+
+		"(manual injection, as istioctl) reads spec.jobTemplate.metadata and injects this CronJob; set it in spec.jobTemplate.metadata.%s too",
+		key, v, field, field)
 }
 
 func unmarshalSpec(raw json.RawMessage, v any) error {
@@ -286,6 +319,9 @@ func report(w io.Writer, decider *policy.Decider, in *input) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", clean(wl.namespace), clean(id), result, clean(revision), webhook, d.Reason)
 		for _, warning := range d.Warnings {
 			notes = append(notes, fmt.Sprintf("%s %s: %s", clean(wl.namespace), clean(id), warning))
+		}
+		if wl.note != "" {
+			notes = append(notes, fmt.Sprintf("%s %s: %s", clean(wl.namespace), clean(id), wl.note))
 		}
 	}
 	tw.Flush()

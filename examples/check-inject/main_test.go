@@ -57,6 +57,13 @@ func TestRun(t *testing.T) {
 		{"bad field type", "a well-formed document of the wrong shape names the object", []string{"-f", "-"},
 			"kind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    metadata:\n      labels: {version: [1]}\n",
 			1, nil, []string{"document 1 (line 1): deployment/web: spec.template: "}},
+		{"cronjob pod opt-out", "the webhook skips the pods, kube-inject (as istioctl) injects the CronJob: both programs say so", []string{"-f", "-"},
+			"kind: Namespace\nmetadata: {name: a, labels: {istio-injection: enabled}}\n---\n" +
+				"kind: CronJob\nmetadata: {name: backup, namespace: a}\nspec:\n  jobTemplate:\n    spec:\n      template:\n        metadata:\n          labels: {sidecar.istio.io/inject: \"false\"}\n",
+			0, []string{"cronjob/backup  SKIP", `a cronjob/backup: sidecar.istio.io/inject: "false" in spec.jobTemplate.spec.template.metadata.labels skips the pods in the webhook, but kube-inject (manual injection, as istioctl) reads spec.jobTemplate.metadata and injects this CronJob; set it in spec.jobTemplate.metadata.labels too`}, nil},
+		{"cronjob job opt-out", "an opt-out in both places: nothing to note", []string{"-f", "-"},
+			"kind: CronJob\nmetadata: {name: backup}\nspec:\n  jobTemplate:\n    metadata:\n      labels: {sidecar.istio.io/inject: \"false\"}\n    spec:\n      template:\n        metadata:\n          labels: {sidecar.istio.io/inject: \"false\"}\n",
+			0, []string{"cronjob/backup  SKIP"}, nil},
 		{"list item", "errors inside a List name the item", []string{"-f", "-"},
 			"kind: List\nitems:\n- kind: Pod\n  metadata: {name: ok}\n- kind: Pod\n  metadata: {name: bad}\n  spec: {hostNetwork: maybe}\n",
 			1, nil, []string{"document 1 (line 1): list/(unnamed): items[1]: pod/bad: spec: "}},
