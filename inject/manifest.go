@@ -185,6 +185,16 @@ func (i *Injector) InjectManifestStream(ctx context.Context, r io.Reader, w io.W
 	if i == nil {
 		return nil, errors.New("inject: InjectManifests called on a nil *Injector")
 	}
+	return injectManifestStream(ctx, i, r, w, opts)
+}
+
+// injecter is what the manifest stream and admission need of an injector:
+// *Injector for one revision, *Mesh for a cluster's revisions.
+type injecter interface {
+	InjectPod(ctx context.Context, req PodRequest) (*Result, error)
+}
+
+func injectManifestStream(ctx context.Context, i injecter, r io.Reader, w io.Writer, opts ManifestOptions) (*ManifestResult, error) {
 	reader := newDocReader(r)
 	res := &ManifestResult{}
 	var errs []error // the first MaxListed document errors
@@ -210,7 +220,7 @@ func (i *Injector) InjectManifestStream(ctx context.Context, r io.Reader, w io.W
 			doc = DocumentResult{Index: index}
 			doc.Err = &DocumentError{Index: index, Err: fmt.Errorf("invalid YAML document separator %q: only blanks or a comment may follow \"---\"", badSep)}
 		} else {
-			out, doc = i.injectDocument(ctx, raw, index, &opts)
+			out, doc = injectDocument(ctx, i, raw, index, &opts)
 		}
 		res.Injected += doc.Injected
 		res.Skipped += doc.Skipped
@@ -257,7 +267,7 @@ func (d *DocumentResult) Label() string {
 // injectDocument injects one document of a stream. It returns the bytes to
 // write (without the trailing separator) and the document's description;
 // doc.Err is a *DocumentError.
-func (i *Injector) injectDocument(ctx context.Context, raw []byte, index int, opts *ManifestOptions) ([]byte, DocumentResult) {
+func injectDocument(ctx context.Context, i injecter, raw []byte, index int, opts *ManifestOptions) ([]byte, DocumentResult) {
 	doc := DocumentResult{Index: index}
 	fail := func(err error) ([]byte, DocumentResult) {
 		doc.Err = &DocumentError{Index: index, Kind: doc.Kind, Name: doc.Name, Namespace: doc.Namespace, Err: err}
@@ -270,7 +280,7 @@ func (i *Injector) injectDocument(ctx context.Context, raw []byte, index int, op
 	if kind == nil {
 		return raw, doc
 	}
-	if err := i.injectObject(ctx, obj, &doc, opts, ""); err != nil {
+	if err := injectObject(ctx, i, obj, &doc, opts, ""); err != nil {
 		return fail(err)
 	}
 	out, err := marshalObject(obj)
@@ -355,7 +365,7 @@ type objectHead struct {
 
 // injectObject injects the pod template(s) of a decoded object in place.
 // where locates a List item in error messages ("items[3]: ").
-func (i *Injector) injectObject(ctx context.Context, obj runtime.Object, doc *DocumentResult, opts *ManifestOptions, where string) error {
+func injectObject(ctx context.Context, i injecter, obj runtime.Object, doc *DocumentResult, opts *ManifestOptions, where string) error {
 	if list, ok := obj.(*corev1.List); ok {
 		for n := range list.Items {
 			item := &list.Items[n]
@@ -378,7 +388,7 @@ func (i *Injector) injectObject(ctx context.Context, obj runtime.Object, doc *Do
 			if err := json.Unmarshal(item.Raw, child); err != nil {
 				return fmt.Errorf("%s: decoding %s: %w", at, head.Kind, cleanYAMLError(err))
 			}
-			if err := i.injectObject(ctx, child, doc, opts, at+": "); err != nil {
+			if err := injectObject(ctx, i, child, doc, opts, at+": "); err != nil {
 				return err
 			}
 			item.Raw, item.Object = nil, child

@@ -124,21 +124,28 @@ func podLabel(req PodRequest) string {
 }
 
 func (i *Injector) injectPod(ctx context.Context, req PodRequest) (*Result, error) {
-	orig := req.Pod
-	ns := orig.Namespace
-	if ns == "" {
-		ns = req.Namespace
+	ns := podNamespace(req)
+	return i.injectDecided(ctx, req, ns, i.decide(req, ns))
+}
+
+// podNamespace is the pod's namespace, or the request's when the pod has
+// none.
+func podNamespace(req PodRequest) string {
+	if req.Pod.Namespace != "" {
+		return req.Pod.Namespace
 	}
-	dec := i.decide(req, ns)
+	return req.Namespace
+}
+
+// injectDecided injects req.Pod after the policy decision dec was taken (by
+// this Injector, or by a Mesh for the revision it chose).
+func (i *Injector) injectDecided(ctx context.Context, req PodRequest, ns string, dec policy.Decision) (*Result, error) {
+	orig := req.Pod
+	if !dec.Inject {
+		return notInjected(req, dec), nil
+	}
 	res := &Result{Decision: dec}
 	res.Warnings = append(res.Warnings, dec.Warnings...)
-	if !dec.Inject {
-		if !req.PatchOnly {
-			res.Pod = orig.DeepCopy()
-		}
-		res.Patch, res.PatchJSON = patch.Patch{}, []byte("[]")
-		return res, nil
-	}
 
 	key, cacheable := i.cacheKey(req, ns)
 	if cacheable {
@@ -217,6 +224,17 @@ func (i *Injector) injectPod(ctx context.Context, req PodRequest) (*Result, erro
 		i.cache.put(key, newCachedPod(res, warnings))
 	}
 	return res, nil
+}
+
+// notInjected is the result for a pod the policy skips: the pod unchanged
+// (a copy, unless the request wants the patch only) and an empty patch.
+func notInjected(req PodRequest, dec policy.Decision) *Result {
+	res := &Result{Decision: dec, Patch: patch.Patch{}, PatchJSON: []byte("[]")}
+	res.Warnings = append(res.Warnings, dec.Warnings...)
+	if !req.PatchOnly {
+		res.Pod = req.Pod.DeepCopy()
+	}
+	return res
 }
 
 // decide takes the policy decision: stage B (the injector's own rules) for

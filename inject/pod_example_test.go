@@ -73,7 +73,7 @@ func ExampleUninject() {
 	fmt.Println("containers:", len(back.Spec.Containers), back.Spec.Containers[0].Name)
 	fmt.Println("init containers:", len(back.Spec.InitContainers), "annotations:", len(back.Annotations))
 	// Output:
-	// stale: false - the sidecar matches the current configuration
+	// stale: false - the sidecar is what revision "default" injects now
 	// containers: 1 web
 	// init containers: 0 annotations: 0
 }

@@ -198,15 +198,22 @@ func TestCheckStale(t *testing.T) {
 	for k := range changed.Spec.InitContainers {
 		changed.Spec.InitContainers[k].Image = "old/proxyv2:1.0"
 	}
+	optedOut := res.Pod.DeepCopy()
+	optedOut.Labels["sidecar.istio.io/inject"] = "false"
+	plainOptedOut := pod.DeepCopy()
+	plainOptedOut.Labels = map[string]string{"sidecar.istio.io/inject": "false"}
 	tests := []struct {
 		name, reason string
 		pod          *corev1.Pod
-		stale        bool
+		action       StaleAction
+		reasonHas    string
 	}{
-		{"fresh", "what the injector would inject now is not stale", res.Pod, false},
-		{"no sidecar", "a pod without a sidecar is not stale", pod, false},
-		{"other revision", "a sidecar of another revision is stale", otherRev, true},
-		{"old image", "a sidecar differing from the current config is stale", changed, true},
+		{"fresh", "what the injector would inject now is up to date", res.Pod, UpToDate, `the sidecar is what revision "default" injects now`},
+		{"no sidecar, would inject", "a pod without a sidecar that the injector would inject must be restarted (1/1 instead of 2/2)", pod, RestartToInject, "no sidecar, but"},
+		{"no sidecar, opted out", "a pod without a sidecar that would get none is up to date", plainOptedOut, UpToDate, "none would be injected now"},
+		{"sidecar, now opted out", "a sidecar on a pod that would get none now must go", optedOut, RestartToRemove, `pod label sidecar.istio.io/inject="false"`},
+		{"other revision", "a sidecar of another revision is stale", otherRev, RestartToUpdate, `injected by revision "canary"; revision "default" injects it now`},
+		{"old image", "a sidecar differing from the current config is stale and the field is named", changed, RestartToUpdate, `.image "old/proxyv2:1.0" → `},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -214,8 +221,11 @@ func TestCheckStale(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if st.Stale != tt.stale {
-				t.Errorf("Stale = %v (%s), want %v: %s", st.Stale, st.Reason, tt.stale, tt.reason)
+			if st.Action != tt.action || st.Stale != (tt.action != UpToDate) {
+				t.Errorf("%s: Action = %s, Stale = %v (%s), want %s", tt.reason, st.Action, st.Stale, st.Reason, tt.action)
+			}
+			if !strings.Contains(st.Reason, tt.reasonHas) {
+				t.Errorf("%s: Reason %q lacks %q", tt.reason, st.Reason, tt.reasonHas)
 			}
 		})
 	}

@@ -158,6 +158,11 @@ func appendJSONString(b []byte, s string) []byte { return appendEscapedString(b,
 
 // admit decides one admission request.
 func (i *Injector) admit(ctx context.Context, req *admissionv1.AdmissionRequest) *admissionv1.AdmissionResponse {
+	return admitWith(ctx, i, req)
+}
+
+// admitWith decides one admission request with i (an Injector or a Mesh).
+func admitWith(ctx context.Context, i injecter, req *admissionv1.AdmissionRequest) *admissionv1.AdmissionResponse {
 	resp := &admissionv1.AdmissionResponse{UID: req.UID, Allowed: true}
 	pod, err := DecodePod(req)
 	if err != nil {

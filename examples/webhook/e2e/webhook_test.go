@@ -46,6 +46,15 @@ type webhookConfig struct {
 	// server on the library, such as examples/custom-webhook, taking the
 	// same flags).
 	Binary string
+	// Files, when set, are the inject config, values and mesh config files
+	// the webhook reads instead of the corpus's (Revision still sets
+	// --revision; Tag is not applied).
+	Files *configFiles
+}
+
+// configFiles are the three dumps of one revision's ConfigMaps, on disk.
+type configFiles struct {
+	InjectConfig, Values, Mesh string
 }
 
 // startWebhook starts the webhook example with a serving certificate from
@@ -55,7 +64,7 @@ type webhookConfig struct {
 // configuration produces.
 func startWebhook(t testing.TB, cfg webhookConfig) *webhook {
 	t.Helper()
-	if cfg.Embedded {
+	if cfg.Embedded || cfg.Files != nil {
 		needCluster(t)
 		if the.webhookErr != nil {
 			t.Fatal(the.webhookErr)
@@ -68,7 +77,15 @@ func startWebhook(t testing.TB, cfg webhookConfig) *webhook {
 		t.Fatal(err)
 	}
 	var configFlags []string
-	if !cfg.Embedded {
+	switch {
+	case cfg.Files != nil:
+		configFlags = []string{
+			"--injectConfigFile=" + cfg.Files.InjectConfig,
+			"--valuesFile=" + cfg.Files.Values,
+			"--meshConfigFile=" + cfg.Files.Mesh,
+			"--revision=" + revName(cfg.Revision),
+		}
+	case !cfg.Embedded:
 		values := filepath.Join(dir, "values.json")
 		if err := writeValues(filepath.Join(the.corpus, "cases", "hello", "values.json"), values, cfg); err != nil {
 			t.Fatal(err)
