@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/kinject/kinject/policy"
 	"github.com/kinject/kinject/template/meshconfig"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/yaml"
@@ -50,6 +51,15 @@ type Config struct {
 	// the revisionless install; istioctl's --revision, istiod's REVISION).
 	// LoadConfig takes it from values.revision.
 	Revision string `json:"-"`
+	// Release is the Istio release whose behaviour the injector follows
+	// where Istio changed it (see the package documentation's table): how
+	// sidecar.istio.io/inject values are read, lifecycle-hook rewriting,
+	// annotation checks, the Prometheus merge, creationTimestamp in
+	// manual-injection output. LoadConfig takes it from the values
+	// (ReleaseFromValues: values.global.tag when it is a version); the zero
+	// Release, also what an unreadable tag gives, is the newest behaviour.
+	// Set it to follow another release (kube-inject's --istio-version).
+	Release policy.Release `json:"-"`
 	// NativeSidecars runs istio-proxy as a restartable init container
 	// (Kubernetes native sidecars): Istio's ENABLE_NATIVE_SIDECARS=true, or
 	// "auto" on a cluster whose every kubelet is 1.33 or newer. A pod's
@@ -169,6 +179,9 @@ func LoadConfig(injectConfig, values, mesh []byte) (*Config, error) {
 		if r, ok := v["revision"].(string); ok {
 			cfg.Revision = r
 		}
+		// A tag that names no release leaves the newest behaviour; a
+		// program reports that with ReleaseFromValues.
+		cfg.Release, _ = ReleaseFromValues(v)
 		if sw, ok := v["sidecarInjectorWebhook"].(map[string]any); ok {
 			if b, ok := sw["enableNamespacesByDefault"].(bool); ok {
 				cfg.EnableNamespacesByDefault = b

@@ -3,6 +3,8 @@ package inject
 import (
 	_ "embed" // the default configuration files
 	"fmt"
+
+	"github.com/kinject/kinject/policy"
 )
 
 // The default configuration, in the formats of Istio's three dumps, so a user
@@ -26,6 +28,10 @@ var (
 // sidecar.istio.io/proxyCPU, proxyMemory, proxyCPULimit and proxyMemoryLimit
 // annotations.
 //
+// It follows the newest Istio behaviour (Release is the zero Release): the
+// tag its values pin is the proxy image's, and its templates are kinject's
+// own, not a release's. Set Release to follow another.
+//
 // Every call returns a new *Config that the caller may change (for example
 // set Revision or NativeSidecars) before passing it to New.
 func DefaultConfig() *Config {
@@ -34,6 +40,7 @@ func DefaultConfig() *Config {
 		// The embedded files are constant and tested; this is a build defect.
 		panic(fmt.Sprintf("inject: embedded default configuration is invalid: %v", err))
 	}
+	cfg.Release = policy.Release{}
 	return cfg
 }
 

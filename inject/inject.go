@@ -26,6 +26,7 @@ type Injector struct {
 	rev              policy.Revision
 	mesh             *policy.Decider
 	defaultTemplates []string
+	checks           template.AnnotationChecks // the release's annotation checks
 	cache            *resultCache
 }
 
@@ -43,7 +44,7 @@ func New(cfg *Config) (*Injector, error) {
 	if len(c.Templates) == 0 {
 		return nil, fmt.Errorf("%w: inject config: no templates", ErrConfig)
 	}
-	set, err := template.Parse(c.Templates, template.Options{Aliases: c.Aliases, Env: c.Env})
+	set, err := template.Parse(c.Templates, template.Options{Aliases: c.Aliases, Env: templateEnv(&c)})
 	if err != nil {
 		return nil, fmt.Errorf("%w: inject config: templates: %w", ErrConfig, err)
 	}
@@ -59,6 +60,7 @@ func New(cfg *Config) (*Injector, error) {
 		NeverInjectSelector:       c.NeverInjectSelector,
 		EnableNamespacesByDefault: c.EnableNamespacesByDefault,
 		IgnoredNamespaces:         c.IgnoredNamespaces,
+		Release:                   c.Release,
 	}
 	if rev.Name == "default" {
 		// Istio's test and istioctl --revision default mean the
@@ -85,6 +87,7 @@ func New(cfg *Config) (*Injector, error) {
 		rev:              rev,
 		mesh:             dec,
 		defaultTemplates: c.defaultTemplates(),
+		checks:           annotationChecks(c.Release),
 		cache:            newResultCache(size),
 	}, nil
 }

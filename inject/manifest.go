@@ -283,7 +283,7 @@ func injectDocument(ctx context.Context, i injecter, raw []byte, index int, opts
 	if err := injectObject(ctx, i, obj, &doc, opts, ""); err != nil {
 		return fail(err)
 	}
-	out, err := marshalObject(obj)
+	out, err := marshalObject(obj, printsNullCreationTimestamp(i.cfg.Release))
 	if err != nil {
 		return fail(fmt.Errorf("encoding %s: %w", doc.Kind, err))
 	}
@@ -583,10 +583,19 @@ func unservedWarning(apiVersion, kind string) string {
 }
 
 // marshalObject encodes a decoded object as istioctl kube-inject does: JSON
-// through sigs.k8s.io/yaml. The zero creationTimestamp, which the
-// apimachinery release kinject builds with encodes as null and newer ones
-// omit, is left out so the output is the same with either.
-func marshalObject(obj any) ([]byte, error) {
+// through sigs.k8s.io/yaml. A zero creationTimestamp, which apimachinery
+// before v0.34 encodes as null and later releases omit, is printed as null
+// when nullTimestamps is set (the Istio release followed was built with the
+// older apimachinery) and left out otherwise, whichever apimachinery
+// kinject is built with.
+func marshalObject(obj any, nullTimestamps bool) ([]byte, error) {
+	if nullTimestamps {
+		j, err := marshalWithNullTimestamps(obj)
+		if err != nil {
+			return nil, err
+		}
+		return jsonToYAML(j)
+	}
 	j, err := json.Marshal(obj)
 	if err != nil {
 		return nil, err

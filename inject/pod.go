@@ -172,7 +172,7 @@ func (i *Injector) injectDecided(ctx context.Context, req PodRequest, ns string,
 	}
 	// Annotation and label values are data: one validator (the template
 	// package's) refuses any that a template would read as structure.
-	if err := template.ValidateAnnotations(base.Annotations); err != nil {
+	if err := template.ValidateAnnotationsFor(base.Annotations, i.checks); err != nil {
 		return nil, err
 	}
 	if err := template.ValidateLabels(base.Labels); err != nil {

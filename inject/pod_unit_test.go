@@ -13,6 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
+	"github.com/kinject/kinject/policy"
 	"github.com/kinject/kinject/template"
 	"github.com/kinject/kinject/template/meshconfig"
 )
@@ -161,51 +162,111 @@ func TestMoveContainer(t *testing.T) {
 }
 
 func TestPrometheusMerge(t *testing.T) {
+	merged := map[string]string{annPromScrape: "true", annPromPort: "15020", annPromPath: "/stats/prometheus"}
+	with := func(m map[string]string, kv ...string) map[string]string {
+		out := map[string]string{}
+		for k, v := range m {
+			out[k] = v
+		}
+		for i := 0; i+1 < len(kv); i += 2 {
+			out[kv[i]] = kv[i+1]
+		}
+		return out
+	}
+	v129 := policy.Release{Major: 1, Minor: 29, Patch: 6}
+	v123 := policy.Release{Major: 1, Minor: 23, Patch: 6}
 	tests := []struct {
 		name, reason string
+		rel          policy.Release // zero: newest
+		meshOff      bool           // the mesh's enablePrometheusMerge is false
 		ann          map[string]string
+		proxyEnv     map[string]string
 		wantAnn      map[string]string
 		wantEnv      string
+		wantErr      string
 	}{
-		{"none", "without settings the proxy's endpoint is announced and nothing is recorded",
-			nil, map[string]string{annPromScrape: "true", annPromPort: "15020", annPromPath: "/stats/prometheus"}, ""},
-		{"settings move", "the application's settings move to ISTIO_PROMETHEUS_ANNOTATIONS",
-			map[string]string{annPromScrape: "true", annPromPort: "9090"},
-			map[string]string{annPromScrape: "true", annPromPort: "15020", annPromPath: "/stats/prometheus"}, `{"scrape":"true","port":"9090"}`},
-		{"dotted spelling", "prometheus.io.port is the same label as prometheus.io/port and is cleared",
-			map[string]string{"prometheus.io.port": "9000"},
-			map[string]string{annPromScrape: "true", annPromPort: "15020", annPromPath: "/stats/prometheus"}, `{"port":"9000"}`},
-		{"scrape false", "scraping switched off leaves everything alone",
-			map[string]string{"prometheus.io.scrape": "false"}, map[string]string{"prometheus.io.scrape": "false"}, ""},
-		{"not a bool", "a scrape value that is not a bool is ignored, as Istio does",
-			map[string]string{annPromScrape: "maybe"},
-			map[string]string{annPromScrape: "true", annPromPort: "15020", annPromPath: "/stats/prometheus"}, `{"scrape":"maybe"}`},
-		{"opt out", "prometheus.istio.io/merge-metrics false opts out",
-			map[string]string{annPromMerge: "false", annPromPort: "9090"}, map[string]string{annPromMerge: "false", annPromPort: "9090"}, ""},
-		{"already merged", "a pod already pointing at the proxy is left alone",
-			map[string]string{annPromPort: "15020"}, map[string]string{annPromPort: "15020"}, ""},
+		{name: "none", reason: "without settings the proxy's endpoint is announced and nothing is recorded",
+			wantAnn: merged},
+		{name: "settings move", reason: "the application's settings move to ISTIO_PROMETHEUS_ANNOTATIONS, the empty path included",
+			ann: map[string]string{annPromScrape: "true", annPromPort: "9090"}, wantAnn: merged, wantEnv: `{"scrape":"true","path":"","port":"9090"}`},
+		{name: "settings move 1.23", reason: "every release keeps the empty members", rel: v123,
+			ann: map[string]string{annPromScrape: "true", annPromPort: "8080"}, wantAnn: merged, wantEnv: `{"scrape":"true","path":"","port":"8080"}`},
+		{name: "path only", reason: "an empty port is written too",
+			ann: map[string]string{annPromScrape: "true", annPromPath: "/m"}, wantAnn: merged, wantEnv: `{"scrape":"true","path":"/m","port":""}`},
+		{name: "dotted spelling", reason: "prometheus.io.port is the same label as prometheus.io/port and is cleared",
+			ann: map[string]string{"prometheus.io.port": "9000"}, wantAnn: merged, wantEnv: `{"scrape":"","path":"","port":"9000"}`},
+		{name: "scrape false", reason: "scraping switched off leaves everything alone",
+			ann: map[string]string{"prometheus.io.scrape": "false"}, wantAnn: map[string]string{"prometheus.io.scrape": "false"}},
+		{name: "not a bool", reason: "a scrape value that is not a bool is ignored, as Istio does",
+			ann: map[string]string{annPromScrape: "maybe"}, wantAnn: merged, wantEnv: `{"scrape":"maybe","path":"","port":""}`},
+		{name: "opt out", reason: "prometheus.istio.io/merge-metrics false opts out",
+			ann: map[string]string{annPromMerge: "false", annPromPort: "9090"}, wantAnn: map[string]string{annPromMerge: "false", annPromPort: "9090"}},
+		{name: "opt in", reason: "prometheus.istio.io/merge-metrics true wins over the mesh's setting, as in Istio", meshOff: true,
+			ann: map[string]string{annPromMerge: "true"}, wantAnn: with(merged, annPromMerge, "true")},
+		{name: "mesh off", reason: "the mesh's enablePrometheusMerge false leaves the pod alone", meshOff: true,
+			ann: map[string]string{annPromPort: "9090"}, wantAnn: map[string]string{annPromPort: "9090"}},
+		{name: "already merged", reason: "a pod already pointing at the proxy is left alone",
+			ann: map[string]string{annPromPort: "15020"}, wantAnn: map[string]string{annPromPort: "15020"}},
+		{name: "bad port", reason: "the newest release refuses a port that is not a number, naming the annotation",
+			ann: map[string]string{annPromScrape: "true", annPromPort: "http"}, wantErr: `invalid annotation prometheus.io/port="http": not a port number`},
+		{name: "bad port 1.29", reason: "1.29 copies the port as it is", rel: v129,
+			ann: map[string]string{annPromScrape: "true", annPromPort: "http"}, wantAnn: merged, wantEnv: `{"scrape":"true","path":"","port":"http"}`},
+		{name: "targets", reason: "scrape-targets move to the proxy; an empty path is /metrics, the first target fills port and path, scrape stays empty",
+			ann: map[string]string{annPromTargets: "8080:/stats, 9090"}, wantAnn: merged,
+			wantEnv: `{"scrape":"","path":"/stats","port":"8080","targets":[{"port":"8080","path":"/stats"},{"port":"9090","path":"/metrics"}]}`},
+		{name: "targets with port", reason: "an explicit prometheus.io/port and path win over the first target",
+			ann: map[string]string{annPromScrape: "true", annPromPort: "7070", annPromTargets: "8080:/stats"}, wantAnn: merged,
+			wantEnv: `{"scrape":"true","path":"/stats","port":"7070","targets":[{"port":"8080","path":"/stats"}]}`},
+		{name: "malformed target", reason: "PORT/PATH without the colon is an error",
+			ann: map[string]string{annPromTargets: "8080/metrics,9090/stats"}, wantErr: `invalid annotation prometheus.istio.io/scrape-targets="8080/metrics,9090/stats": target "8080/metrics": port "8080/metrics" is not a port number`},
+		{name: "empty target port", reason: "a target needs its port",
+			ann: map[string]string{annPromTargets: ":/metrics"}, wantErr: `port "" is not a port number`},
+		{name: "targets 1.29", reason: "1.29 does not know scrape-targets: the annotation stays and nothing is recorded", rel: v129,
+			ann: map[string]string{annPromTargets: "8080/metrics"}, wantAnn: with(merged, annPromTargets, "8080/metrics")},
+		{name: "secure port", reason: "the newest release announces the proxy's secure merged port",
+			proxyEnv: map[string]string{envSecureMerged: "15091"}, wantAnn: with(merged, annPromSecurePort, "15091")},
+		{name: "secure port zero", reason: "0 is the proxy's default and means no secure port",
+			proxyEnv: map[string]string{envSecureMerged: "0"}, wantAnn: merged},
+		{name: "secure port 1.29", reason: "before 1.31 nothing announces it", rel: v129,
+			proxyEnv: map[string]string{envSecureMerged: "15091"}, wantAnn: merged},
 	}
-	i := &Injector{mesh0: meshconfig.DefaultMeshConfig()}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			pod := &corev1.Pod{Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: proxyContainer}}}}
+			mesh := meshconfig.DefaultMeshConfig()
+			if tt.meshOff {
+				var err error
+				if mesh, err = meshconfig.ParseMeshConfig([]byte("enablePrometheusMerge: false")); err != nil {
+					t.Fatal(err)
+				}
+			}
+			i := &Injector{mesh0: mesh, cfg: Config{Release: tt.rel}}
+			proxy := corev1.Container{Name: proxyContainer}
+			for _, k := range sortedKeys(tt.proxyEnv) {
+				proxy.Env = append(proxy.Env, corev1.EnvVar{Name: k, Value: tt.proxyEnv[k]})
+			}
+			pod := &corev1.Pod{Spec: corev1.PodSpec{Containers: []corev1.Container{proxy}}}
 			pod.Annotations = map[string]string{}
 			for k, v := range tt.ann {
 				pod.Annotations[k] = v
 			}
-			if err := i.prometheusMerge(pod, 15020); err != nil {
+			err := i.prometheusMerge(pod, 15020)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !errors.Is(err, ErrInvalidAnnotation) {
+					t.Fatalf("%s: err = %v, want ErrInvalidAnnotation containing %q", tt.reason, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
 				t.Fatal(err)
 			}
-			if d := cmp.Diff(tt.wantAnn, pod.Annotations); d != "" {
+			want := tt.wantAnn
+			if want == nil {
+				want = map[string]string{}
+			}
+			if d := cmp.Diff(want, pod.Annotations); d != "" {
 				t.Errorf("%s: annotations (-want +got):\n%s", tt.reason, d)
 			}
-			env := ""
-			for _, e := range pod.Spec.Containers[0].Env {
-				if e.Name == envPromAnn {
-					env = e.Value
-				}
-			}
-			if env != tt.wantEnv {
+			if env := envValue(&pod.Spec.Containers[0], envPromAnn); env != tt.wantEnv {
 				t.Errorf("%s: env = %q, want %q", tt.reason, env, tt.wantEnv)
 			}
 		})

@@ -19,13 +19,13 @@ type appProber struct {
 	TimeoutSeconds int32                   `json:"timeoutSeconds,omitempty"`
 }
 
-// rewriteProbes sends the application's HTTP, TCP and gRPC probes (and HTTP
-// and TCP lifecycle hooks) through the proxy's status port, since mTLS would
-// otherwise make the kubelet's probes fail: each becomes an HTTP GET of
-// /app-health/<container>/livez|readyz|startupz (or
-// /app-lifecycle/<container>/poststartz|prestopz) on the status port, and the
-// originals, with named ports resolved, are recorded as JSON in the proxy's
-// ISTIO_KUBE_APP_PROBERS. It runs unless the pod's
+// rewriteProbes sends the application's HTTP, TCP and gRPC probes (and,
+// from Istio 1.25, HTTP and TCP lifecycle hooks) through the proxy's status
+// port, since mTLS would otherwise make the kubelet's probes fail: each
+// becomes an HTTP GET of /app-health/<container>/livez|readyz|startupz (or
+// /app-lifecycle/<container>/poststartz|prestopz) on the status port, and
+// the originals, with named ports resolved, are recorded as JSON in the
+// proxy's ISTIO_KUBE_APP_PROBERS. It runs unless the pod's
 // sidecar.istio.io/rewriteAppHTTPProbers annotation or
 // values.sidecarInjectorWebhook.rewriteAppHTTPProbe says otherwise.
 func (i *Injector) rewriteProbes(pod *corev1.Pod, statusPort int32) error {
@@ -51,6 +51,7 @@ func (i *Injector) rewriteProbes(pod *corev1.Pod, statusPort int32) error {
 	if port == 0 {
 		return nil
 	}
+	hooks := rewritesLifecycleHooks(i.cfg.Release)
 	probers := map[string]appProber{}
 	var targets []*corev1.Container
 	for k := range pod.Spec.InitContainers {
@@ -77,6 +78,9 @@ func (i *Injector) rewriteProbes(pod *corev1.Pod, statusPort int32) error {
 				probers[p.path] = ap
 				rewriteHandler(&p.probe.ProbeHandler, p.path, port)
 			}
+		}
+		if !hooks {
+			continue
 		}
 		for _, h := range appHooks(c) {
 			if h.handler == nil || (h.handler.HTTPGet == nil && h.handler.TCPSocket == nil) {

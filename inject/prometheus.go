@@ -2,6 +2,7 @@ package inject
 
 import (
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -19,33 +20,49 @@ const (
 
 // promScrape is the application's own scrape configuration, handed to the
 // proxy in ISTIO_PROMETHEUS_ANNOTATIONS so it can merge the application's
-// metrics with its own.
+// metrics with its own. Every Istio release writes scrape, path and port,
+// empty or not; the proxy reads an empty path as /metrics.
 type promScrape struct {
-	Scrape  string       `json:"scrape,omitempty"`
-	Path    string       `json:"path,omitempty"`
-	Port    string       `json:"port,omitempty"`
+	Scrape  string       `json:"scrape"`
+	Path    string       `json:"path"`
+	Port    string       `json:"port"`
 	Targets []promTarget `json:"targets,omitempty"`
 }
 
+// promTarget is one endpoint of prometheus.istio.io/scrape-targets.
 type promTarget struct {
 	Port string `json:"port"`
 	Path string `json:"path,omitempty"`
 }
 
+const (
+	annPromSecurePort = "prometheus.istio.io/secure-port"
+	envSecureMerged   = "ENVOY_SECURE_MERGED_METRICS_PORT"
+	defaultPromPath   = "/metrics"
+)
+
 // prometheusMerge points the pod's prometheus.io annotations at the proxy's
-// merged metrics endpoint, as Istio does when the mesh's
-// enablePrometheusMerge is on (the default) and the pod neither opts out
-// (prometheus.istio.io/merge-metrics: "false") nor disables scraping
+// merged metrics endpoint, as Istio does when merging is on (the pod's
+// prometheus.istio.io/merge-metrics, else the mesh's enablePrometheusMerge,
+// default true) and the pod does not disable scraping
 // (prometheus.io/scrape: "false"). The application's own settings move to
 // the proxy's ISTIO_PROMETHEUS_ANNOTATIONS.
+//
+// From Istio 1.31 (prometheusTargets) prometheus.istio.io/scrape-targets
+// ("PORT[:PATH],...", the path defaulting to /metrics) lists several
+// application endpoints, which move there too; a prometheus.io/port or a
+// target port that is not a port number is an error; and a proxy with
+// ENVOY_SECURE_MERGED_METRICS_PORT gets prometheus.istio.io/secure-port.
 func (i *Injector) prometheusMerge(pod *corev1.Pod, statusPort int32) error {
-	if !i.mesh0.PrometheusMerge() {
+	ann := pod.Annotations
+	if !prometheusMergeEnabled(i.mesh0.PrometheusMerge(), ann) {
 		return nil
 	}
-	ann := pod.Annotations
-	if v, ok := ann[annPromMerge]; ok {
-		if b, err := strconv.ParseBool(v); err == nil && !b {
-			return nil
+	newest := prometheusTargets(i.cfg.Release)
+	proxy := findProxy(&pod.Spec)
+	if newest && proxy != nil {
+		if port := envValue(proxy, envSecureMerged); port != "" && port != "0" {
+			ann[annPromSecurePort] = port
 		}
 	}
 	// Like Istio, every spelling of a key that sanitizes to the same label
@@ -53,6 +70,7 @@ func (i *Injector) prometheusMerge(pod *corev1.Pod, statusPort int32) error {
 	// read in sorted order so the result is deterministic.
 	var sc promScrape
 	var variants []string
+	portKey := ""
 	for _, k := range sortedKeys(ann) {
 		switch sanitizeLabelName(k) {
 		case promScrapeLabel:
@@ -61,7 +79,7 @@ func (i *Injector) prometheusMerge(pod *corev1.Pod, statusPort int32) error {
 			}
 			sc.Scrape = ann[k]
 		case promPortLabel:
-			sc.Port = ann[k]
+			sc.Port, portKey = ann[k], k
 		case promPathLabel:
 			sc.Path = ann[k]
 		default:
@@ -74,26 +92,27 @@ func (i *Injector) prometheusMerge(pod *corev1.Pod, statusPort int32) error {
 		// Already pointing at the proxy (a re-injection).
 		return nil
 	}
-	if t := ann[annPromTargets]; t != "" {
-		for _, part := range strings.Split(t, ",") {
-			part = strings.TrimSpace(part)
-			if part == "" {
-				continue
-			}
-			port, path, _ := strings.Cut(part, ":")
-			sc.Targets = append(sc.Targets, promTarget{Port: port, Path: path})
+	if newest {
+		if sc.Port != "" && !isPortNumber(sc.Port) {
+			return fmt.Errorf("%w %s=%s: not a port number from 1 to 65535 (the proxy scrapes the application on it)", ErrInvalidAnnotation, portKey, strconv.Quote(sc.Port))
 		}
-		if len(sc.Targets) > 0 {
+		targets, err := parseScrapeTargets(ann[annPromTargets])
+		if err != nil {
+			return fmt.Errorf("%w %s=%s: %w", ErrInvalidAnnotation, annPromTargets, strconv.Quote(ann[annPromTargets]), err)
+		}
+		if len(targets) > 0 {
+			sc.Targets = targets
 			if sc.Port == "" {
-				sc.Port = sc.Targets[0].Port
+				sc.Port = targets[0].Port
 			}
 			if sc.Path == "" {
-				sc.Path = sc.Targets[0].Path
+				sc.Path = targets[0].Path
 			}
 		}
+		delete(ann, annPromTargets)
 	}
-	if sc.Scrape != "" || sc.Path != "" || sc.Port != "" || len(sc.Targets) > 0 {
-		if proxy := findProxy(&pod.Spec); proxy != nil {
+	if len(variants) > 0 || len(sc.Targets) > 0 {
+		if proxy != nil {
 			b, err := json.Marshal(sc)
 			if err != nil {
 				return err
@@ -104,11 +123,62 @@ func (i *Injector) prometheusMerge(pod *corev1.Pod, statusPort int32) error {
 	for _, k := range variants {
 		delete(ann, k)
 	}
-	delete(ann, annPromTargets)
 	ann[annPromPort] = target
 	ann[annPromPath] = "/stats/prometheus"
 	ann[annPromScrape] = "true"
 	return nil
+}
+
+// prometheusMergeEnabled is Istio's rule: the pod's
+// prometheus.istio.io/merge-metrics when it is a boolean, else the mesh's
+// setting.
+func prometheusMergeEnabled(mesh bool, ann map[string]string) bool {
+	if v, ok := ann[annPromMerge]; ok {
+		if b, err := strconv.ParseBool(v); err == nil {
+			return b
+		}
+	}
+	return mesh
+}
+
+// parseScrapeTargets reads prometheus.istio.io/scrape-targets:
+// comma-separated PORT[:PATH] entries, blanks around them ignored, an empty
+// path meaning /metrics. A port that is not a number from 1 to 65535 (for
+// example "8080/metrics", a path without its colon) is an error.
+func parseScrapeTargets(s string) ([]promTarget, error) {
+	var out []promTarget
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		port, path, _ := strings.Cut(part, ":")
+		if !isPortNumber(port) {
+			return nil, fmt.Errorf("target %s: port %s is not a port number from 1 to 65535 (write PORT[:PATH], comma-separated)", strconv.Quote(part), strconv.Quote(port))
+		}
+		if path == "" {
+			path = defaultPromPath
+		}
+		out = append(out, promTarget{Port: port, Path: path})
+	}
+	return out, nil
+}
+
+// isPortNumber reports whether s is a decimal port from 1 to 65535.
+func isPortNumber(s string) bool {
+	n, err := strconv.ParseUint(s, 10, 16)
+	return err == nil && n > 0
+}
+
+// envValue returns the value of c's environment variable name ("" when
+// absent or set from a source).
+func envValue(c *corev1.Container, name string) string {
+	for _, e := range c.Env {
+		if e.Name == name {
+			return e.Value
+		}
+	}
+	return ""
 }
 
 // The label names Prometheus derives from the scrape annotations.

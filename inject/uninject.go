@@ -166,8 +166,14 @@ func restoreProbes(pod *corev1.Pod, proxy *corev1.Container) {
 
 // restorePrometheus puts back the application's prometheus.io annotations
 // recorded in ISTIO_PROMETHEUS_ANNOTATIONS, or removes the merged ones when
-// the application had none.
+// the application had none, and removes the prometheus.istio.io/secure-port
+// the injection copied from the proxy. A scrape target written without its
+// path comes back with /metrics, the path it stood for.
 func restorePrometheus(pod *corev1.Pod, proxy *corev1.Container) {
+	// The secure port was copied from the proxy's environment.
+	if v, ok := pod.Annotations[annPromSecurePort]; ok && v == envValue(proxy, envSecureMerged) {
+		delete(pod.Annotations, annPromSecurePort)
+	}
 	if pod.Annotations[annPromPath] != "/stats/prometheus" {
 		return
 	}

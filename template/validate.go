@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/kinject/kinject/template/meshconfig"
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -37,20 +38,68 @@ var annotationValidators = map[string]func(string) error{
 	"readiness.status.sidecar.istio.io/initialDelaySeconds": validateUint32,
 	"readiness.status.sidecar.istio.io/periodSeconds":       validateUint32,
 	"readiness.status.sidecar.istio.io/failureThreshold":    validateUint32,
-	"sidecar.istio.io/enableCoreDump":                       validateBool,
-	"prometheus.istio.io/merge-metrics":                     validateBool,
-	"sidecar.istio.io/proxyCPU":                             validateQuantity,
-	"sidecar.istio.io/proxyMemory":                          validateQuantity,
-	"sidecar.istio.io/proxyCPULimit":                        validateQuantity,
-	"sidecar.istio.io/proxyMemoryLimit":                     validateQuantity,
-	"proxy.istio.io/config":                                 validateProxyConfigAnnotation,
-	"traffic.sidecar.istio.io/kubevirtInterfaces":           validateInterfaces,     // kinject
-	"istio.io/reroute-virtual-interfaces":                   validateInterfaces,     // kinject
-	"traffic.sidecar.istio.io/excludeInterfaces":            validateInterfaces,     // kinject
-	"sidecar.istio.io/userVolume":                           validateUserVolumes,    // kinject
-	"sidecar.istio.io/userVolumeMount":                      validateUserVolumes,    // kinject
-	"apm.datadoghq.com/env":                                 validateDatadogEnv,     // kinject
-	"k8s.v1.cni.cncf.io/networks":                           validateMultusNetworks, // kinject
+	keyCoreDump:                                   quotedValueOK, // not validated from Istio 1.25; see AnnotationChecks
+	"prometheus.istio.io/merge-metrics":           validateBool,
+	"sidecar.istio.io/proxyCPU":                   validateQuantity,
+	"sidecar.istio.io/proxyMemory":                validateQuantity,
+	"sidecar.istio.io/proxyCPULimit":              validateQuantity,
+	"sidecar.istio.io/proxyMemoryLimit":           validateQuantity,
+	"proxy.istio.io/config":                       validateProxyConfigAnnotation,
+	"traffic.sidecar.istio.io/kubevirtInterfaces": validateInterfaces,     // kinject
+	"istio.io/reroute-virtual-interfaces":         validateInterfaces,     // kinject
+	keyExcludeInterfaces:                          validateInterfaceNames, // Istio 1.30 and later; see AnnotationChecks
+	"sidecar.istio.io/userVolume":                 validateUserVolumes,    // kinject
+	"sidecar.istio.io/userVolumeMount":            validateUserVolumes,    // kinject
+	"apm.datadoghq.com/env":                       validateDatadogEnv,     // kinject
+	"k8s.v1.cni.cncf.io/networks":                 validateMultusNetworks, // kinject
+}
+
+// The annotations whose checks changed between Istio releases.
+const (
+	keyCoreDump          = "sidecar.istio.io/enableCoreDump"
+	keyExcludeInterfaces = "traffic.sidecar.istio.io/excludeInterfaces"
+)
+
+// AnnotationChecks are the checks of ValidateAnnotationsFor that changed
+// between Istio releases. The zero value checks as the newest release does.
+//
+// Where the release followed accepted any value, kinject still refuses a
+// value that could leave its place in the template (a quote, a backslash,
+// a control character or a line break, or invalid UTF-8), since such a
+// value can change other fields of the pod; the error then says that the
+// release would have accepted it. Any other value follows the release.
+type AnnotationChecks struct {
+	// Release names the release followed in those refusals, for example
+	// "Istio 1.26.8"; empty means "the newest Istio".
+	Release string
+	// BoolCoreDump validates sidecar.istio.io/enableCoreDump as a boolean
+	// (strconv.ParseBool), as Istio up to 1.24 does. From 1.25 Istio does
+	// not validate it (its templates no longer read it), so "yes" is
+	// injected as it is.
+	BoolCoreDump bool
+	// LaxInterfaces accepts any traffic.sidecar.istio.io/excludeInterfaces
+	// value, as Istio up to 1.29 does. From 1.30 Istio requires a list of
+	// Linux interface names: each at most 15 characters of letters, digits,
+	// '_', '.' and '-', not starting with '.' or '-'.
+	LaxInterfaces bool
+}
+
+// validator returns the check of key under c, or nil when key is not
+// validated.
+func (c AnnotationChecks) validator(key string) func(string) error {
+	switch {
+	case key == keyCoreDump && c.BoolCoreDump:
+		return validateBool
+	case key == keyExcludeInterfaces && c.LaxInterfaces:
+		return quotedValueOK
+	}
+	return annotationValidators[key]
+}
+
+// laxKey reports whether c's release accepts every value of key, so that a
+// refusal is kinject's own and says so.
+func (c AnnotationChecks) laxKey(key string) bool {
+	return key == keyCoreDump && !c.BoolCoreDump || key == keyExcludeInterfaces && c.LaxInterfaces
 }
 
 // ValidatedAnnotations returns the annotation keys ValidateAnnotations
@@ -67,7 +116,16 @@ func ValidatedAnnotations() []string {
 // networks), which Istio lets through. Call it before rendering. Each
 // finding names the key and wraps ErrInvalidAnnotation; all are returned
 // together (errors.Join), sorted by key. Other annotations are not read.
+//
+// It checks as the newest Istio release does; ValidateAnnotationsFor
+// checks as an older one does.
 func ValidateAnnotations(annotations map[string]string) error {
+	return ValidateAnnotationsFor(annotations, AnnotationChecks{})
+}
+
+// ValidateAnnotationsFor is ValidateAnnotations with the checks of the
+// release c describes (see AnnotationChecks).
+func ValidateAnnotationsFor(annotations map[string]string, c AnnotationChecks) error {
 	keys := make([]string, 0, len(annotations))
 	for k := range annotations {
 		if _, ok := annotationValidators[k]; ok {
@@ -77,9 +135,18 @@ func ValidateAnnotations(annotations map[string]string) error {
 	slices.Sort(keys)
 	var errs []error
 	for _, k := range keys {
-		if err := annotationValidators[k](annotations[k]); err != nil {
-			errs = append(errs, fmt.Errorf("%w %s=%s: %w", ErrInvalidAnnotation, k, shortQuote(annotations[k]), err))
+		err := c.validator(k)(annotations[k])
+		if err == nil {
+			continue
 		}
+		if c.laxKey(k) {
+			release := c.Release
+			if release == "" {
+				release = "the newest Istio"
+			}
+			err = fmt.Errorf("%w, which could change other fields of the pod (%s would accept it; kinject refuses it)", err, release)
+		}
+		errs = append(errs, fmt.Errorf("%w %s=%s: %w", ErrInvalidAnnotation, k, shortQuote(annotations[k]), err))
 	}
 	return errors.Join(errs...)
 }
@@ -228,6 +295,52 @@ func rawScalarOK(s string) error {
 		return errors.New(`value holds ": " or " #", which YAML reads as structure`)
 	case s != "" && strings.ContainsRune("-?:,[]{}#&*!|>%@", rune(s[0])):
 		return fmt.Errorf("value starts with %q, a YAML indicator", s[0])
+	}
+	return nil
+}
+
+// quotedValueOK accepts a value a template may write inside double quotes
+// without escaping, where Istio's templates write the annotations it does
+// not validate: valid UTF-8 without a quote, a backslash, a control
+// character or a line break.
+func quotedValueOK(s string) error {
+	if !utf8.ValidString(s) {
+		return errors.New("value is not valid UTF-8")
+	}
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || r == 0x85 || r == 0x2028 || r == 0x2029 {
+			return errors.New("value holds a control character or line break")
+		}
+	}
+	if strings.ContainsAny(s, "\"\\") {
+		return errors.New("value holds a quote or backslash")
+	}
+	return nil
+}
+
+// validateInterfaceNames is Istio's check of excludeInterfaces (from
+// 1.30): a comma-separated list of Linux interface names, each at most 15
+// characters of letters, digits, '_', '.' and '-', starting with a letter,
+// a digit or '_'. Blanks around a name are allowed; an empty name is not.
+func validateInterfaceNames(s string) error {
+	if trimBlanks(s) == "" {
+		return nil
+	}
+	for _, name := range strings.Split(s, ",") {
+		name = trimBlanks(name)
+		switch {
+		case name == "":
+			return errors.New("empty interface name in the list")
+		case len(name) > 15:
+			return fmt.Errorf("interface name %s is longer than 15 characters", shortQuote(name))
+		case name[0] == '.' || name[0] == '-':
+			return fmt.Errorf("interface name %s starts with %q", shortQuote(name), name[0])
+		}
+		for _, r := range name {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '.' || r == '-') {
+				return fmt.Errorf("interface name %s holds %q", shortQuote(name), r)
+			}
+		}
 	}
 	return nil
 }

@@ -157,13 +157,19 @@ func TestValidateAnnotations(t *testing.T) {
 		{"ports bad", map[string]string{"traffic.sidecar.istio.io/excludeInboundPorts": "80,http"}, `excludeInboundPorts invalid: port "http" is not a number from 0 to 65535`, "names the bad port"},
 		{"port too big", map[string]string{"status.sidecar.istio.io/port": "70000"}, `port "70000"`, "16 bits"},
 		{"readiness", map[string]string{"readiness.status.sidecar.istio.io/periodSeconds": "-1"}, `want a whole number`, "uint32"},
-		{"bool", map[string]string{"sidecar.istio.io/enableCoreDump": "yes"}, `want true or false`, "strconv booleans only"},
+		{"bool", map[string]string{"prometheus.istio.io/merge-metrics": "yes"}, `want true or false`, "strconv booleans only"},
+		{"core dump yes", map[string]string{"sidecar.istio.io/enableCoreDump": "yes"}, "", "not validated since Istio 1.25, which injects it"},
+		{"core dump injection", map[string]string{"sidecar.istio.io/enableCoreDump": "true\"\nevil: x"}, `value holds a control character or line break, which could change other fields of the pod (the newest Istio would accept it; kinject refuses it)`, "unvalidated by Istio, still data"},
+		{"exclude interfaces", map[string]string{"traffic.sidecar.istio.io/excludeInterfaces": "eth0, net_1,ve-th.2"}, "", "Linux names, blanks around them"},
+		{"exclude interfaces bad", map[string]string{"traffic.sidecar.istio.io/excludeInterfaces": "eth0,bad iface!"}, `interface name "bad iface!" holds ' '`, "Istio checks the names from 1.30"},
+		{"exclude interfaces empty member", map[string]string{"traffic.sidecar.istio.io/excludeInterfaces": "eth0,"}, `empty interface name`, "Istio refuses an empty name"},
+		{"exclude interfaces leading dash", map[string]string{"traffic.sidecar.istio.io/excludeInterfaces": "-eth0"}, `starts with '-'`, "a name that reads as an iptables option"},
 		{"quantity", map[string]string{"sidecar.istio.io/proxyCPU": "2 cores"}, `sidecar.istio.io/proxyCPU="2 cores": not a quantity`, "fail before rendering, naming the key"},
 		{"proxy config ok", map[string]string{"proxy.istio.io/config": "holdApplicationUntilProxyStarts: true\nproxyMetadata: {FOO: bar}"}, "", "a valid config"},
 		{"proxy config unknown field", map[string]string{"proxy.istio.io/config": "holdApplicationUntilProxyStart: true"}, `proxy.istio.io/config=`, "names the key, unlike Istio's 'could not parse proxy config'"},
 		{"proxy metadata injection", map[string]string{"proxy.istio.io/config": `proxyMetadata: {FOO: "x\"\n- name: EVIL"}`}, `proxyMetadata FOO: value holds a control character`, "metadata values are written unquoted by the shipped template"},
 		{"interfaces", map[string]string{"traffic.sidecar.istio.io/kubevirtInterfaces": "net1, net2", "istio.io/reroute-virtual-interfaces": "eth0"}, "", "interface lists"},
-		{"interfaces injection", map[string]string{"traffic.sidecar.istio.io/excludeInterfaces": `eth0",evil: "x`}, `interface name "eth0\"" holds '"'`, "the shipped template writes these unquoted; Istio does not check them"},
+		{"interfaces injection", map[string]string{"traffic.sidecar.istio.io/kubevirtInterfaces": `eth0",evil: "x`}, `interface name "eth0\"" holds '"'`, "the shipped template writes these unquoted; Istio does not check them"},
 		{"user volume ok", map[string]string{"sidecar.istio.io/userVolume": `{"cache":{"emptyDir":{}}}`}, "", "a volume"},
 		{"user volume name", map[string]string{"sidecar.istio.io/userVolume": `{"a\"b":{"emptyDir":{}}}`}, `volume name "a\"b"`, "keys become names, unquoted"},
 		{"user volume scalar", map[string]string{"sidecar.istio.io/userVolumeMount": `{"a":"x"}`}, `volume a: want a JSON object`, "a scalar would be pasted into the YAML"},
@@ -256,5 +262,49 @@ func TestResourceErrorMessage(t *testing.T) {
 		if got := e.Error(); got != tc.want {
 			t.Errorf("%s: got %q, want %q (%s)", tc.name, got, tc.want, tc.reason)
 		}
+	}
+}
+
+// The checks that changed between Istio releases, each under the release
+// that has it and the one that does not.
+func TestValidateAnnotationsFor(t *testing.T) {
+	old := AnnotationChecks{Release: "Istio 1.23.6", BoolCoreDump: true, LaxInterfaces: true}
+	mid := AnnotationChecks{Release: "Istio 1.26.8", LaxInterfaces: true}
+	newest := AnnotationChecks{}
+	cases := []struct {
+		name    string
+		checks  AnnotationChecks
+		ann     map[string]string
+		wantErr string
+		reason  string
+	}{
+		{"1.23 core dump yes", old, map[string]string{"sidecar.istio.io/enableCoreDump": "yes"}, "want true or false", "up to 1.24 Istio parses it as a boolean"},
+		{"1.23 core dump True", old, map[string]string{"sidecar.istio.io/enableCoreDump": "True"}, "", "ParseBool accepts True"},
+		{"1.26 core dump yes", mid, map[string]string{"sidecar.istio.io/enableCoreDump": "yes"}, "", "from 1.25 it is not validated"},
+		{"newest core dump yes", newest, map[string]string{"sidecar.istio.io/enableCoreDump": "yes"}, "", "the bug the issue names: refused before"},
+		{"1.26 core dump quote", mid, map[string]string{"sidecar.istio.io/enableCoreDump": `yes"`}, `(Istio 1.26.8 would accept it; kinject refuses it)`, "security holds where the release let it through, and says which release"},
+		{"1.23 interfaces malformed", old, map[string]string{"traffic.sidecar.istio.io/excludeInterfaces": "eth0,bad iface!"}, "", "malformed but cannot leave its quotes: follows the release"},
+		{"1.26 interfaces injection", mid, map[string]string{"traffic.sidecar.istio.io/excludeInterfaces": "eth0\"\n  stdin: true"}, `excludeInterfaces="eth0\"\n  stdin: true": value holds a control character or line break, which could change other fields of the pod (Istio 1.26.8 would accept it`, "kinject keeps refusing a break-out"},
+		{"1.26 interfaces backslash", mid, map[string]string{"traffic.sidecar.istio.io/excludeInterfaces": `eth0\`}, "value holds a quote or backslash", "a trailing backslash would escape the closing quote"},
+		{"1.26 interfaces bad UTF-8", mid, map[string]string{"traffic.sidecar.istio.io/excludeInterfaces": "eth\xff"}, "not valid UTF-8", "the YAML parser would fail without naming the annotation"},
+		{"newest interfaces malformed", newest, map[string]string{"traffic.sidecar.istio.io/excludeInterfaces": "eth0,bad iface!"}, `interface name "bad iface!" holds ' '`, "from 1.30 Istio checks the names"},
+		{"1.23 unchanged checks", old, map[string]string{"sidecar.istio.io/interceptionMode": "tproxy"}, "interception mode must be", "checks no release changed apply to all"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			err := ValidateAnnotationsFor(tc.ann, tc.checks)
+			if tc.wantErr == "" {
+				if err != nil {
+					t.Errorf("err = %v (%s)", err, tc.reason)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Fatalf("err = %v, want it to contain %q (%s)", err, tc.wantErr, tc.reason)
+			}
+			if !errors.Is(err, ErrInvalidAnnotation) {
+				t.Errorf("err does not wrap ErrInvalidAnnotation (%s)", tc.reason)
+			}
+		})
 	}
 }

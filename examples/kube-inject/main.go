@@ -94,6 +94,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if err != nil {
 		return err
 	}
+	for _, n := range o.knobs.Notes(cfg) {
+		fmt.Fprintln(stderr, "note:", n)
+	}
 	inj, err := inject.New(cfg)
 	if err != nil {
 		return err

@@ -261,6 +261,9 @@ func serve(ctx context.Context, o *options, e env) error {
 	if err != nil {
 		return err
 	}
+	for _, n := range cur.notes {
+		logger.Warn(n)
+	}
 	s.cur.Store(cur)
 	if s.certs, err = newCertReloader(o.certFile, o.keyFile, logger, now); err != nil {
 		return err

@@ -102,6 +102,7 @@ type loaded struct {
 	rev      policy.Revision // the injector's policy: its webhooks and its own rules
 	stamp    string          // the configuration files' state when read
 	at       time.Time
+	notes    []string // what to tell the operator about the configuration (cliconfig.Knobs.Notes)
 }
 
 // reviewer answers AdmissionReviews: an *inject.Reviewer, or a stand-in in
@@ -128,6 +129,7 @@ func (s *source) load(now time.Time) (*loaded, error) {
 		rev:      inj.Revision(),
 		stamp:    stamp,
 		at:       now,
+		notes:    s.knobs.Notes(cfg),
 	}, nil
 }
 

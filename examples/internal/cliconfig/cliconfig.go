@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/kinject/kinject/inject"
+	"github.com/kinject/kinject/policy"
 )
 
 // Knobs are the Config settings that Istio takes from its environment or
@@ -24,6 +25,8 @@ type Knobs struct {
 	IgnoredNamespaces   string            // --ignored-namespaces, comma-separated
 	Tags                []string          // --tag, repeatable
 	NamespacesByDefault string            // --enable-namespaces-by-default (a boolean flag): "", "true" or "false"
+	Release             policy.Release    // --istio-version: the Istio release whose behaviour to follow
+	ReleaseSet          bool              // whether --istio-version was given at all
 }
 
 // Register defines the shared flags on fs, bound to k. Like istioctl's,
@@ -45,6 +48,14 @@ func (k *Knobs) Register(fs *flag.FlagSet) {
 	fs.StringVar(&k.IgnoredNamespaces, "ignored-namespaces", "", "comma-separated namespaces never injected (default: kube-system,kube-public,kube-node-lease,local-path-storage)")
 	fs.Func("tag", "revision tag that points at this revision, for the full decision (the webhook; kube-inject with --namespace-label) (repeatable)", func(s string) error {
 		k.Tags = append(k.Tags, s)
+		return nil
+	})
+	fs.Func("istio-version", `Istio release whose behaviour to follow, e.g. 1.23.6 or 1.23.3-asm.2; "newest" for the newest (default: values.global.tag when it is a version, else newest)`, func(s string) error {
+		r, err := policy.ParseRelease(s)
+		if err != nil {
+			return err
+		}
+		k.Release, k.ReleaseSet = r, true
 		return nil
 	})
 	fs.Var(boolString{&k.NamespacesByDefault}, "enable-namespaces-by-default", "inject namespaces without an injection label, in the full decision (default: values.sidecarInjectorWebhook.enableNamespacesByDefault)")
@@ -76,6 +87,9 @@ func (b boolString) IsBoolFlag() bool { return true }
 // Apply sets the knobs that were given on cfg. An invalid boolean is an
 // error naming its flag.
 func (k *Knobs) Apply(cfg *inject.Config) error {
+	if k.ReleaseSet {
+		cfg.Release = k.Release
+	}
 	if k.RevisionSet {
 		cfg.Revision = k.Revision
 		if k.Revision == "default" {
@@ -119,6 +133,19 @@ func (k *Knobs) Apply(cfg *inject.Config) error {
 			env[key] = v
 		}
 		cfg.Env = env
+	}
+	return nil
+}
+
+// Notes are what a program tells its user about cfg before it starts: that
+// the values' tag names no Istio release, so the newest behaviour is
+// followed, unless --istio-version said which.
+func (k *Knobs) Notes(cfg *inject.Config) []string {
+	if k.ReleaseSet {
+		return nil
+	}
+	if _, err := inject.ReleaseFromValues(cfg.Values); err != nil {
+		return []string{fmt.Sprintf("%v; following the newest Istio release's behaviour (set --istio-version to follow another)", err)}
 	}
 	return nil
 }
@@ -170,6 +197,9 @@ func (f *Files) Load() (*inject.Config, error) {
 // istio-sidecar-injector, the mesh key of istio) and loads them with
 // inject.LoadConfig. A name left empty is taken from the embedded default
 // configuration, so LoadFiles("", "", "") equals inject.DefaultConfig().
+// Without a values file the release is the newest, as DefaultConfig's: the
+// embedded values' tag is kinject's pinned proxy image, not the release of
+// the other files.
 func LoadFiles(injectConfig, values, mesh string) (*inject.Config, error) {
 	var files [3][]byte
 	files[0], files[1], files[2] = inject.DefaultConfigFiles()
@@ -183,7 +213,11 @@ func LoadFiles(injectConfig, values, mesh string) (*inject.Config, error) {
 		}
 		files[n] = b
 	}
-	return inject.LoadConfig(files[0], files[1], files[2])
+	cfg, err := inject.LoadConfig(files[0], files[1], files[2])
+	if err == nil && values == "" {
+		cfg.Release = policy.Release{}
+	}
+	return cfg, err
 }
 
 // KeyValues is a repeatable KEY=VALUE flag (flag.Value); a nil map is
