@@ -62,9 +62,9 @@ func (c *Config) Value(path string) (any, error) {
 //
 // A path through a value that is not an object, or a value that cannot be
 // encoded as JSON, is an error naming the path. SetValue changes Values
-// only: Revision and EnableNamespacesByDefault, which LoadConfig derives
-// from values.revision and values.sidecarInjectorWebhook, are fields of
-// their own.
+// only: Revision, EnableNamespacesByDefault and Release, which LoadConfig
+// derives from values.revision, values.sidecarInjectorWebhook and
+// values.global.tag, are fields of their own.
 func (c *Config) SetValue(path string, v any) error {
 	keys, err := splitValuePath(path)
 	if err != nil {
