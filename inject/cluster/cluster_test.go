@@ -18,6 +18,7 @@ import (
 	"github.com/kinject/kinject/inject"
 	"github.com/kinject/kinject/inject/cluster"
 	"github.com/kinject/kinject/policy"
+	"github.com/kinject/kinject/policy/policytest"
 )
 
 // istioCluster is ../shared/istio-cluster (a two-revision install rendered
@@ -134,17 +135,18 @@ func TestIstioClusterLoads(t *testing.T) {
 		t.Fatal(err)
 	}
 	type rev struct {
-		Name, Injector, Mesh, Release string
-		Tags                          []string
-		Revision                      string
+		Name, Injector, Mesh string
+		Release              policy.Release
+		Tags                 []string
+		Revision             string
 	}
 	var got []rev
 	for _, r := range s.Revisions {
 		got = append(got, rev{r.Name, r.InjectorConfigMap, r.MeshConfigMap, r.Release, r.Tags, r.Config.Revision})
 	}
 	wantRevs := []rev{
-		{"1-30", "istio-system/istio-sidecar-injector-1-30", "istio-system/istio-1-30", "1.30", []string{"default", "prod-stable"}, "1-30"},
-		{"1-31", "istio-system/istio-sidecar-injector-1-31", "istio-system/istio-1-31", "1.31", []string{"prod-canary"}, "1-31"},
+		{"1-30", "istio-system/istio-sidecar-injector-1-30", "istio-system/istio-1-30", policy.Release{Major: 1, Minor: 30, Patch: 2}, []string{"default", "prod-stable"}, "1-30"},
+		{"1-31", "istio-system/istio-sidecar-injector-1-31", "istio-system/istio-1-31", policy.Release{Major: 1, Minor: 31}, []string{"prod-canary"}, "1-31"},
 	}
 	if fmt.Sprint(got) != fmt.Sprint(wantRevs) {
 		t.Errorf("revisions:\n got %v\nwant %v", got, wantRevs)
@@ -542,4 +544,50 @@ func stateShape(s *cluster.State) any {
 		revs = append(revs, fmt.Sprintf("%s %v %s", r.Name, r.Tags, r.Release))
 	}
 	return []any{revs, s.Webhooks, s.Namespaces, s.Pods, s.ReplicaSets, s.Deployments, s.StatefulSets, s.DaemonSets, s.Jobs, s.CronJobs}
+}
+
+// TestPolicyPinsCaseFile: State.Policy, written into a policytest case
+// file, pins a mesh's policy to a real cluster's dumps (installed
+// webhooks, revisions, tags and releases included).
+func TestPolicyPinsCaseFile(t *testing.T) {
+	cm, wh := istioCluster(t)
+	s, err := cluster.Load(cm, wh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mesh, err := yaml.Marshal(s.Policy())
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := "mesh:\n" + indent(string(mesh)) + `cases:
+- name: default tag
+  reason: istio-injection=enabled goes to the revision the default tag points at
+  namespace: {name: shop, labels: {istio-injection: enabled}}
+  want: {inject: true, revision: "1-30", webhook: namespace.sidecar-injector.istio.io}
+- name: canary tag
+  reason: prod-canary points at 1-31
+  namespace: {name: cart, labels: {istio.io/rev: prod-canary}}
+  want: {inject: true, revision: "1-31"}
+- name: removed revision
+  reason: 1-29 is not installed
+  namespace: {name: old, labels: {istio.io/rev: "1-29"}}
+  want: {inject: false, reason: names no installed revision or tag}
+`
+	failures, err := policytest.Check([]byte(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range failures {
+		t.Error(f)
+	}
+}
+
+func indent(s string) string {
+	var b strings.Builder
+	for _, line := range strings.SplitAfter(s, "\n") {
+		if line != "" {
+			b.WriteString("  " + line)
+		}
+	}
+	return b.String()
 }

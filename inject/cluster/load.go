@@ -7,9 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
@@ -71,10 +69,10 @@ type Revision struct {
 	InjectorConfigMap, MeshConfigMap string
 	// Tags are the revision tags whose webhooks call this revision, sorted.
 	Tags []string
-	// Release is the Istio release the revision runs, as major.minor
-	// ("1.30"), read from its proxy image tag (values.global.tag); "" when
-	// the tag is not a release number.
-	Release string
+	// Release is the Istio release the revision runs, read from its proxy
+	// image tag (values.global.tag); the zero Release (newest behaviour)
+	// when the tag names no release.
+	Release policy.Release
 }
 
 // ErrObject is matched (errors.Is) by every error about one object of the
@@ -489,26 +487,19 @@ func sortObjects[T any](list []T, key func(*T) (string, string)) {
 }
 
 // releaseOf reads the Istio release a revision runs from its values: the
-// proxy image tag (values.global.tag, "1.30.2" or "1.30.2-distroless")
-// as major.minor. A tag that is no release number ("latest", a digest, a
-// build id) gives "".
+// proxy image tag (values.global.tag, "1.30.2" or "1.30.2-distroless"). A
+// tag that names no release ("latest", a digest, a build id) gives the
+// zero Release: the newest behaviour.
 //
-// This is the one place the loader derives a release; the release knob of
-// inject.Config (issue 14) is fed from it.
-func releaseOf(values map[string]any) string {
+// This is the one place the loader derives a release. Until inject.Config
+// carries the release itself (issue 14), the loader passes it on through
+// State.Policy.
+func releaseOf(values map[string]any) policy.Release {
 	global, _ := values["global"].(map[string]any)
-	tag := ""
-	switch t := global["tag"].(type) {
-	case string:
-		tag = t
-	case float64: // a YAML-minded installer may have written 1.3 as a number
-		tag = strconv.FormatFloat(t, 'f', -1, 64)
+	tag, _ := global["tag"].(string)
+	r, err := policy.ParseRelease(tag)
+	if err != nil {
+		return policy.Release{}
 	}
-	m := releaseTag.FindStringSubmatch(tag)
-	if m == nil {
-		return ""
-	}
-	return m[1] + "." + m[2]
+	return r
 }
-
-var releaseTag = regexp.MustCompile(`^v?(\d+)\.(\d+)(?:\.\d+)?(?:[-+].*)?$`)

@@ -43,7 +43,7 @@ func splitYAMLList(doc []byte) ([][]byte, bool) {
 		trimmed := strings.TrimLeft(text, " ")
 		lead := len(text) - len(trimmed)
 		if trimmed == "" || strings.HasPrefix(trimmed, "#") && (cur == nil || lead < indent+2) {
-			if cur != nil {
+			if cur != nil && len(line) > 0 {
 				cur.WriteString("\n")
 			}
 			continue

@@ -51,7 +51,7 @@ func (s *State) webhooks() []admissionregistrationv1.MutatingWebhookConfiguratio
 func (s *State) Policy() policy.Mesh {
 	m := policy.Mesh{Webhooks: s.webhooks()}
 	for _, r := range s.Revisions {
-		pr := policy.Revision{Name: r.Name, Tags: r.Tags}
+		pr := policy.Revision{Name: r.Name, Tags: r.Tags, Release: r.Release}
 		if c := r.Config; c != nil {
 			pr.Policy = c.Policy
 			pr.AlwaysInjectSelector = c.AlwaysInjectSelector
