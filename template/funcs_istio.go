@@ -347,47 +347,71 @@ func formatDuration(v any) (string, error) {
 
 // otelResourceAttributes returns the OTEL_RESOURCE_ATTRIBUTES value Istio
 // sets when an OpenTelemetry extension provider of the mesh asks for
-// serviceAttributeEnrichment OTEL_SEMANTIC_CONVENTIONS, following
-// OpenTelemetry's Kubernetes conventions: service.namespace (annotation
-// resource.opentelemetry.io/service.namespace, else the namespace),
-// service.version (annotation, else label app.kubernetes.io/version; left out
-// when neither is set) and service.instance.id
-// (<namespace>.$(POD_NAME).<first application container>). It returns ""
-// otherwise. mesh is read through its JSON field names, so any MeshConfig
-// shape with Istio's names works.
+// serviceAttributeEnrichment OTEL_SEMANTIC_CONVENTIONS, and "" otherwise.
+// It follows OpenTelemetry's Kubernetes conventions as Istio does, in this
+// order, joined by commas, each attribute left out when it has no value:
+//
+//   - service.namespace: annotation resource.opentelemetry.io/service.namespace
+//     when not empty, else the pod's Kubernetes namespace;
+//   - service.version: annotation resource.opentelemetry.io/service.version,
+//     else label app.kubernetes.io/version, else, only when the pod has
+//     exactly one container, its image's version (imageVersion);
+//   - service.instance.id: annotation
+//     resource.opentelemetry.io/service.instance.id, else
+//     NAMESPACE.$(POD_NAME).CONTAINER with the Kubernetes namespace (never
+//     the annotation's) and the name of the pod's first container as given.
+//
+// mesh is read through its JSON field names, so any MeshConfig shape with
+// Istio's names works; cs are the pod's containers before injection.
 func otelResourceAttributes(mesh any, annotations, labels map[string]string, namespace string, cs []corev1.Container) string {
 	if !otelSemconvEnabled(mesh) {
 		return ""
 	}
 	const prefix = "resource.opentelemetry.io/"
+	var parts []string
+	add := func(key, v string) {
+		if v != "" {
+			parts = append(parts, key+"="+v)
+		}
+	}
 	ns := annotations[prefix+"service.namespace"]
 	if ns == "" {
 		ns = namespace
 	}
-	var parts []string
-	if ns != "" {
-		parts = append(parts, "service.namespace="+ns)
-	}
+	add("service.namespace", ns)
 	ver := annotations[prefix+"service.version"]
 	if ver == "" {
 		ver = labels["app.kubernetes.io/version"]
 	}
-	if ver != "" {
-		parts = append(parts, "service.version="+ver)
+	if ver == "" && len(cs) == 1 {
+		ver = imageVersion(cs[0].Image)
 	}
+	add("service.version", ver)
 	id := annotations[prefix+"service.instance.id"]
-	if id == "" {
-		for _, c := range cs {
-			if c.Name != "istio-proxy" {
-				id = ns + ".$(POD_NAME)." + c.Name
-				break
-			}
-		}
+	if id == "" && len(cs) > 0 {
+		id = namespace + ".$(POD_NAME)." + cs[0].Name
 	}
-	if id != "" {
-		parts = append(parts, "service.instance.id="+id)
-	}
+	add("service.instance.id", id)
 	return strings.Join(parts, ",")
+}
+
+// imageVersion is the version an image reference names: TAG@DIGEST when it
+// has both, else the digest, else the tag, else "". The digest is what
+// follows "@"; the tag is what follows the last ":" after the last "/" of
+// what precedes it (so a registry's port is not a tag).
+func imageVersion(image string) string {
+	name, digest, _ := strings.Cut(image, "@")
+	tag := ""
+	if k := strings.LastIndexByte(name, ':'); k > strings.LastIndexByte(name, '/') {
+		tag = name[k+1:]
+	}
+	switch {
+	case tag != "" && digest != "":
+		return tag + "@" + digest
+	case digest != "":
+		return digest
+	}
+	return tag
 }
 
 func otelSemconvEnabled(mesh any) bool {

@@ -149,7 +149,7 @@ func istioFuncCases() []funcCase {
 		{"formatDuration/nil", "{{ formatDuration .x }}", map[string]any{}, "0s", "", "unset is zero"},
 		{"formatDuration/bad", "{{ formatDuration 3 }}", nil, "", "want a duration", "an int is not a duration"},
 		{"otel/on", "{{ otelResourceAttributes .m .a .l `default` .c }}", map[string]any{"m": otelMesh, "a": map[string]string{}, "l": map[string]string{"app.kubernetes.io/version": "v1"}, "c": cs}, "service.namespace=default,service.version=v1,service.instance.id=default.$(POD_NAME).app", "", "semantic conventions asked for by the mesh"},
-		{"otel/annotations", "{{ otelResourceAttributes .m .a .l `default` .c }}", map[string]any{"m": otelMesh, "a": map[string]string{"resource.opentelemetry.io/service.namespace": "shop"}, "l": map[string]string{}, "c": cs}, "service.namespace=shop,service.instance.id=shop.$(POD_NAME).app", "", "annotations win; no version when unknown"},
+		{"otel/annotations", "{{ otelResourceAttributes .m .a .l `default` .c }}", map[string]any{"m": otelMesh, "a": map[string]string{"resource.opentelemetry.io/service.namespace": "shop"}, "l": map[string]string{}, "c": cs}, "service.namespace=shop,service.instance.id=default.$(POD_NAME).app", "", "the annotation names the service's namespace; the instance id keeps the Kubernetes one; no version with several containers"},
 		{"otel/off", "{{ otelResourceAttributes .m .a .l `default` .c }}", map[string]any{"m": &meshconfig.MeshConfig{}, "a": map[string]string{}, "l": map[string]string{}, "c": cs}, "", "", "no enrichment asked for"},
 		{"otel/nil-mesh", "{{ otelResourceAttributes .m .a .l `default` .c }}", map[string]any{"m": (*meshconfig.MeshConfig)(nil), "a": map[string]string{}, "l": map[string]string{}, "c": cs}, "", "", "nil mesh"},
 	}
