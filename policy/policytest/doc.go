@@ -34,7 +34,10 @@
 //	  mesh: {revisions: [{enableNamespacesByDefault: true}]}  # optional: this case's own mesh
 //
 // Unknown fields are errors, so a misspelt key cannot silently weaken a
-// test. The mesh must pass policy.Mesh.Validate.
+// test; the error names the key's line, where it sits and the fields known
+// there (`injection-policy.yaml:14: cases[3].want: unknown field "revison"
+// (known fields: inject, reason, revision, warnings, webhook)`). The mesh
+// must pass policy.Mesh.Validate.
 //
 // # Traps
 //
@@ -45,7 +48,22 @@
 //
 // # Running
 //
-// In a test, Run(t, data) makes each case a subtest; a failure prints what
-// was expected and the decision's Reason, Trace and Warnings. Check does
-// the same outside go test and returns the failure reports.
+// In a test, RunFile(t, name, data) makes each case a subtest; a failure
+// prints the case's place (name:line, so an editor jumps to it), what was
+// expected, and the decision's Reason, Trace and Warnings, and go test
+// shows it at the line of the test that called RunFile. The package never
+// reads files: the test reads the file and passes its name along.
+//
+//	func TestMeshPolicy(t *testing.T) {
+//		const file = "testdata/injection-policy.yaml"
+//		data, err := os.ReadFile(file)
+//		if err != nil {
+//			t.Fatal(err)
+//		}
+//		policytest.RunFile(t, file, data)
+//	}
+//
+// Run(t, data) is the same without a name (places are "case file line
+// 12"). Check and CheckFile do the same outside go test and return the
+// failure reports.
 package policytest

@@ -7,8 +7,9 @@ import (
 )
 
 // Check runs a case file outside go test; in a test, call
-// policytest.Run(t, data) instead and each case becomes a subtest.
-func ExampleCheck() {
+// policytest.RunFile(t, name, data) instead and each case becomes a
+// subtest. Failures name the case's line in the file.
+func ExampleCheckFile() {
 	file := []byte(`
 mesh:
   revisions:
@@ -24,7 +25,7 @@ cases:
   pod: {labels: {sidecar.istio.io/inject: "false"}}
   want: {inject: true}
 `)
-	failures, err := policytest.Check(file)
+	failures, err := policytest.CheckFile("injection-policy.yaml", file)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -33,7 +34,7 @@ cases:
 		fmt.Print(f)
 	}
 	// Output:
-	// case "jobs opt out" (a wrong expectation, to show the failure report):
+	// injection-policy.yaml:10: case "jobs opt out" (a wrong expectation, to show the failure report):
 	//   got SKIP, want INJECT
 	//   got: SKIP revision="" webhook=""
 	//   reason: pod label sidecar.istio.io/inject="false" opts out of the namespace's injection

@@ -3,6 +3,7 @@ package policytest
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -27,6 +28,7 @@ type testCase struct {
 	Want      want         `json:"want"`
 
 	decider *policy.Decider
+	where   string // the case's place in the file, "injection-policy.yaml:12"
 }
 
 type namespace struct {
@@ -48,24 +50,27 @@ type want struct {
 	Warnings []string `json:"warnings"`
 }
 
-// parse reads and checks a case file and prepares its mesh.
-func parse(data []byte) (*caseFile, error) {
+// parse reads and checks a case file and prepares its mesh. name is the
+// file's name for messages ("" when unknown).
+func parse(name string, data []byte) (*caseFile, error) {
+	pos := locate(data)
 	var f caseFile
 	if err := yaml.UnmarshalStrict(data, &f); err != nil {
-		return nil, fmt.Errorf("policytest: case file: %w", err)
+		return nil, fmt.Errorf("policytest: %s", describeDecodeError(name, pos, err))
 	}
 	decider, err := f.Mesh.Compile()
 	if err != nil {
-		return nil, fmt.Errorf("policytest: case file: mesh: %w", err)
+		return nil, fmt.Errorf("policytest: %s: mesh: %w", place(name, nodeLine(member(pos.root, "mesh"))), err)
 	}
 	if len(f.Cases) == 0 {
-		return nil, errors.New("policytest: case file: no cases")
+		return nil, fmt.Errorf("policytest: %s: no cases", place(name, 0))
 	}
 	var errs []error
 	seen := map[string]bool{}
 	for i := range f.Cases {
 		c := &f.Cases[i]
-		where := fmt.Sprintf("policytest: case file: cases[%d] %q", i, c.Name)
+		c.where = place(name, pos.caseLine(i))
+		where := fmt.Sprintf("policytest: %s: cases[%d] %q", c.where, i, c.Name)
 		switch {
 		case c.Name == "":
 			errs = append(errs, fmt.Errorf("%s: name is required", where))
@@ -93,6 +98,39 @@ func parse(data []byte) (*caseFile, error) {
 		return nil, err
 	}
 	return &f, nil
+}
+
+// describeDecodeError words a decoding error of the case file. An unknown
+// field (a typo such as "revison") is located: the line of the key, where
+// it sits, and the fields that would be accepted there.
+func describeDecodeError(name string, pos positions, err error) string {
+	msg := strings.NewReplacer("error unmarshaling JSON: ", "", "while decoding JSON: ", "", "json: ", "").Replace(err.Error())
+	const marker = `unknown field "`
+	if k := strings.Index(msg, marker); k >= 0 && pos.root != nil {
+		field, _, _ := strings.Cut(msg[k+len(marker):], `"`)
+		if key, at, in := unknownField(pos.root, reflect.TypeFor[caseFile](), field, ""); key != nil {
+			_, known := jsonFields(in)
+			if at == "" {
+				at = "the top level"
+			}
+			return fmt.Sprintf("%s: %s: unknown field %q (known fields: %s)", place(name, key.Line), at, field, strings.Join(known, ", "))
+		}
+	}
+	return place(name, 0) + ": " + msg
+}
+
+// place names a position in the case file: "file.yaml:12", "line 12", the
+// file's name, or "case file".
+func place(name string, line int) string {
+	switch {
+	case name != "" && line > 0:
+		return fmt.Sprintf("%s:%d", name, line)
+	case line > 0:
+		return fmt.Sprintf("case file line %d", line)
+	case name != "":
+		return name
+	}
+	return "case file"
 }
 
 func (c *testCase) target() policy.Target {
@@ -136,7 +174,11 @@ func (c *testCase) check(d policy.Decision) string {
 		return ""
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "case %q (%s):\n", c.Name, c.Reason)
+	where := c.where
+	if where == "" {
+		where = "case file"
+	}
+	fmt.Fprintf(&b, "%s: case %q (%s):\n", where, c.Name, c.Reason)
 	for _, p := range problems {
 		fmt.Fprintf(&b, "  %s\n", p)
 	}
@@ -163,19 +205,33 @@ func verdict(inject bool) string {
 }
 
 // Run reads a case file and runs each case as a subtest of t, named after
-// the case. A failing case reports what it expected, what Decide returned,
-// the Reason, the Trace and the Warnings. A case file that does not parse,
-// whose mesh is invalid, or whose cases lack a name, a reason or
-// want.inject fails t at once.
+// the case. A failing case reports where it is in the file (its line),
+// what it expected, what Decide returned, the Reason, the Trace and the
+// Warnings; go test shows it at the line of the test that called Run. A
+// case file that does not parse (an unknown field is named with its
+// line), whose mesh is invalid, or whose cases lack a name, a reason or
+// want.inject fails t at once. RunFile also names the file.
 func Run(t *testing.T, caseFile []byte) {
 	t.Helper()
-	f, err := parse(caseFile)
+	RunFile(t, "", caseFile)
+}
+
+// RunFile is Run for a case file whose name is known: every message
+// locates a case as name:line ("testdata/injection-policy.yaml:12"), so an
+// editor can jump to it. policytest never reads files: name is only for
+// the messages, and data is the file's contents.
+func RunFile(t *testing.T, name string, data []byte) {
+	t.Helper()
+	f, err := parse(name, data)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i := range f.Cases {
 		c := &f.Cases[i]
 		t.Run(c.Name, func(t *testing.T) {
+			// A helper all the way up: go test reports the failure at the
+			// caller of Run, the message at the case.
+			t.Helper()
 			if msg := c.check(c.decider.Decide(c.target())); msg != "" {
 				t.Error(msg)
 			}
@@ -185,9 +241,13 @@ func Run(t *testing.T, caseFile []byte) {
 
 // Check runs a case file outside a test and returns one readable message
 // per failing case (empty when all pass), or an error when the file cannot
-// be used, for the same reasons Run fails at once.
-func Check(caseFile []byte) ([]string, error) {
-	f, err := parse(caseFile)
+// be used, for the same reasons Run fails at once. CheckFile also names
+// the file.
+func Check(caseFile []byte) ([]string, error) { return CheckFile("", caseFile) }
+
+// CheckFile is Check for a case file whose name is known (see RunFile).
+func CheckFile(name string, data []byte) ([]string, error) {
+	f, err := parse(name, data)
 	if err != nil {
 		return nil, err
 	}
