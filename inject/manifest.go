@@ -18,6 +18,8 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/yaml"
 	goyaml "sigs.k8s.io/yaml/goyaml.v2"
+
+	"github.com/kinject/kinject/policy"
 )
 
 // ManifestOptions tunes manual injection of a YAML stream. The zero value is
@@ -192,7 +194,12 @@ func (i *Injector) InjectManifestStream(ctx context.Context, r io.Reader, w io.W
 // *Injector for one revision, *Mesh for a cluster's revisions.
 type injecter interface {
 	InjectPod(ctx context.Context, req PodRequest) (*Result, error)
+	// manifestRelease is the release whose manual-injection output format
+	// the stream follows.
+	manifestRelease() policy.Release
 }
+
+func (i *Injector) manifestRelease() policy.Release { return i.cfg.Release }
 
 func injectManifestStream(ctx context.Context, i injecter, r io.Reader, w io.Writer, opts ManifestOptions) (*ManifestResult, error) {
 	reader := newDocReader(r)
@@ -283,7 +290,7 @@ func injectDocument(ctx context.Context, i injecter, raw []byte, index int, opts
 	if err := injectObject(ctx, i, obj, &doc, opts, ""); err != nil {
 		return fail(err)
 	}
-	out, err := marshalObject(obj, printsNullCreationTimestamp(i.cfg.Release))
+	out, err := marshalObject(obj, printsNullCreationTimestamp(i.manifestRelease()))
 	if err != nil {
 		return fail(fmt.Errorf("encoding %s: %w", doc.Kind, err))
 	}

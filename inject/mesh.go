@@ -237,8 +237,22 @@ func (m *Mesh) InjectManifests(ctx context.Context, in []byte, opts ManifestOpti
 	return res, err
 }
 
+// manifestRelease is the newest release among the revisions: a Mesh's
+// manual-injection output follows one format for the whole stream.
+func (m *Mesh) manifestRelease() policy.Release {
+	var newest policy.Release
+	for k, name := range m.names {
+		r := m.revs[name].cfg.Release
+		if k == 0 || newest.Compare(r) < 0 {
+			newest = r
+		}
+	}
+	return newest
+}
+
 // InjectManifestStream is InjectManifests over a reader and a writer, with
-// memory bounded by the largest document.
+// memory bounded by the largest document. The output's format follows the
+// newest release among the revisions (Config.Release).
 func (m *Mesh) InjectManifestStream(ctx context.Context, r io.Reader, w io.Writer, opts ManifestOptions) (*ManifestResult, error) {
 	if m == nil {
 		return nil, errors.New("inject: InjectManifests called on a nil *Mesh")
