@@ -69,9 +69,9 @@ type Revision struct {
 	InjectorConfigMap, MeshConfigMap string
 	// Tags are the revision tags whose webhooks call this revision, sorted.
 	Tags []string
-	// Release is the Istio release the revision runs, read from its proxy
-	// image tag (values.global.tag); the zero Release (newest behaviour)
-	// when the tag names no release.
+	// Release is the Istio release the revision runs, as its Config
+	// reads it (inject.ReleaseFromValues: the proxy image tag); the zero
+	// Release (the newest behaviour) when the tag names no release.
 	Release policy.Release
 }
 
@@ -413,7 +413,10 @@ func (l *loader) finish() {
 				inj.id, cfg.Revision, revLabel(rev)))
 		}
 		cfg.Revision = rev
-		r.Release = releaseOf(cfg.Values)
+		if _, err := inject.ReleaseFromValues(cfg.Values); err != nil {
+			s.Warnings = append(s.Warnings, fmt.Sprintf("ConfigMap %s: %v: the newest release's rules apply", inj.id, err))
+		}
+		r.Release = cfg.Release
 		r.Config = cfg
 	}
 	for rev, m := range l.meshes {
@@ -484,22 +487,4 @@ func sortObjects[T any](list []T, key func(*T) (string, string)) {
 		}
 		return ma < mb
 	})
-}
-
-// releaseOf reads the Istio release a revision runs from its values: the
-// proxy image tag (values.global.tag, "1.30.2" or "1.30.2-distroless"). A
-// tag that names no release ("latest", a digest, a build id) gives the
-// zero Release: the newest behaviour.
-//
-// This is the one place the loader derives a release. Until inject.Config
-// carries the release itself (issue 14), the loader passes it on through
-// State.Policy.
-func releaseOf(values map[string]any) policy.Release {
-	global, _ := values["global"].(map[string]any)
-	tag, _ := global["tag"].(string)
-	r, err := policy.ParseRelease(tag)
-	if err != nil {
-		return policy.Release{}
-	}
-	return r
 }

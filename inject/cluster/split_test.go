@@ -4,8 +4,6 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/kinject/kinject/policy"
 )
 
 func TestSplitYAMLList(t *testing.T) {
@@ -65,28 +63,5 @@ func TestGuessIdentity(t *testing.T) {
 				t.Errorf("%s: got %q %q %q", tc.why, k, ns, n)
 			}
 		})
-	}
-}
-
-func TestReleaseOf(t *testing.T) {
-	for _, tc := range []struct {
-		tag, why string
-		want     policy.Release
-	}{
-		{"1.30.2", "a release tag", policy.Release{Major: 1, Minor: 30, Patch: 2}},
-		{"1.23.6-distroless", "a variant suffix is ignored", policy.Release{Major: 1, Minor: 23, Patch: 6}},
-		{"1.23.3-asm.2", "Anthos Service Mesh's tags", policy.Release{Major: 1, Minor: 23, Patch: 3}},
-		{"latest", "a moving tag: the newest behaviour", policy.Release{}},
-		{"sha256-abcdef", "no release in it: the newest behaviour", policy.Release{}},
-	} {
-		t.Run(tc.tag, func(t *testing.T) {
-			got := releaseOf(map[string]any{"global": map[string]any{"tag": tc.tag}})
-			if got != tc.want {
-				t.Errorf("%s: %v, want %v", tc.why, got, tc.want)
-			}
-		})
-	}
-	if got := releaseOf(nil); !got.IsNewest() {
-		t.Errorf("no values: %v, want the newest", got)
 	}
 }
