@@ -20,6 +20,7 @@ import (
 	goyaml "sigs.k8s.io/yaml/goyaml.v2"
 
 	"github.com/kinject/kinject/policy"
+	"github.com/kinject/kinject/template"
 )
 
 // ManifestOptions tunes manual injection of a YAML stream. The zero value is
@@ -410,6 +411,13 @@ func injectObject(ctx context.Context, i injecter, obj runtime.Object, doc *Docu
 	if t.meta == nil {
 		return nil
 	}
+	if t.owner != nil {
+		// The workload's own names reach the templates as DeploymentMeta;
+		// they are checked here so the error names the object's field.
+		if err := template.ValidateNames(&template.Data{ObjectMeta: *t.owner}); err != nil {
+			return itemError(where, err)
+		}
+	}
 	pod := &corev1.Pod{ObjectMeta: *t.meta, Spec: *t.spec}
 	res, err := i.InjectPod(ctx, PodRequest{
 		Pod:                  pod,
@@ -483,6 +491,7 @@ type podTemplate struct {
 	// podMeta is a CronJob's pod template metadata, which manual
 	// injection does not read (manifest_cronjob.go).
 	podMeta *metav1.ObjectMeta
+	owner   *metav1.ObjectMeta // the workload's metadata; nil for a Pod
 }
 
 // podTemplateOf finds the pod template of a workload. A workload without
@@ -494,6 +503,7 @@ func podTemplateOf(obj runtime.Object) (podTemplate, error) {
 			spec:       &pt.Spec,
 			typeMeta:   tm,
 			deployMeta: types.NamespacedName{Namespace: om.Namespace, Name: om.Name},
+			owner:      om,
 		}
 	}
 	switch o := obj.(type) {
@@ -531,6 +541,7 @@ func podTemplateOf(obj runtime.Object) (podTemplate, error) {
 			typeMeta:   o.TypeMeta,
 			deployMeta: types.NamespacedName{Namespace: o.Namespace, Name: o.Name},
 			podMeta:    &o.Spec.JobTemplate.Spec.Template.ObjectMeta,
+			owner:      &o.ObjectMeta,
 		}, nil
 	}
 	return podTemplate{}, nil

@@ -56,6 +56,13 @@ var ErrInvalidAnnotation = template.ErrInvalidAnnotation
 // write some label values unquoted. It is template.ErrInvalidLabel itself.
 var ErrInvalidLabel = template.ErrInvalidLabel
 
+// ErrInvalidName is matched (errors.Is) by the error InjectPod returns for
+// a name the templates see (namespace, pod name or generateName, owner
+// reference, container, service account, workload) that does not have
+// Kubernetes' syntax for it (see template.ValidateNames); the error names
+// the field. It is template.ErrInvalidName itself.
+var ErrInvalidName = template.ErrInvalidName
+
 // sidecarStatus is the value of the sidecar.istio.io/status annotation, in
 // Istio's field order.
 type sidecarStatus struct {
@@ -146,6 +153,15 @@ func (i *Injector) injectDecided(ctx context.Context, req PodRequest, ns string,
 	}
 	res := &Result{Decision: dec}
 	res.Warnings = append(res.Warnings, dec.Warnings...)
+
+	// Names are data too: refuse any a template could read as structure.
+	// This comes before the cache, whose key leaves the pod's name out.
+	dm, tm := workloadOf(req, orig, ns)
+	seen := template.Data{TypeMeta: tm, DeploymentMeta: dm, ObjectMeta: orig.ObjectMeta, Spec: orig.Spec}
+	seen.ObjectMeta.Namespace = ns
+	if err := template.ValidateNames(&seen); err != nil {
+		return nil, err
+	}
 
 	key, cacheable := i.cacheKey(req, ns)
 	if cacheable {
@@ -275,16 +291,7 @@ func (i *Injector) templateData(req PodRequest, pod *corev1.Pod, ns string) (*te
 	if meta.Labels == nil {
 		meta.Labels = map[string]string{}
 	}
-	dm, tm := req.DeploymentMeta, req.TypeMeta
-	if dm.Name == "" && (tm.Kind == "" || tm.Kind == "Pod") {
-		dm, tm = deployMetaFromPod(pod)
-	}
-	if tm.Kind == "" {
-		tm = metav1.TypeMeta{Kind: "Pod", APIVersion: "v1"}
-	}
-	if dm.Namespace == "" {
-		dm.Namespace = ns
-	}
+	dm, tm := workloadOf(req, pod, ns)
 	d := &template.Data{
 		TypeMeta:                 tm,
 		DeploymentMeta:           dm,
@@ -314,6 +321,22 @@ func (i *Injector) templateData(req PodRequest, pod *corev1.Pod, ns string) (*te
 		d.Values = map[string]any{}
 	}
 	return d, nil
+}
+
+// workloadOf is the workload the templates see as DeploymentMeta and
+// TypeMeta: the request's, or the one the pod's owner references name.
+func workloadOf(req PodRequest, pod *corev1.Pod, ns string) (types.NamespacedName, metav1.TypeMeta) {
+	dm, tm := req.DeploymentMeta, req.TypeMeta
+	if dm.Name == "" && (tm.Kind == "" || tm.Kind == "Pod") {
+		dm, tm = deployMetaFromPod(pod)
+	}
+	if tm.Kind == "" {
+		tm = metav1.TypeMeta{Kind: "Pod", APIVersion: "v1"}
+	}
+	if dm.Namespace == "" {
+		dm.Namespace = ns
+	}
+	return dm, tm
 }
 
 // deployMetaFromPod derives the owning workload and its kind from a

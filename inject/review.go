@@ -205,6 +205,7 @@ func podFault(err error) bool {
 	for _, target := range []error{
 		template.ErrInvalidAnnotation,
 		template.ErrInvalidLabel,
+		template.ErrInvalidName,
 		meshconfig.ErrProxyConfig,
 		template.ErrNegativeResource,
 		template.ErrBadOutput,

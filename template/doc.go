@@ -105,6 +105,11 @@
 // user volumes, Datadog env, Multus networks, proxy metadata inside
 // proxy.istio.io/config). Each error names the annotation key.
 //
+// Object names are written raw too (Istio's template puts the workload's
+// name into ISTIO_META_OWNER unquoted): call ValidateNames on the Data
+// before rendering. It checks every name the Data holds with Kubernetes'
+// syntax for it, so a name that passes cannot leave its scalar.
+//
 // # Speed
 //
 // Apply parses each rendered document once, with a small parser for the

@@ -100,3 +100,23 @@ func ExampleSet_Apply_unknownField() {
 }
 
 func resourceMust(s string) resource.Quantity { return resource.MustParse(s) }
+
+// A name is checked as Kubernetes checks it before a template sees it: a
+// workload name holding a line break would add fields where a template
+// writes it unquoted.
+func ExampleValidateNames() {
+	d := &template.Data{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "shop"},
+		Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "web"}}},
+	}
+	d.DeploymentMeta.Name = "web\n  - name: evil"
+	err := template.ValidateNames(d)
+	fmt.Println(errors.Is(err, template.ErrInvalidName))
+	field, rest, _ := strings.Cut(err.Error(), ": ")
+	fmt.Println(field)
+	fmt.Println(rest[:strings.Index(rest, `": `)+1])
+	// Output:
+	// true
+	// DeploymentMeta.Name
+	// invalid name "web\n  - name: evil"
+}
