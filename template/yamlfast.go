@@ -331,11 +331,9 @@ func resolvePlain(s string) any {
 	case "<<":
 		return giveUpValue
 	}
-	c := s[0]
-	if c == '-' && len(s) > 1 {
-		c = s[1]
-	}
-	if c >= '0' && c <= '9' || c == '.' || c == '+' {
+	// yaml.v2 tries a scalar as a number when it starts with a digit, a
+	// dot or a sign, after removing underscores ("-_000" is 0).
+	if c := s[0]; c >= '0' && c <= '9' || c == '.' || c == '+' || c == '-' {
 		digits := s
 		neg := s[0] == '-'
 		if neg {
@@ -376,11 +374,7 @@ func plainIsString(s string) bool {
 		"n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF":
 		return false
 	}
-	c := s[0]
-	if c == '-' && len(s) > 1 {
-		c = s[1]
-	}
-	if c >= '0' && c <= '9' || c == '.' || c == '+' {
+	if c := s[0]; c >= '0' && c <= '9' || c == '.' || c == '+' || c == '-' {
 		for i := 0; i < len(s); i++ {
 			if !strings.ContainsRune(numberish, rune(s[i])) {
 				return true
