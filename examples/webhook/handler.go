@@ -71,10 +71,9 @@ type podTarget struct {
 // answerHead is what the metrics need from the answer.
 type answerHead struct {
 	Response *struct {
-		Allowed  bool     `json:"allowed"`
-		Patch    string   `json:"patch"` // base64
-		Warnings []string `json:"warnings"`
-		Status   *struct {
+		Allowed bool   `json:"allowed"`
+		Patch   string `json:"patch"` // base64
+		Status  *struct {
 			Code    int32  `json:"code"`
 			Message string `json:"message"`
 		} `json:"status"`
@@ -87,7 +86,6 @@ type outcome struct {
 	reason     int    // index into skipNames, denyNames or errNames
 	message    string // free text for the log: the policy's reason, the denial, the error
 	patchBytes int
-	warnings   int
 	status     int // HTTP status written
 }
 
@@ -187,16 +185,20 @@ func (s *server) inject(w http.ResponseWriter, r *http.Request, cur *loaded, hea
 // classify reads the answer: injected when it carries a patch, denied when
 // not allowed, skipped otherwise, with the reason from a fixed list.
 func classify(out []byte, head *requestHead, rev policy.Revision, body []byte) outcome {
+	allowed, patch, ok := scanAnswer(out)
 	var a answerHead
-	if err := json.Unmarshal(out, &a); err != nil || a.Response == nil {
-		return outcome{decision: "error", reason: errInternal, message: "the answer is not an AdmissionReview"}
+	if !ok || !allowed {
+		// The reference (and the denial's status): decode it.
+		if err := json.Unmarshal(out, &a); err != nil || a.Response == nil {
+			return outcome{decision: "error", reason: errInternal, message: "the answer is not an AdmissionReview"}
+		}
+		allowed, patch = a.Response.Allowed, []byte(a.Response.Patch)
 	}
-	resp := a.Response
-	o := outcome{warnings: len(resp.Warnings)}
+	var o outcome
 	switch {
-	case !resp.Allowed:
+	case !allowed:
 		o.decision, o.reason = "denied", denyOther
-		if st := resp.Status; st != nil {
+		if st := a.Response.Status; st != nil {
 			o.message = st.Message
 			switch st.Code {
 			case http.StatusBadRequest:
@@ -205,9 +207,9 @@ func classify(out []byte, head *requestHead, rev policy.Revision, body []byte) o
 				o.reason = denyInternal
 			}
 		}
-	case resp.Patch != "":
+	case len(patch) > 0:
 		o.decision = "injected"
-		o.patchBytes = base64.StdEncoding.DecodedLen(len(resp.Patch)) - strings.Count(resp.Patch[max(0, len(resp.Patch)-2):], "=")
+		o.patchBytes = base64.StdEncoding.DecodedLen(len(patch)) - bytes.Count(patch[len(patch)-min(2, len(patch)):], []byte("="))
 	case !head.podCreate():
 		o.decision, o.reason, o.message = "skipped", skipNotPodCreate, "not a pod CREATE"
 	default:
@@ -232,6 +234,38 @@ func classify(out []byte, head *requestHead, rev policy.Revision, body []byte) o
 		}
 	}
 	return o
+}
+
+// scanAnswer reads allowed and the base64 patch (a part of out) from
+// Review's answer without decoding it, which would cost more than the
+// Reviewer's cached answer itself (the patch is most of the bytes). The
+// answer is compact JSON (Review's own encoding, or encoding/json's): a
+// key's closing quote is never escaped, so the bytes "allowed": and
+// "patch":" can only be those members, and base64 holds no quote. ok is
+// false when the answer does not hold each exactly as expected; the caller
+// then decodes it (TestScanAnswer holds the two equal).
+func scanAnswer(out []byte) (allowed bool, patch []byte, ok bool) {
+	const allowedKey, patchKey = `"allowed":`, `"patch":"`
+	if bytes.Count(out, []byte(allowedKey)) != 1 || bytes.Count(out, []byte(patchKey)) > 1 {
+		return false, nil, false
+	}
+	rest := out[bytes.Index(out, []byte(allowedKey))+len(allowedKey):]
+	switch {
+	case bytes.HasPrefix(rest, []byte("true")):
+		allowed = true
+	case bytes.HasPrefix(rest, []byte("false")):
+	default:
+		return false, nil, false
+	}
+	if at := bytes.Index(out, []byte(patchKey)); at >= 0 {
+		patch = out[at+len(patchKey):]
+		end := bytes.IndexByte(patch, '"')
+		if end < 0 {
+			return false, nil, false
+		}
+		patch = patch[:end]
+	}
+	return allowed, patch, true
 }
 
 // logRequest writes the request's one log line.
@@ -266,9 +300,6 @@ func (s *server) logRequest(ctx context.Context, head *requestHead, cur *loaded,
 		slog.Duration("duration", d),
 		slog.Int("patchBytes", o.patchBytes),
 		slog.Int("status", o.status))
-	if o.warnings > 0 {
-		attrs = append(attrs, slog.Int("warnings", o.warnings))
-	}
 	level := slog.LevelInfo
 	if o.decision == "error" {
 		level = slog.LevelWarn

@@ -1,11 +1,16 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/kinject/kinject/inject"
 
 	jsonpatch "github.com/evanphx/json-patch/v5"
 	admissionv1 "k8s.io/api/admission/v1"
@@ -180,6 +185,51 @@ func TestTextLog(t *testing.T) {
 	for _, part := range []string{"level=INFO", "uid=705ab4f5-6393-11e8-b7cc-42010a800002", "namespace=shop", "pod=web-7d4f8-*", "decision=injected", "revision=default", "duration=", "patchBytes=", "status=200"} {
 		if !strings.Contains(got[0], part) {
 			t.Errorf("log line lacks %q: %s", part, got[0])
+		}
+	}
+}
+
+// TestScanAnswer holds scanAnswer equal to decoding the answer, on every
+// golden review of the inject package and on answers built to mislead it.
+func TestScanAnswer(t *testing.T) {
+	inj, err := inject.New(inject.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var answers [][]byte
+	files, _ := filepath.Glob("../../testdata/inject/review/*.json")
+	for _, f := range files {
+		if strings.Contains(f, ".pod.") || strings.Contains(f, ".response.") {
+			continue
+		}
+		body, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out, err := inj.Review(context.Background(), body); err == nil {
+			answers = append(answers, out)
+		}
+	}
+	if len(answers) < 5 {
+		t.Fatalf("only %d golden reviews answered", len(answers))
+	}
+	answers = append(answers,
+		[]byte(`{"response":{"uid":"\"allowed\":false","allowed":true,"warnings":["\"patch\":\"x\""]}}`),
+		[]byte(`{"kind":"AdmissionReview","response":{"uid":"u","allowed":false,"status":{"code":400,"message":"\"allowed\":true"}}}`),
+		[]byte(`{"response":{"uid":"u","allowed":true,"patch":"W10=","patchType":"JSONPatch"}}`),
+		[]byte(`{"response":{"uid":"u", "allowed": true}}`),
+	)
+	for i, out := range answers {
+		var a answerHead
+		if err := json.Unmarshal(out, &a); err != nil {
+			t.Fatal(err)
+		}
+		allowed, patch, ok := scanAnswer(out)
+		if ok && (allowed != a.Response.Allowed || string(patch) != a.Response.Patch) {
+			t.Errorf("answer %d: scanned allowed %v patch %q, decoded %v %q:\n%s", i, allowed, patch, a.Response.Allowed, a.Response.Patch, out)
+		}
+		if !ok && i < len(answers)-1 {
+			t.Errorf("answer %d: the scan declined a compact answer:\n%s", i, out)
 		}
 	}
 }

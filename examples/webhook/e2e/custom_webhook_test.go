@@ -55,18 +55,23 @@ func TestCustomWebhook(t *testing.T) {
 
 	// install, without the stock helper's probe: the platform rule refuses
 	// its probe pod, which has no requests.
-	cfg := w.configuration(admissionregistrationv1.Fail)
+	cfgs := w.configurations(t, admissionregistrationv1.Fail)
+	cfg := &cfgs[0]
 	api := the.client.AdmissionregistrationV1().MutatingWebhookConfigurations()
-	if _, err := api.Create(context.Background(), cfg, metav1.CreateOptions{}); err != nil {
-		t.Fatalf("creating MutatingWebhookConfiguration %s: %v", cfg.Name, err)
+	for i := range cfgs {
+		if _, err := api.Create(context.Background(), &cfgs[i], metav1.CreateOptions{}); err != nil {
+			t.Fatalf("creating MutatingWebhookConfiguration %s: %v", cfgs[i].Name, err)
+		}
 	}
 	ns := namespace(t, revisionLabels(""))
 	probe := func(ctx context.Context) (*corev1.Pod, error) {
 		return the.client.CoreV1().Pods(ns).Create(ctx, withRequests(podFor("probe")), metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
 	}
 	t.Cleanup(func() {
-		if err := api.Delete(context.Background(), cfg.Name, metav1.DeleteOptions{}); err != nil {
-			t.Errorf("deleting MutatingWebhookConfiguration %s: %v", cfg.Name, err)
+		for _, c := range cfgs {
+			if err := api.Delete(context.Background(), c.Name, metav1.DeleteOptions{}); err != nil {
+				t.Errorf("deleting MutatingWebhookConfiguration %s: %v", c.Name, err)
+			}
 		}
 		waitUntil(t, 30*time.Second, "webhook "+cfg.Name+" removed", func(ctx context.Context) (bool, error) {
 			got, err := probe(ctx)

@@ -26,10 +26,14 @@
 // scheduler or kubelet runs: pods stay Pending, which is all admission needs.
 //
 // Each test starts its own webhook processes (HTTPS, certificate from the
-// run's CA) and installs a MutatingWebhookConfiguration built from
-// policy.Revision.Webhooks(), only the clientConfig changed, so the
-// namespace and object selectors the API server evaluates are the library's
-// own. Webhook configurations are cluster-wide, so tests run one at a time
+// run's CA, a plain-HTTP monitoring port for /metrics) and installs the
+// MutatingWebhookConfigurations the program itself prints (`webhook config
+// --url ... --ca-bundle ...` with the process's own configuration flags:
+// policy's Revision.Configurations), so the namespace and object selectors
+// the API server evaluates are the library's own. The binary is built with
+// the go build line of examples/webhook/Dockerfile and checked to be
+// static; examples/webhook/deploy, built with kustomize's library, is
+// applied to the API server (its webhook configuration as a dry run). Webhook configurations are cluster-wide, so tests run one at a time
 // and each waits until its configuration is in effect (a dry-run probe pod
 // comes back injected) and, when it ends, until it is gone.
 //

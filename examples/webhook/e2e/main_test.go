@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -41,6 +40,7 @@ type suite struct {
 	warnings *warningRecorder
 
 	ca         *cluster.CA
+	caFile     string // ca.PEM on disk, for the webhook's config --ca-bundle
 	webhookBin string // built examples/webhook, or "" with webhookErr
 	webhookErr error
 	corpus     string // Istio corpus directory, or "" with corpusErr
@@ -96,12 +96,17 @@ func setup() {
 		the.err = err
 		return
 	}
+	the.caFile = filepath.Join(dir, "ca.crt")
+	if err := os.WriteFile(the.caFile, the.ca.PEM, 0o600); err != nil {
+		the.err = err
+		return
+	}
+	// The binary is built with the Dockerfile's own command, so the suite
+	// tests what the image runs, and checked to be static.
 	the.webhookBin = filepath.Join(dir, "webhook")
-	build := exec.CommandContext(ctx, "go", "build", "-o", the.webhookBin, "./examples/webhook")
-	build.Dir = filepath.Join(moduleDir, "..", "..", "..")
-	if out, err := build.CombinedOutput(); err != nil {
+	if err := buildLikeDockerfile(ctx, filepath.Join(moduleDir, "..", "..", ".."), the.webhookBin); err != nil {
 		the.webhookBin = ""
-		the.webhookErr = fmt.Errorf("building examples/webhook: %v\n%s", err, out)
+		the.webhookErr = fmt.Errorf("building examples/webhook as its Dockerfile does: %w", err)
 	}
 	the.corpus, the.corpusErr = findCorpus(moduleDir)
 

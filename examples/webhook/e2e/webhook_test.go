@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -8,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,7 +18,7 @@ import (
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/rand"
+	"sigs.k8s.io/yaml"
 
 	"github.com/kinject/kinject/examples/webhook/e2e/internal/cluster"
 	"github.com/kinject/kinject/policy"
@@ -24,9 +26,11 @@ import (
 
 // webhook is one running examples/webhook process serving one revision.
 type webhook struct {
-	rev  policy.Revision
-	url  string // https://127.0.0.1:port/inject
-	proc *cluster.Process
+	rev         policy.Revision
+	url         string   // https://127.0.0.1:port/inject
+	metricsURL  string   // http://127.0.0.1:port/metrics
+	configFlags []string // the configuration flags it runs with, for `webhook config`
+	proc        *cluster.Process
 }
 
 // webhookConfig is what a webhook process is started with, beyond the
@@ -50,6 +54,8 @@ type webhookConfig struct {
 	// the webhook reads instead of the corpus's (Revision still sets
 	// --revision; Tag is not applied).
 	Files *configFiles
+	// Flags are more configuration flags (after the corpus's, if any).
+	Flags []string
 }
 
 // configFiles are the three dumps of one revision's ConfigMaps, on disk.
@@ -97,29 +103,41 @@ func startWebhook(t testing.TB, cfg webhookConfig) *webhook {
 			"--revision=" + revName(cfg.Revision),
 		}
 	}
+	configFlags = append(configFlags, cfg.Flags...)
 	certFile, keyFile := filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key")
 	if err := the.ca.WriteServing(certFile, keyFile); err != nil {
 		t.Fatal(err)
 	}
 	var last error
 	for range 3 { // a free port may be taken before the webhook binds it
-		ports, err := cluster.FreePorts(1)
+		ports, err := cluster.FreePorts(2)
 		if err != nil {
 			t.Fatal(err)
 		}
 		addr := fmt.Sprintf("127.0.0.1:%d", ports[0])
-		args := append([]string{"--addr=" + addr, "--tls-cert=" + certFile, "--tls-key=" + keyFile}, configFlags...)
+		args := []string{"--addr=" + addr, "--tls-cert=" + certFile, "--tls-key=" + keyFile}
 		bin := the.webhookBin
+		mon := ""
 		if cfg.Binary != "" {
 			bin = cfg.Binary
+		} else {
+			// The stock webhook's own flags: probes and metrics on a
+			// plain-HTTP port, JSON logs.
+			mon = fmt.Sprintf("127.0.0.1:%d", ports[1])
+			args = append(args, "--monitoring-addr="+mon, "--log-format=json")
 		}
+		args = append(args, configFlags...)
 		proc, err := cluster.StartProcess(dir, filepath.Base(bin)+"-"+revName(cfg.Revision), bin, args...)
 		if err != nil {
 			t.Fatal(err)
 		}
 		hc := caClient()
+		probe := "/healthz"
+		if mon != "" {
+			probe = "/readyz" // the stock webhook: configuration loaded, certificate valid
+		}
 		last = proc.WaitFor(context.Background(), 30*time.Second, func(ctx context.Context) error {
-			req, err := http.NewRequestWithContext(ctx, http.MethodGet, "https://"+addr+"/healthz", nil)
+			req, err := http.NewRequestWithContext(ctx, http.MethodGet, "https://"+addr+probe, nil)
 			if err != nil {
 				return err
 			}
@@ -129,15 +147,19 @@ func startWebhook(t testing.TB, cfg webhookConfig) *webhook {
 			}
 			resp.Body.Close()
 			if resp.StatusCode != http.StatusOK {
-				return fmt.Errorf("/healthz: %s", resp.Status)
+				return fmt.Errorf("%s: %s", probe, resp.Status)
 			}
 			return nil
 		})
 		if last == nil {
 			w := &webhook{
-				rev:  policy.Revision{Name: cfg.Revision},
-				url:  "https://" + addr + "/inject",
-				proc: proc,
+				rev:         policy.Revision{Name: cfg.Revision},
+				url:         "https://" + addr + "/inject",
+				configFlags: configFlags,
+				proc:        proc,
+			}
+			if mon != "" {
+				w.metricsURL = "http://" + mon + "/metrics"
 			}
 			t.Cleanup(func() {
 				if err := proc.Stop(5 * time.Second); err != nil {
@@ -198,46 +220,52 @@ func caClient() *http.Client {
 	}
 }
 
-// configuration returns the MutatingWebhookConfiguration Istio would install
-// for w's revision: the library's Webhooks() with a clientConfig pointing at
-// w. The selectors are used exactly as the library returns them.
-func (w *webhook) configuration(failure admissionregistrationv1.FailurePolicyType) *admissionregistrationv1.MutatingWebhookConfiguration {
-	hooks := w.rev.Webhooks()
-	for i := range hooks {
-		h := &hooks[i]
-		url := w.url
-		h.ClientConfig = admissionregistrationv1.WebhookClientConfig{URL: &url, CABundle: the.ca.PEM}
-		h.FailurePolicy = &failure
-		if h.SideEffects == nil {
-			none := admissionregistrationv1.SideEffectClassNone
-			h.SideEffects = &none
-		}
-		if len(h.AdmissionReviewVersions) == 0 {
-			h.AdmissionReviewVersions = []string{"v1"}
-		}
+// configurations returns the MutatingWebhookConfigurations for w's
+// revision as the program generates them (`webhook config`, with the
+// configuration flags w runs with), pointing at w's URL with the suite's
+// CA: the selectors are policy's, exactly as the webhook decides with them.
+func (w *webhook) configurations(t testing.TB, failure admissionregistrationv1.FailurePolicyType) []admissionregistrationv1.MutatingWebhookConfiguration {
+	t.Helper()
+	args := append([]string{"config", "--url=" + w.url, "--ca-bundle=" + the.caFile, "--failure-policy=" + string(failure)}, w.configFlags...)
+	cmd := exec.Command(the.webhookBin, args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("webhook %s: %v\n%s", strings.Join(args, " "), err, stderr.Bytes())
 	}
-	return &admissionregistrationv1.MutatingWebhookConfiguration{
-		ObjectMeta: metav1.ObjectMeta{Name: "kinject-e2e-" + revName(w.rev.Name) + "-" + rand.String(5)},
-		Webhooks:   hooks,
+	var cfgs []admissionregistrationv1.MutatingWebhookConfiguration
+	for _, doc := range bytes.Split(out, []byte("\n---\n")) {
+		var c admissionregistrationv1.MutatingWebhookConfiguration
+		if err := yaml.UnmarshalStrict(doc, &c); err != nil {
+			t.Fatalf("webhook config printed something that is not a MutatingWebhookConfiguration: %v\n%s", err, doc)
+		}
+		cfgs = append(cfgs, c)
 	}
+	return cfgs
 }
 
-// install registers w's webhooks with the API server for the rest of the
-// test, and waits until the API server calls them: a dry-run pod in a
-// namespace that selects w's revision comes back injected (or is refused,
-// for a webhook that is down and fails closed). It returns the
-// configuration's name.
+// install registers w's generated webhook configurations with the API
+// server for the rest of the test, and waits until the API server calls
+// them: a dry-run pod in a namespace that selects w's revision comes back
+// injected (or is refused, for a webhook that is down and fails closed). It
+// returns the name of the revision's own configuration.
 func (w *webhook) install(t testing.TB, failure admissionregistrationv1.FailurePolicyType) string {
 	t.Helper()
-	cfg := w.configuration(failure)
+	cfgs := w.configurations(t, failure)
 	api := the.client.AdmissionregistrationV1().MutatingWebhookConfigurations()
-	if _, err := api.Create(context.Background(), cfg, metav1.CreateOptions{}); err != nil {
-		t.Fatalf("creating MutatingWebhookConfiguration %s: %v", cfg.Name, err)
+	for i := range cfgs {
+		if _, err := api.Create(context.Background(), &cfgs[i], metav1.CreateOptions{}); err != nil {
+			t.Fatalf("creating MutatingWebhookConfiguration %s: %v", cfgs[i].Name, err)
+		}
 	}
+	cfg := &cfgs[0]
 	probe := namespace(t, revisionLabels(w.rev.Name))
 	t.Cleanup(func() {
-		if err := api.Delete(context.Background(), cfg.Name, metav1.DeleteOptions{}); err != nil {
-			t.Errorf("deleting MutatingWebhookConfiguration %s: %v", cfg.Name, err)
+		for _, c := range cfgs {
+			if err := api.Delete(context.Background(), c.Name, metav1.DeleteOptions{}); err != nil {
+				t.Errorf("deleting MutatingWebhookConfiguration %s: %v", c.Name, err)
+			}
 		}
 		// The API server drops a deleted configuration asynchronously;
 		// wait so that the next test starts from a clean slate.
@@ -275,7 +303,7 @@ func downWebhook(t testing.TB, r string) *webhook {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &webhook{rev: policy.Revision{Name: r}, url: fmt.Sprintf("https://127.0.0.1:%d/inject", ports[0])}
+	return &webhook{rev: policy.Revision{Name: r}, url: fmt.Sprintf("https://127.0.0.1:%d/inject", ports[0]), configFlags: []string{"--revision=" + revName(r)}}
 }
 
 // revisionLabels are namespace labels that select revision r's injector.
