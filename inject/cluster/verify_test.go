@@ -25,8 +25,8 @@ func TestVerify(t *testing.T) {
 			}, 9},
 		{"after relabelling", "pods created before the change are listed with why",
 			"namespaces.yaml", map[string]string{
-				"stable-shop/debug":              `created before the change: its sidecar is revision "1-30"'s, new pods get revision "1-31"'s`,
-				"plain-shop/agent-x7k2p":         `created before the change: it has no sidecar, new pods get revision "1-30"'s (1/1 where 2/2 is due)`,
+				"stable-shop/debug":                `created before the change: its sidecar is revision "1-30"'s, new pods get revision "1-31"'s`,
+				"plain-shop/agent-x7k2p":           `created before the change: it has no sidecar, new pods get revision "1-30"'s (1/1 where 2/2 is due)`,
 				"leaving-shop/old-587cbc7c6-abcde": `it has revision "1-30"'s sidecar, new pods get none`,
 			}, nil, 3},
 	} {
