@@ -90,6 +90,50 @@
 // passes changes only the fields its key is meant to drive
 // (hostile_test.go checks this with both the embedded and Istio's template).
 //
+// # Istio releases
+//
+// Config.Release is the Istio release whose behaviour the injector follows
+// where Istio changed it; LoadConfig reads it from values.global.tag when
+// that is a version (ReleaseFromValues), a program sets it with
+// --istio-version, and the zero Release, also what an unreadable tag gives,
+// is the newest behaviour (Istio at the corpus commit, newer than 1.29).
+// The templates come from the dumps, so they are already the release's;
+// these are the rules kinject applies around them:
+//
+//   - sidecar.istio.io/inject values (policy.Release.InjectIntent): up to
+//     1.26 lower-cased, "y", "yes", "true" and "on" inject and any other
+//     value opts out; from 1.27 only "true" and "false" count and any other
+//     value falls back to the policy.
+//   - HTTP and TCP lifecycle hooks (postStart, preStop) go through the
+//     proxy's status port from 1.25; up to 1.24 they are left alone.
+//   - sidecar.istio.io/enableCoreDump is validated as a boolean up to 1.24;
+//     from 1.25 it is not ("yes" is injected as it is).
+//   - Manual-injection output prints creationTimestamp: null in every
+//     object metadata up to 1.27 (built with apimachinery before v0.34) and
+//     omits it from 1.28, whichever apimachinery kinject is built with.
+//   - traffic.sidecar.istio.io/excludeInterfaces must list Linux interface
+//     names from 1.30; up to 1.29 any value is written.
+//   - From 1.31 the Prometheus merge reads prometheus.istio.io/scrape-targets
+//     (PORT[:PATH],..., the path defaulting to /metrics), refuses a
+//     prometheus.io/port or target port that is not a port number, and sets
+//     prometheus.istio.io/secure-port from the proxy's
+//     ENVOY_SECURE_MERGED_METRICS_PORT; up to 1.30 the scrape-targets
+//     annotation stays on the pod and the port is copied as it is.
+//   - In every release ISTIO_PROMETHEUS_ANNOTATIONS carries scrape, path and
+//     port, empty or not, and Config.NativeSidecars also sets
+//     ENABLE_NATIVE_SIDECARS=true in the templates' env (Config.Env wins),
+//     which the templates of 1.26 and earlier read instead of
+//     .NativeSidecars.
+//
+// Security does not follow the release: where a release accepted any value
+// (excludeInterfaces up to 1.29, enableCoreDump from 1.25), a value that
+// could leave its place in the template (a quote, a backslash, a line
+// break) is still refused, and the error names the release that would have
+// accepted it. A value that is merely malformed follows the release.
+// release_probes_test.go checks all of this against three releases' own
+// istioctl output (../shared/istio-releases): 23 probes × 3 releases, and
+// the newest code with each release's dumps.
+//
 // # Conformance
 //
 // Istio's own injection test suite, kept as data beside the repository, runs
@@ -98,6 +142,10 @@
 //
 // # Traps
 //
+//   - LoadConfig follows the release values.global.tag names, so a dump of
+//     an old cluster behaves as that cluster did; DefaultConfig, whose tag
+//     only pins kinject's proxy image, follows the newest. Changing the tag
+//     with SetValue does not change Release.
 //   - Manual injection takes the full policy decision (what the API server's
 //     webhook selectors would do) only when namespace labels are given;
 //     without them only the injector's own rules decide, as istioctl

@@ -104,6 +104,12 @@
 // every annotation the shipped templates write unquoted (interface lists,
 // user volumes, Datadog env, Multus networks, proxy metadata inside
 // proxy.istio.io/config). Each error names the annotation key.
+// ValidateAnnotations checks as the newest Istio does; two checks changed
+// between releases (enableCoreDump a boolean up to 1.24, excludeInterfaces
+// interface names from 1.30), and ValidateAnnotationsFor with an
+// AnnotationChecks checks as an older release does, still refusing a value
+// that could leave its place in the template, with an error naming the
+// release that would have accepted it.
 //
 // Object names are written raw too (Istio's template puts the workload's
 // name into ISTIO_META_OWNER unquoted): call ValidateNames on the Data

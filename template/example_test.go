@@ -120,3 +120,20 @@ func ExampleValidateNames() {
 	// DeploymentMeta.Name
 	// invalid name "web\n  - name: evil"
 }
+
+// Istio 1.26 writes any excludeInterfaces value into the init container's
+// arguments; the newest release checks the names. A value that could leave
+// its quotes is refused either way.
+func ExampleValidateAnnotationsFor() {
+	v126 := template.AnnotationChecks{Release: "Istio 1.26.8", LaxInterfaces: true}
+	for _, v := range []string{"eth0,bad iface!", "eth0\"\n  stdin: true"} {
+		ann := map[string]string{"traffic.sidecar.istio.io/excludeInterfaces": v}
+		fmt.Println("1.26:", template.ValidateAnnotationsFor(ann, v126))
+		fmt.Println("newest:", template.ValidateAnnotations(ann))
+	}
+	// Output:
+	// 1.26: <nil>
+	// newest: invalid annotation traffic.sidecar.istio.io/excludeInterfaces="eth0,bad iface!": interface name "bad iface!" holds ' '
+	// 1.26: invalid annotation traffic.sidecar.istio.io/excludeInterfaces="eth0\"\n  stdin: true": value holds a control character or line break, which could change other fields of the pod (Istio 1.26.8 would accept it; kinject refuses it)
+	// newest: invalid annotation traffic.sidecar.istio.io/excludeInterfaces="eth0\"\n  stdin: true": interface name "eth0\"\n  stdin: true" is longer than 15 characters
+}

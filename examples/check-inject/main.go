@@ -5,7 +5,7 @@
 //
 // Usage:
 //
-//	go run ./examples/check-inject -f manifests.yaml [--mesh mesh.yaml]
+//	go run ./examples/check-inject -f manifests.yaml [--mesh mesh.yaml] [--istio-version 1.26.8]
 //	kubectl get ns,deploy,sts,ds,pod -A -o yaml | go run ./examples/check-inject -f -
 //
 // The mesh file describes what is installed, in policy.Mesh's fields:
@@ -14,9 +14,13 @@
 //	- policy: enabled           # the revisionless install
 //	- revision: canary
 //	  revisionTags: [prod]
+//	  istioVersion: "1.26.8"    # the Istio release its istiod runs (default: newest)
 //
 // Without --mesh, the mesh is the revisionless install with Istio's
-// defaults. A workload without a namespace is taken to be in "default", and
+// defaults. --istio-version is the release of every revision that does
+// not give its own istioVersion; the release decides how a pod's
+// sidecar.istio.io/inject value is read (up to 1.26 "False" opts out, from
+// 1.27 it is ignored). A workload without a namespace is taken to be in "default", and
 // a namespace that is not in the input is taken to have no labels (the
 // output says so). Webhook names are printed without the common
 // ".sidecar-injector.istio.io" suffix. The exit status is 1 when an input
@@ -37,6 +41,7 @@ import (
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/kinject/kinject/examples/internal/cliconfig"
 	"github.com/kinject/kinject/policy"
 )
 
@@ -51,6 +56,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	flags.SetOutput(stderr)
 	file := flags.String("f", "", "manifests to check: a YAML file, or - for standard input (required)")
 	meshFile := flags.String("mesh", "", "YAML file listing the installed revisions (default: the revisionless install)")
+	var release cliconfig.ReleaseFlag
+	release.Register(flags)
 	if err := flags.Parse(args); err != nil {
 		return 2
 	}
@@ -58,14 +65,14 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: check-inject -f manifests.yaml [--mesh mesh.yaml]")
 		return 2
 	}
-	if err := check(*file, *meshFile, stdin, stdout); err != nil {
+	if err := check(*file, *meshFile, release, stdin, stdout); err != nil {
 		fmt.Fprintf(stderr, "check-inject: %v\n", err)
 		return 1
 	}
 	return 0
 }
 
-func check(file, meshFile string, stdin io.Reader, stdout io.Writer) error {
+func check(file, meshFile string, release cliconfig.ReleaseFlag, stdin io.Reader, stdout io.Writer) error {
 	mesh := policy.Mesh{Revisions: []policy.Revision{{}}}
 	if meshFile != "" {
 		data, err := os.ReadFile(meshFile)
@@ -75,6 +82,13 @@ func check(file, meshFile string, stdin io.Reader, stdout io.Writer) error {
 		mesh = policy.Mesh{}
 		if err := yaml.UnmarshalStrict(data, &mesh); err != nil {
 			return fmt.Errorf("%s: %w", meshFile, err)
+		}
+	}
+	// --istio-version is the release of every revision the mesh file does
+	// not give one (istioVersion).
+	for i := range mesh.Revisions {
+		if release.Given && mesh.Revisions[i].Release.IsNewest() {
+			mesh.Revisions[i].Release = release.Release
 		}
 	}
 	decider, err := mesh.Compile()

@@ -25,8 +25,38 @@ type Knobs struct {
 	IgnoredNamespaces   string            // --ignored-namespaces, comma-separated
 	Tags                []string          // --tag, repeatable
 	NamespacesByDefault string            // --enable-namespaces-by-default (a boolean flag): "", "true" or "false"
-	Release             policy.Release    // --istio-version: the Istio release whose behaviour to follow
-	ReleaseSet          bool              // whether --istio-version was given at all
+	IstioVersion        ReleaseFlag       // --istio-version: the Istio release whose behaviour to follow
+}
+
+// ReleaseFlag is the --istio-version flag (a flag.Value): the Istio release
+// whose behaviour a program follows, read with policy.ParseRelease
+// ("1.23.6", "1.23.3-asm.2"; "newest" for the newest).
+type ReleaseFlag struct {
+	Release policy.Release // the release given (the zero Release is the newest)
+	Given   bool           // whether the flag was given at all
+}
+
+// Register defines --istio-version on fs, bound to f.
+func (f *ReleaseFlag) Register(fs *flag.FlagSet) {
+	fs.Var(f, "istio-version", `Istio release whose behaviour to follow, e.g. 1.23.6 or 1.23.3-asm.2; "newest" for the newest (default: values.global.tag when it is a version, else newest)`)
+}
+
+// String returns the release given, or "" when none was.
+func (f *ReleaseFlag) String() string {
+	if f == nil || !f.Given {
+		return ""
+	}
+	return f.Release.String()
+}
+
+// Set reads one release; text that names none is an error.
+func (f *ReleaseFlag) Set(s string) error {
+	r, err := policy.ParseRelease(s)
+	if err != nil {
+		return err
+	}
+	f.Release, f.Given = r, true
+	return nil
 }
 
 // Register defines the shared flags on fs, bound to k. Like istioctl's,
@@ -50,14 +80,7 @@ func (k *Knobs) Register(fs *flag.FlagSet) {
 		k.Tags = append(k.Tags, s)
 		return nil
 	})
-	fs.Func("istio-version", `Istio release whose behaviour to follow, e.g. 1.23.6 or 1.23.3-asm.2; "newest" for the newest (default: values.global.tag when it is a version, else newest)`, func(s string) error {
-		r, err := policy.ParseRelease(s)
-		if err != nil {
-			return err
-		}
-		k.Release, k.ReleaseSet = r, true
-		return nil
-	})
+	k.IstioVersion.Register(fs)
 	fs.Var(boolString{&k.NamespacesByDefault}, "enable-namespaces-by-default", "inject namespaces without an injection label, in the full decision (default: values.sidecarInjectorWebhook.enableNamespacesByDefault)")
 }
 
@@ -87,8 +110,8 @@ func (b boolString) IsBoolFlag() bool { return true }
 // Apply sets the knobs that were given on cfg. An invalid boolean is an
 // error naming its flag.
 func (k *Knobs) Apply(cfg *inject.Config) error {
-	if k.ReleaseSet {
-		cfg.Release = k.Release
+	if k.IstioVersion.Given {
+		cfg.Release = k.IstioVersion.Release
 	}
 	if k.RevisionSet {
 		cfg.Revision = k.Revision
@@ -141,7 +164,7 @@ func (k *Knobs) Apply(cfg *inject.Config) error {
 // the values' tag names no Istio release, so the newest behaviour is
 // followed, unless --istio-version said which.
 func (k *Knobs) Notes(cfg *inject.Config) []string {
-	if k.ReleaseSet {
+	if k.IstioVersion.Given {
 		return nil
 	}
 	if _, err := inject.ReleaseFromValues(cfg.Values); err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/kinject/kinject/inject"
+	"github.com/kinject/kinject/policy"
 )
 
 // TestApply parses flags onto a Config that already holds values from its
@@ -20,6 +21,7 @@ func TestApply(t *testing.T) {
 		return &inject.Config{
 			Revision: "files", ClusterID: "from-values", Tags: []string{"stable"},
 			Env: map[string]string{"A": "file"}, EnableNamespacesByDefault: true,
+			Release: policy.Release{Major: 1, Minor: 26, Patch: 8},
 		}
 	}
 	tests := []struct {
@@ -54,6 +56,11 @@ func TestApply(t *testing.T) {
 		{"ignored", "a comma-separated list", []string{"--ignored-namespaces", "a,b"}, func(c *inject.Config) { c.IgnoredNamespaces = []string{"a", "b"} }, ""},
 		{"bad bool", "the flag is named", []string{"--native-sidecars=yes"}, nil, `invalid boolean value "yes" for -native-sidecars: "yes" is neither true nor false`},
 		{"bad env", "KEY=VALUE is required", []string{"--env", "NOEQUALS"}, nil, `"NOEQUALS" is not KEY=VALUE`},
+		{"istio version", "an ASM tag selects its Istio release's behaviour", []string{"--istio-version", "1.23.3-asm.2"},
+			func(c *inject.Config) { c.Release = policy.Release{Major: 1, Minor: 23, Patch: 3} }, ""},
+		{"istio version newest", "newest overrides a release read from the files", []string{"--istio-version", "newest"},
+			func(c *inject.Config) { c.Release = policy.Release{} }, ""},
+		{"bad istio version", "a revision name is not a release", []string{"--istio-version", "asm-1233-2"}, nil, `not an Istio release: "asm-1233-2"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -191,5 +198,57 @@ func TestLoadFiles(t *testing.T) {
 	}
 	if _, err := LoadFiles("/nonexistent/inject-config.yaml", "", ""); err == nil || !strings.Contains(err.Error(), "/nonexistent/inject-config.yaml") {
 		t.Errorf("missing file: error %v does not name it", err)
+	}
+}
+
+// TestReleaseNotes: a values tag that names no release is reported once,
+// unless --istio-version said which release to follow; the embedded values'
+// tag (kinject's pinned proxy image) does not select a release.
+func TestReleaseNotes(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	dev := write("dev.json", `{"global":{"tag":"master-latest-daily"}}`)
+	old := write("old.json", `{"global":{"tag":"1.26.8"}}`)
+	tests := []struct {
+		name, reason string
+		values       string
+		args         []string
+		release      policy.Release
+		note         string
+	}{
+		{"embedded", "the embedded values follow the newest", "", nil, policy.Release{}, ""},
+		{"release tag", "a dump's tag selects its release", old, nil, policy.Release{Major: 1, Minor: 26, Patch: 8}, ""},
+		{"dev tag", "an unreadable tag follows the newest, with a note", dev, nil, policy.Release{}, `values.global.tag: not an Istio release: "master-latest-daily"`},
+		{"dev tag with flag", "the flag says which release: no note", dev, []string{"--istio-version", "1.23.6"}, policy.Release{Major: 1, Minor: 23, Patch: 6}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fs := flag.NewFlagSet("t", flag.ContinueOnError)
+			var k Knobs
+			k.Register(fs)
+			if err := fs.Parse(tt.args); err != nil {
+				t.Fatal(err)
+			}
+			cfg, err := LoadFiles("", tt.values, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := k.Apply(cfg); err != nil {
+				t.Fatal(err)
+			}
+			if cfg.Release != tt.release {
+				t.Errorf("release %v, want %v (%s)", cfg.Release, tt.release, tt.reason)
+			}
+			notes := strings.Join(k.Notes(cfg), "\n")
+			if tt.note == "" && notes != "" || !strings.Contains(notes, tt.note) {
+				t.Errorf("notes %q, want %q (%s)", notes, tt.note, tt.reason)
+			}
+		})
 	}
 }
