@@ -29,8 +29,12 @@ var ErrInvalidName = errors.New("invalid name")
 // privileged container. The API server checks these names only after a
 // mutating webhook has run, and never checks an owner reference's name,
 // and manual injection reads files no API server has seen; a name that
-// passes holds only [a-z0-9.-] (and, in a kind, capitals) and cannot leave
-// its scalar.
+// passes holds only letters, digits, '.' and '-' and cannot leave its
+// scalar. Capitals are accepted although Kubernetes refuses them in these
+// names: they cannot add a field, and istioctl kube-inject, of every
+// release, prints such objects (Istio's own test data names a Deployment
+// statusPort), so kinject prints them too and leaves the refusal to the
+// API server.
 //
 // Each finding names its field as the pod spells it (metadata.namespace,
 // spec.containers[1].name, metadata.ownerReferences[0].name) or, for the
@@ -81,7 +85,7 @@ func (c *nameCheck) check(field, value string, rule apivalidation.ValidateNameFu
 	if value == "" {
 		return
 	}
-	c.report(field, value, rule(value, prefix))
+	c.report(field, value, rule(strings.ToLower(value), prefix))
 }
 
 func (c *nameCheck) report(field, value string, problems []string) {
