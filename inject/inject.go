@@ -52,6 +52,19 @@ func New(cfg *Config) (*Injector, error) {
 	if mesh == nil {
 		mesh = meshconfig.DefaultMeshConfig()
 	}
+	// The values are the Injector's own (a caller changing its map later
+	// changes nothing), and the same map for every pod, so the templates
+	// can be specialised to them.
+	c.Values = copyValues(c.Values)
+	set = set.Specialize(&template.Data{
+		Values:                   c.Values,
+		Revision:                 c.Revision,
+		NativeSidecars:           c.NativeSidecars,
+		InboundTrafficPolicyMode: mesh.InboundMode(),
+		CompliancePolicy:         c.CompliancePolicy,
+		MeshConfig:               mesh,
+		ProxyConfig:              mesh.GetDefaultConfig(),
+	})
 	rev := policy.Revision{
 		Name:                      c.Revision,
 		Tags:                      c.Tags,
@@ -200,4 +213,27 @@ func cacheSafe(templates map[string]string) bool {
 		}
 	}
 	return true
+}
+
+// copyValues deep-copies a values tree (nil becomes an empty map).
+func copyValues(v map[string]any) map[string]any {
+	out := make(map[string]any, len(v))
+	for k, x := range v {
+		out[k] = copyValue(x)
+	}
+	return out
+}
+
+func copyValue(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		return copyValues(v)
+	case []any:
+		out := make([]any, len(v))
+		for i, x := range v {
+			out[i] = copyValue(x)
+		}
+		return out
+	}
+	return v
 }

@@ -317,9 +317,6 @@ func (i *Injector) templateData(req PodRequest, pod *corev1.Pod, ns string) (*te
 		}
 		d.ProxyUID, d.ProxyGID = uid, gid
 	}
-	if d.Values == nil {
-		d.Values = map[string]any{}
-	}
 	return d, nil
 }
 

@@ -125,9 +125,19 @@
 // pods without JSON text. Istio converts between typed pods, JSON and YAML
 // around every merge. On the corpus hello pod with Istio's sidecar template
 // (BenchmarkApplySidecar and BenchmarkApplySidecarIstioPath, same machine)
-// that is about 3 times less CPU and 4 times fewer allocations; half of
-// what remains is text/template executing the template. Tests check that
-// both ways give the same pods for every corpus case.
+// that is about 3 times less CPU and 4 times fewer allocations. Tests check
+// that both ways give the same pods for every corpus case.
+//
+// Templates do not run on text/template's reflection: each is compiled, on
+// its first render, into a program that gives the same bytes (text/template
+// remains the reference, and runs whatever a program declines, errors
+// included). Specialize goes further for an injector, whose configuration
+// (values, mesh and proxy config, revision) is the same for every pod: it
+// compiles the templates once for that configuration, computing ahead
+// everything that depends on it alone, so that per pod only what reads the
+// pod runs. Istio's sidecar template then renders in about a sixth of
+// text/template's instructions and a sixteenth of its allocations. Build
+// with the tag kinject_reference to run text/template alone.
 //
 // # Traps
 //

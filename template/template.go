@@ -33,6 +33,11 @@ type Set struct {
 	sources map[string]string
 	aliases map[string][]string
 	bufs    sync.Pool
+	// progs are the templates compiled for any Data (see compiled.go);
+	// spec, set by Specialize, those compiled for one configuration.
+	funcs template.FuncMap
+	progs map[string]*lazyProgram
+	spec  *specialization
 }
 
 // Parse parses each template of templates under its name, with the
@@ -67,6 +72,8 @@ func Parse(templates map[string]string, opts Options) (*Set, error) {
 	for k, v := range opts.Aliases {
 		s.aliases[k] = append([]string(nil), v...)
 	}
+	s.funcs = funcs
+	s.progs = compileAll(s.tmpls, funcs, nil)
 	return s, nil
 }
 
@@ -118,6 +125,9 @@ func (s *Set) render(name string, d *Data, use func([]byte) error) error {
 	buf := s.bufs.Get().(*bytes.Buffer)
 	defer s.bufs.Put(buf)
 	buf.Reset()
+	if out, ok := s.execute(name, buf, d); ok {
+		return use(out)
+	}
 	if err := t.Execute(buf, d); err != nil {
 		return fmt.Errorf("render template %q: %w", name, err)
 	}
