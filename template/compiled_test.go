@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+
+	"github.com/kinject/kinject/template/meshconfig"
 )
 
 // BenchmarkRenderCompiled renders Istio's sidecar template for the corpus
@@ -133,7 +135,7 @@ func TestSpecializeFallsBack(t *testing.T) {
 	}
 	otherValues["global"] = map[string]any{"proxy": map[string]any{"image": "other"}}
 	mesh := *c.mesh
-	pc, err := MergeProxyConfig(c.mesh.GetDefaultConfig(), []byte("concurrency: 3"))
+	pc, err := meshconfig.MergeProxyConfig(c.mesh.GetDefaultConfig(), []byte("concurrency: 3"))
 	if err != nil {
 		t.Fatal(err)
 	}
