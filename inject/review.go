@@ -12,6 +12,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/kinject/kinject/internal/codec"
 	"github.com/kinject/kinject/template"
 	"github.com/kinject/kinject/template/meshconfig"
 )
@@ -152,9 +153,8 @@ func encodeReview(tm metav1.TypeMeta, r *admissionv1.AdmissionResponse) ([]byte,
 }
 
 // appendJSONString appends s as encoding/json encodes a string (with its
-// HTML escaping), so encodeReview's bytes equal json.Marshal's; it shares
-// the pod encoder's escaper.
-func appendJSONString(b []byte, s string) []byte { return appendEscapedString(b, s) }
+// HTML escaping), so encodeReview's bytes equal json.Marshal's.
+func appendJSONString(b []byte, s string) []byte { return codec.AppendQuote(b, s, codec.EscapeHTML) }
 
 // admit decides one admission request.
 func (i *Injector) admit(ctx context.Context, req *admissionv1.AdmissionRequest) *admissionv1.AdmissionResponse {

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"slices"
 	"strconv"
+
+	"github.com/kinject/kinject/internal/codec"
 )
 
 // Options configures Diff. The zero value diffs any two JSON documents
@@ -51,7 +53,7 @@ func (o Options) Diff(original, modified []byte) (Patch, error) {
 		paths: make([]byte, 0, 1024),
 		vals:  make([]byte, 0, len(modified)+64),
 	}
-	var root *schemaNode
+	var root schemaNode
 	if o.Schema != nil {
 		root = o.Schema.root
 	}
@@ -151,7 +153,7 @@ func (d *differ) emit(op opKind, from []byte, value int32) {
 		o.fromOff = int32(len(d.paths))
 		d.paths = append(d.paths, from...)
 		o.fromLen = int32(len(from))
-		fq = quotedLen(from)
+		fq = codec.QuotedLen(from, 0)
 	}
 	if value >= 0 {
 		o.valOff = int32(len(d.vals))
@@ -163,7 +165,7 @@ func (d *differ) emit(op opKind, from []byte, value int32) {
 		}
 		o.valLen = int32(len(d.vals)) - o.valOff
 	}
-	d.size += opSize(op, quotedLen(d.path), fq, int(o.valLen))
+	d.size += opSize(op, codec.QuotedLen(d.path, 0), fq, int(o.valLen))
 	d.ops = append(d.ops, o)
 }
 
@@ -197,13 +199,13 @@ func (d *differ) replaceIfSmaller(m mark, ai, bi int32, where parent) {
 	if !d.b.compact {
 		vlen = compactLen(d.b.raw(bi))
 	}
-	if opSize(d.replacement(ai, where), quotedLen(d.path), -1, vlen) < script {
+	if opSize(d.replacement(ai, where), codec.QuotedLen(d.path, 0), -1, vlen) < script {
 		d.reset(m)
 		d.change(ai, bi, where)
 	}
 }
 
-func (d *differ) diff(ai, bi int32, s *schemaNode, where parent) {
+func (d *differ) diff(ai, bi int32, s schemaNode, where parent) {
 	an, bn := &d.a.nodes[ai], &d.b.nodes[bi]
 	if an.kind != bn.kind {
 		d.change(ai, bi, where)
@@ -247,7 +249,7 @@ func (d *differ) pushMembers(doc *document, i int32) int {
 	return off
 }
 
-func (d *differ) diffObject(ai, bi int32, s *schemaNode, where parent) {
+func (d *differ) diffObject(ai, bi int32, s schemaNode, where parent) {
 	na, nb := int(d.a.nodes[ai].count), int(d.b.nodes[bi].count)
 	if na == 0 && nb == 0 {
 		return // {} and { }
@@ -301,7 +303,7 @@ func (d *differ) diffObject(ai, bi int32, s *schemaNode, where parent) {
 		}
 	}
 	d.ints = d.ints[:ao]
-	if s == nil || s.kind != schemaStruct {
+	if !s.is(codec.Struct) {
 		d.replaceIfSmaller(m, ai, bi, where)
 	}
 }
@@ -309,7 +311,7 @@ func (d *differ) diffObject(ai, bi int32, s *schemaNode, where parent) {
 // sameFlag marks, in an alignment, a pair of elements known to be equal.
 const sameFlag = 1 << 30
 
-func (d *differ) diffArray(ai, bi int32, s *schemaNode, where parent) {
+func (d *differ) diffArray(ai, bi int32, s schemaNode, where parent) {
 	n, m := int(d.a.nodes[ai].count), int(d.b.nodes[bi].count)
 	if n == 0 && m == 0 {
 		return // [] and [ ]
@@ -338,7 +340,7 @@ func (d *differ) diffArray(ai, bi int32, s *schemaNode, where parent) {
 	aEl, bEl, match, used := d.ints[ae:ae+n], d.ints[be:be+m], d.ints[mt:mt+m], d.ints[us:us+n]
 
 	keyed := false
-	if s != nil && s.kind == schemaList && s.mergeKey != "" {
+	if s.mergeKey != "" {
 		keyed = alignKeyed(d.a, aEl, d.b, bEl, []byte(s.mergeKey), match, used)
 		if !keyed {
 			clear(used)

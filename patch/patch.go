@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	jsonpatch "github.com/evanphx/json-patch/v5"
+	"github.com/kinject/kinject/internal/codec"
 )
 
 // ErrInvalidPatch reports an operation that is not valid RFC 6902: an
@@ -38,12 +39,12 @@ func (o Operation) MarshalJSON() ([]byte, error) {
 
 func (o Operation) appendJSON(dst []byte) ([]byte, error) {
 	dst = append(dst, `{"op":`...)
-	dst = appendQuoted(dst, o.Op)
+	dst = codec.AppendQuote(dst, o.Op, 0)
 	dst = append(dst, `,"path":`...)
-	dst = appendQuoted(dst, o.Path)
+	dst = codec.AppendQuote(dst, o.Path, 0)
 	if o.From != "" || o.Op == "move" || o.Op == "copy" {
 		dst = append(dst, `,"from":`...)
-		dst = appendQuoted(dst, o.From)
+		dst = codec.AppendQuote(dst, o.From, 0)
 	}
 	if o.Value != nil {
 		if !valid(o.Value) {
@@ -339,8 +340,8 @@ func (o Operation) evanphx(doc []byte) jsonpatch.Operation {
 		return &r
 	}
 	op := jsonpatch.Operation{
-		"op":   raw(appendQuoted(nil, o.Op)),
-		"path": raw(appendQuoted(nil, o.Path)),
+		"op":   raw(codec.AppendQuote(nil, o.Op, 0)),
+		"path": raw(codec.AppendQuote(nil, o.Path, 0)),
 	}
 	switch o.Op {
 	case "move", "copy":
@@ -349,7 +350,7 @@ func (o Operation) evanphx(doc []byte) jsonpatch.Operation {
 			op["value"] = raw(doc)
 			break
 		}
-		op["from"] = raw(appendQuoted(nil, o.From))
+		op["from"] = raw(codec.AppendQuote(nil, o.From, 0))
 	case "add", "replace", "test":
 		op["value"] = raw(o.Value)
 	}
@@ -358,68 +359,4 @@ func (o Operation) evanphx(doc []byte) jsonpatch.Operation {
 
 func trimWS(b []byte) []byte {
 	return bytes.Trim(b, " \t\r\n")
-}
-
-// appendQuoted appends s as a JSON string. Only '"', '\\' and control
-// characters are escaped, and bytes that are not UTF-8 become U+FFFD, as
-// in encoding/json; quotedLen is its length.
-func appendQuoted[S string | []byte](dst []byte, s S) []byte {
-	const hex = "0123456789abcdef"
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 0x80 {
-			r, size := utf8.DecodeRuneInString(string(s[i:min(i+utf8.UTFMax, len(s))]))
-			if r == utf8.RuneError && size == 1 {
-				dst = append(dst, s[start:i]...)
-				dst = append(dst, `\ufffd`...)
-				start = i + 1
-			}
-			i += size - 1
-			continue
-		}
-		if c >= 0x20 && c != '"' && c != '\\' {
-			continue
-		}
-		dst = append(dst, s[start:i]...)
-		switch c {
-		case '"', '\\':
-			dst = append(dst, '\\', c)
-		case '\n':
-			dst = append(dst, '\\', 'n')
-		case '\r':
-			dst = append(dst, '\\', 'r')
-		case '\t':
-			dst = append(dst, '\\', 't')
-		case '\b':
-			dst = append(dst, '\\', 'b')
-		case '\f':
-			dst = append(dst, '\\', 'f')
-		default:
-			dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-		}
-		start = i + 1
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
-}
-
-func quotedLen[S string | []byte](s S) int {
-	n := len(s) + 2
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c >= 0x80:
-			r, size := utf8.DecodeRuneInString(string(s[i:min(i+utf8.UTFMax, len(s))]))
-			if r == utf8.RuneError && size == 1 {
-				n += 5
-			}
-			i += size - 1
-		case c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t' || c == '\b' || c == '\f':
-			n++
-		case c < 0x20:
-			n += 5
-		}
-	}
-	return n
 }

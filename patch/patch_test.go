@@ -184,11 +184,3 @@ func TestSchema(t *testing.T) {
 		t.Error("a nil Schema has no keys")
 	}
 }
-
-func TestQuotedLen(t *testing.T) {
-	for _, s := range []string{"", "/a", "/a\"b\\c", "\x00\x1f\n\t", "/é😀", "/\xff\xfe", "é\xc3"} {
-		if got, want := quotedLen(s), len(appendQuoted(nil, s)); got != want {
-			t.Errorf("quotedLen(%q) = %d, want %d: the size estimate must match the encoding", s, got, want)
-		}
-	}
-}

@@ -1,13 +1,12 @@
 package patch
 
 import (
-	"encoding"
-	"encoding/json"
 	"reflect"
 	"strconv"
 	"strings"
 	"sync"
 
+	"github.com/kinject/kinject/internal/codec"
 	corev1 "k8s.io/api/core/v1"
 )
 
@@ -23,54 +22,63 @@ import (
 // raw document that the Go type does not know survive. A Schema is
 // immutable and safe for concurrent use; build it once.
 type Schema struct {
-	root *schemaNode
+	root schemaNode
 }
 
-type schemaKind uint8
-
-const (
-	schemaStruct schemaKind = iota + 1
-	schemaMap
-	schemaList
-)
-
-// schemaNode describes one location. A nil *schemaNode is a scalar, an
-// opaque value (a type with its own JSON encoding) or a field the type does
-// not know: Diff treats it without schema.
+// schemaNode is one location of a document: the JSON shape of its Go type
+// (internal/codec's plan, pointers followed) and, for a list, the merge key
+// of the field holding it. A zero schemaNode is a scalar, an opaque value
+// (a type with its own JSON encoding) or a field the type does not know:
+// Diff treats it without schema.
 type schemaNode struct {
-	kind     schemaKind
-	fields   map[string]*schemaNode // schemaStruct: JSON field name → schema
-	elem     *schemaNode            // schemaMap and schemaList: element schema
-	mergeKey string                 // schemaList: JSON name of the merge key, or ""
+	plan     *codec.Plan
+	mergeKey string
 }
+
+func nodeOf(p *codec.Plan, mergeKey string) schemaNode {
+	p = p.Deref()
+	if p == nil || p.Marshal != codec.NoMethod {
+		return schemaNode{} // metav1.Time, resource.Quantity, intstr.IntOrString...
+	}
+	switch p.Kind {
+	case codec.Struct, codec.Map:
+		return schemaNode{plan: p}
+	case codec.Slice:
+		return schemaNode{plan: p, mergeKey: mergeKey}
+	}
+	return schemaNode{}
+}
+
+func (s schemaNode) is(k codec.Kind) bool { return s.plan != nil && s.plan.Kind == k }
 
 // field returns the schema of member key of an object at s.
-func (s *schemaNode) field(key []byte) *schemaNode {
-	if s == nil {
-		return nil
+func (s schemaNode) field(key []byte) schemaNode {
+	switch {
+	case s.is(codec.Struct):
+		if f := s.plan.FieldByName(string(key)); f != nil {
+			return nodeOf(f.Plan, f.MergeKey)
+		}
+	case s.is(codec.Map):
+		return nodeOf(s.plan.Elem, "")
 	}
-	switch s.kind {
-	case schemaStruct:
-		return s.fields[string(key)]
-	case schemaMap:
-		return s.elem
-	}
-	return nil
+	return schemaNode{}
 }
 
 // item returns the schema of an element of a list at s.
-func (s *schemaNode) item() *schemaNode {
-	if s == nil || s.kind != schemaList {
-		return nil
+func (s schemaNode) item() schemaNode {
+	if !s.is(codec.Slice) {
+		return schemaNode{}
 	}
-	return s.elem
+	return nodeOf(s.plan.Elem, "")
 }
 
 // SchemaOf derives a Schema from the type of v (a value or pointer, such as
 // corev1.Pod{} or &appsv1.Deployment{}).
 func SchemaOf(v any) *Schema {
-	b := schemaBuilder{structs: map[reflect.Type]*schemaNode{}, maps: map[reflect.Type]*schemaNode{}}
-	return &Schema{root: b.build(reflect.TypeOf(v))}
+	if v == nil {
+		return &Schema{}
+	}
+	return &Schema{root: nodeOf(codec.PlanOf(reflect.TypeOf(v)), "")}
 }
 
 var podSchema = sync.OnceValue(func() *Schema { return SchemaOf(corev1.Pod{}) })
@@ -93,21 +101,17 @@ func (s *Schema) MergeKey(pointer string) string {
 	}
 	n := s.root
 	for _, tok := range strings.Split(pointer[1:], "/") {
-		if n == nil {
+		if n.plan == nil {
 			return ""
 		}
-		switch n.kind {
-		case schemaList:
+		if n.is(codec.Slice) {
 			if _, err := strconv.Atoi(tok); err != nil && tok != "-" {
 				return ""
 			}
-			n = n.elem
-		default:
-			n = n.field([]byte(pointerUnescape(tok)))
+			n = n.item()
+			continue
 		}
-	}
-	if n == nil || n.kind != schemaList {
-		return ""
+		n = n.field([]byte(pointerUnescape(tok)))
 	}
 	return n.mergeKey
 }
@@ -117,102 +121,4 @@ func pointerUnescape(tok string) string {
 		return tok
 	}
 	return strings.NewReplacer("~1", "/", "~0", "~").Replace(tok)
-}
-
-type schemaBuilder struct {
-	structs map[reflect.Type]*schemaNode
-	maps    map[reflect.Type]*schemaNode
-}
-
-var (
-	jsonMarshalerType = reflect.TypeFor[json.Marshaler]()
-	textMarshalerType = reflect.TypeFor[encoding.TextMarshaler]()
-)
-
-// opaque reports whether t encodes itself (metav1.Time, resource.Quantity,
-// intstr.IntOrString): its JSON shape is not its Go shape.
-func opaque(t reflect.Type) bool {
-	return t.Implements(jsonMarshalerType) || reflect.PointerTo(t).Implements(jsonMarshalerType) ||
-		t.Implements(textMarshalerType) || reflect.PointerTo(t).Implements(textMarshalerType)
-}
-
-func (b *schemaBuilder) build(t reflect.Type) *schemaNode {
-	if t == nil {
-		return nil
-	}
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	if opaque(t) {
-		return nil
-	}
-	switch t.Kind() {
-	case reflect.Struct:
-		if n, ok := b.structs[t]; ok {
-			return n
-		}
-		n := &schemaNode{kind: schemaStruct, fields: map[string]*schemaNode{}}
-		b.structs[t] = n // before the fields: types may refer to themselves
-		b.addFields(n, t)
-		return n
-	case reflect.Map:
-		if n, ok := b.maps[t]; ok {
-			return n
-		}
-		n := &schemaNode{kind: schemaMap}
-		b.maps[t] = n
-		n.elem = b.build(t.Elem())
-		return n
-	case reflect.Slice, reflect.Array:
-		if t.Elem().Kind() == reflect.Uint8 {
-			return nil // []byte encodes as a base64 string
-		}
-		return &schemaNode{kind: schemaList, elem: b.build(t.Elem())}
-	}
-	return nil
-}
-
-// addFields adds the JSON fields of struct t to n, flattening embedded
-// structs the way encoding/json does (Kubernetes' `json:",inline"`).
-// Direct fields are added before embedded ones, so that they win a name
-// clash as they do in encoding/json.
-func (b *schemaBuilder) addFields(n *schemaNode, t reflect.Type) {
-	var inline []reflect.Type
-	for i := range t.NumField() {
-		f := t.Field(i)
-		tag := f.Tag.Get("json")
-		if tag == "-" {
-			continue
-		}
-		name, _, _ := strings.Cut(tag, ",")
-		if f.Anonymous && name == "" {
-			ft := f.Type
-			for ft.Kind() == reflect.Pointer {
-				ft = ft.Elem()
-			}
-			if ft.Kind() == reflect.Struct && !opaque(ft) {
-				inline = append(inline, ft)
-				continue
-			}
-		}
-		if !f.IsExported() {
-			continue
-		}
-		if name == "" {
-			name = f.Name
-		}
-		if _, dup := n.fields[name]; dup {
-			continue // the shallower field wins, as in encoding/json
-		}
-		s := b.build(f.Type)
-		if s != nil && s.kind == schemaList {
-			if key := f.Tag.Get("patchMergeKey"); key != "" {
-				s = &schemaNode{kind: schemaList, elem: s.elem, mergeKey: key}
-			}
-		}
-		n.fields[name] = s
-	}
-	for _, ft := range inline {
-		b.addFields(n, ft)
-	}
 }

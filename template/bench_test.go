@@ -6,9 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/kinject/kinject/internal/codec"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/util/strategicpatch"
 )
 
 // helloSetup loads the corpus hello case: its default inject config, values,
@@ -142,25 +141,24 @@ func helloTrees(b *testing.B) (pod, patch, merged map[string]any) {
 	if pod, err = toMap(p.pod); err != nil {
 		b.Fatal(err)
 	}
-	merged, ok := fastMergeMap(pod, patch, podMergeMeta, true)
-	if !ok {
-		b.Fatal("fast merge handed over")
+	merged, err = strategicMerge(deepCopyMap(pod), deepCopyMap(patch))
+	if err != nil {
+		b.Fatal(err)
 	}
 	return pod, patch, merged
 }
 
 // BenchmarkMergeSidecar merges the hello pod's rendered sidecar onto the
-// pod: fastMergeMap and apimachinery's strategicpatch (on copies, which it
+// pod: fastMerge and apimachinery's strategicpatch (on copies, which it
 // modifies; the copy is timed in both).
 func BenchmarkMergeSidecar(b *testing.B) {
 	pod, patch, _ := helloTrees(b)
-	_, nulls := scanTree(patch)
 	b.Run("fast", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			o, p := deepCopyMap(pod), deepCopyMap(patch)
-			if _, ok := fastMergeMap(o, p, podMergeMeta, nulls); !ok {
-				b.Fatal("handed over")
+			if _, ok := fastMerge(o, p); !ok && codec.Fast {
+				b.Fatal("declined")
 			}
 		}
 	})
@@ -168,7 +166,7 @@ func BenchmarkMergeSidecar(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			o, p := deepCopyMap(pod), deepCopyMap(patch)
-			if _, err := strategicpatch.StrategicMergeMapPatchUsingLookupPatchMeta(o, p, podMeta); err != nil {
+			if _, err := strategicMerge(o, p); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -176,30 +174,21 @@ func BenchmarkMergeSidecar(b *testing.B) {
 }
 
 // BenchmarkPodFromTree decodes the merged hello pod tree into a
-// corev1.Pod: the plan, apimachinery's unstructured converter, and
-// encoding/json through JSON text.
+// corev1.Pod: codec.DecodeTree, and encoding/json through JSON text.
 func BenchmarkPodFromTree(b *testing.B) {
 	_, _, merged := helloTrees(b)
 	b.Run("plan", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, err := podFromTree(merged); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("converter", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			if err := runtime.DefaultUnstructuredConverter.FromUnstructured(merged, &corev1.Pod{}); err != nil {
-				b.Fatal(err)
+			if !codec.DecodeTree(merged, &corev1.Pod{}) && codec.Fast {
+				b.Fatal("declined")
 			}
 		}
 	})
 	b.Run("encoding-json", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			js, err := appendJSON(nil, merged)
+			js, err := json.Marshal(merged)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -210,19 +199,19 @@ func BenchmarkPodFromTree(b *testing.B) {
 	})
 }
 
-// BenchmarkPodTree builds the hello pod's tree: the plan and the JSON
+// BenchmarkPodTree builds the hello pod's tree: codec.Tree and the JSON
 // round trip.
 func BenchmarkPodTree(b *testing.B) {
 	_, _, merged := helloTrees(b)
-	pod, err := podFromTree(merged)
+	pod, err := fromMap(merged)
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Run("plan", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, err := podTree(pod); err != nil {
-				b.Fatal(err)
+			if _, ok := codec.Tree(pod); !ok && codec.Fast {
+				b.Fatal("declined")
 			}
 		}
 	})

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kinject/kinject/internal/codec"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -452,21 +453,27 @@ func jsonField(v reflect.Value, name string) reflect.Value {
 		}
 		return e
 	case reflect.Struct:
-		t := v.Type()
-		for i := 0; i < t.NumField(); i++ {
-			f := t.Field(i)
-			tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-			if tag == name || (tag == "" && strings.EqualFold(f.Name, name)) {
-				fv := v.Field(i)
-				for fv.IsValid() && (fv.Kind() == reflect.Pointer || fv.Kind() == reflect.Interface) {
-					if fv.IsNil() {
-						return reflect.Value{}
-					}
-					fv = fv.Elem()
-				}
-				return fv
+		p := codec.PlanOf(v.Type())
+		f := p.FieldByName(name)
+		for i := range p.Fields {
+			if f == nil && !p.Fields[i].Tagged && strings.EqualFold(p.Fields[i].Name, name) {
+				f = &p.Fields[i]
 			}
 		}
+		if f == nil {
+			return reflect.Value{}
+		}
+		fv, err := v.FieldByIndexErr(f.Index)
+		for err == nil && fv.IsValid() && (fv.Kind() == reflect.Pointer || fv.Kind() == reflect.Interface) {
+			if fv.IsNil() {
+				return reflect.Value{}
+			}
+			fv = fv.Elem()
+		}
+		if err != nil {
+			return reflect.Value{}
+		}
+		return fv
 	}
 	return reflect.Value{}
 }

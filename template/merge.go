@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/kinject/kinject/internal/codec"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/strategicpatch"
 )
 
@@ -126,10 +126,10 @@ func (s *Set) applyTemplates(pod *corev1.Pod, names []string, d *Data) (merged, 
 		}
 		// The common case: no $-directives, merged without strategicpatch
 		// and without modifying anything (see merge_fast.go).
-		if dollar, nulls := scanTree(patch); !dollar {
-			if a, ok := fastMergeMap(alone, patch, podMergeMeta, nulls); ok {
+		if dollar, nulls := scanTree(patch); codec.Fast && !dollar {
+			if a, ok := fastMergeMap(alone, patch, podPlan, nulls); ok {
 				t := moveNativeSidecars(target, initNames(a))
-				if m, ok := fastMergeMap(t, patch, podMergeMeta, nulls); ok {
+				if m, ok := fastMergeMap(t, patch, podPlan, nulls); ok {
 					target, alone, shared = m, a, true
 					continue
 				}
@@ -145,19 +145,19 @@ func (s *Set) applyTemplates(pod *corev1.Pod, names []string, d *Data) (merged, 
 		// and merging onto the empty pod discards nulls anyway.
 		if i == len(tmpls)-1 && !hasDirectives(patch) {
 			target = moveNativeSidecars(target, append(initNames(alone), initNames(patch)...))
-			if target, err = strategicpatch.StrategicMergeMapPatchUsingLookupPatchMeta(target, patch, podMeta); err != nil {
+			if target, err = strategicMerge(target, patch); err != nil {
 				return nil, nil, fmt.Errorf("template %q: strategic merge: %w", name, err)
 			}
-			if alone, err = strategicpatch.StrategicMergeMapPatchUsingLookupPatchMeta(alone, patch, podMeta); err != nil {
+			if alone, err = strategicMerge(alone, patch); err != nil {
 				return nil, nil, fmt.Errorf("template %q: strategic merge: %w", name, err)
 			}
 			continue
 		}
-		if alone, err = strategicpatch.StrategicMergeMapPatchUsingLookupPatchMeta(alone, deepCopyMap(patch), podMeta); err != nil {
+		if alone, err = strategicMerge(alone, deepCopyMap(patch)); err != nil {
 			return nil, nil, fmt.Errorf("template %q: strategic merge: %w", name, err)
 		}
 		target = moveNativeSidecars(target, initNames(alone))
-		if target, err = strategicpatch.StrategicMergeMapPatchUsingLookupPatchMeta(target, patch, podMeta); err != nil {
+		if target, err = strategicMerge(target, patch); err != nil {
 			return nil, nil, fmt.Errorf("template %q: strategic merge: %w", name, err)
 		}
 	}
@@ -184,7 +184,7 @@ func (s *Set) decodeOutput(name string, out []byte) (map[string]any, error) {
 	if !ok {
 		return nil, fmt.Errorf("template %q: %w: the document is a %s, not a mapping", name, ErrBadOutput, jsonKind(v))
 	}
-	if p, msg := podSchema.check(m); msg != "" {
+	if p, msg := checkTree(podPlan, m); msg != "" {
 		return nil, fmt.Errorf("template %q: %w: %s: %s%s", name, ErrBadOutput, pathString(p), msg, s.where(name, out, p))
 	}
 	return m, nil
@@ -282,15 +282,19 @@ func indexByName(cs []any, name string) int {
 }
 
 // toMap returns the JSON-compatible tree of v: what json.Unmarshal gives
-// for json.Marshal(v). A pod's is built without JSON text (podTree).
+// for json.Marshal(v). codec.Tree builds it without JSON text; where it
+// declines (text that is not UTF-8, say), the round trip through
+// encoding/json, the reference, does.
 func toMap(v any) (map[string]any, error) {
-	if p, ok := v.(*corev1.Pod); ok && p != nil {
-		return podTree(p)
+	if t, ok := codec.Tree(v); ok {
+		if m, ok := t.(map[string]any); ok {
+			return m, nil
+		}
 	}
 	return jsonTree(v)
 }
 
-// jsonTree is toMap through JSON text.
+// jsonTree is toMap's reference: through JSON text.
 func jsonTree(v any) (map[string]any, error) {
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -303,23 +307,18 @@ func jsonTree(v any) (map[string]any, error) {
 	return m, nil
 }
 
-// fromMap converts a pod tree to a typed pod. podFromTree does it with a
-// plan computed once from corev1.Pod's tags, about four times faster than
-// apimachinery's unstructured converter, which is itself twice as fast as
-// encoding/json; where podFromTree is unsure (errTreeFallback) the
-// converter is tried, and where that fails encoding/json decides and
-// reports. The trees it sees hold only what corev1.Pod's JSON produced or
-// what passed the schema check (types, whole numbers in range), and all
-// three agree on them (TestPodFromTreeMatchesJSON, FuzzPodFromTree).
+// fromMap converts a pod tree to a typed pod, as json.Unmarshal does for
+// the tree's JSON text. codec.DecodeTree does it from corev1.Pod's plan;
+// where it declines, encoding/json (the reference) decides and reports.
+// The trees it sees hold what corev1.Pod's JSON produced or what passed
+// the schema check (types, whole numbers in range), which DecodeTree
+// takes (TestFastPathsTaken).
 func fromMap(m map[string]any) (*corev1.Pod, error) {
-	if pod, err := podFromTree(m); err == nil {
-		return pod, nil
-	}
 	pod := &corev1.Pod{}
-	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(m, pod); err == nil {
+	if codec.DecodeTree(m, pod) {
 		return pod, nil
 	}
-	b, err := appendJSON(make([]byte, 0, 8192), m)
+	b, err := json.Marshal(m)
 	if err != nil {
 		return nil, err
 	}

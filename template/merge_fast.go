@@ -1,78 +1,61 @@
 package template
 
 import (
+	"fmt"
 	"reflect"
-	"sort"
 	"strings"
 
-	corev1 "k8s.io/api/core/v1"
+	"github.com/kinject/kinject/internal/codec"
+	"k8s.io/apimachinery/pkg/util/strategicpatch"
 )
 
 // A strategic merge without apimachinery's strategicpatch, for the common
-// case: a patch with no $-directives. It follows strategicpatch's
-// algorithm step by step (with StrategicMergeMapPatchUsingLookupPatchMeta's
-// options: nulls delete and are otherwise dropped, element order
-// normalised the same way) but reads merge keys and strategies from a
-// table built once from corev1.Pod's tags, and copies on write: neither the
-// original nor the patch is modified, unchanged subtrees are shared. Where
-// strategicpatch would fail or the table does not know a field, it reports
-// false and the caller uses strategicpatch. TestFastMergeMatchesStrategic
-// and FuzzFastMerge compare the two.
+// case: a patch with no $-directives. It gives what
+// StrategicMergeMapPatchUsingLookupPatchMeta gives (nulls delete and are
+// otherwise dropped, list order normalised the same way), in time linear in
+// the lists: merge keys are looked up in maps where strategicpatch scans
+// lists (its merges of a list of n items with a short patch take time
+// quadratic in n). Merge keys and strategies come from corev1.Pod's plan
+// (internal/codec). It copies on write: neither the original nor the patch
+// is modified, unchanged subtrees are shared. Where strategicpatch would
+// fail or the plan does not know a field, it declines (false) and the
+// caller uses strategicpatch. TestFastMergeMatchesStrategic and
+// FuzzFastMerge compare the two.
 
-// mergeMeta is the strategic-merge metadata of one struct type.
-type mergeMeta struct {
-	fields map[string]*mergeField
-}
-
-// mergeField is one field's patch strategy ("merge", "replace" or ""), its
-// merge key, and the metadata of its struct (or element struct).
-type mergeField struct {
-	strategy string
-	mergeKey string
-	sub      *mergeMeta
-	ok       bool // the strategy is one fastMerge models
-}
-
-// podMergeMeta is corev1.Pod's merge metadata. Computed once, only read.
-var podMergeMeta = buildMergeMeta(reflect.TypeOf(corev1.Pod{}), map[reflect.Type]*mergeMeta{})
-
-func buildMergeMeta(t reflect.Type, seen map[reflect.Type]*mergeMeta) *mergeMeta {
-	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array || t.Kind() == reflect.Map {
-		t = t.Elem()
+// mergeMember is what the merge knows of member k of an object of plan p:
+// the plan of its value (pointers followed), its patch strategy ("merge",
+// "replace" or "") and merge key. ok is false for a member p does not have
+// or a strategy the fast merge does not model.
+func mergeMember(p *codec.Plan, k string) (sub *codec.Plan, strategy, mergeKey string, ok bool) {
+	switch p = p.Deref(); {
+	case p == nil:
+		return nil, "", "", false
+	case p.Kind == codec.Map:
+		return p.Elem.Deref(), "", "", true
+	case p.Kind != codec.Struct:
+		return nil, "", "", false
 	}
-	if t.Kind() != reflect.Struct {
-		return nil
+	f := p.FieldByName(k)
+	if f == nil {
+		return nil, "", "", false
 	}
-	if m, ok := seen[t]; ok {
-		return m
+	var strategies []string
+	for _, s := range f.Strategies {
+		if s != "" && s != "retainKeys" {
+			strategies = append(strategies, s)
+		}
 	}
-	m := &mergeMeta{fields: map[string]*mergeField{}}
-	seen[t] = m
-	addMergeFields(m, t, seen)
-	return m
-}
-
-func addMergeFields(m *mergeMeta, t reflect.Type, seen map[reflect.Type]*mergeMeta) {
-	forEachJSONField(t, func(name string, f reflect.StructField) {
-		mf := &mergeField{mergeKey: f.Tag.Get("patchMergeKey"), sub: buildMergeMeta(f.Type, seen), ok: true}
-		var strategies []string
-		for _, s := range strings.Split(f.Tag.Get("patchStrategy"), ",") {
-			if s != "" && s != "retainKeys" {
-				strategies = append(strategies, s)
-			}
+	switch len(strategies) {
+	case 0:
+	case 1:
+		strategy = strategies[0]
+		if strategy != "merge" && strategy != "replace" {
+			return nil, "", "", false
 		}
-		switch len(strategies) {
-		case 0:
-		case 1:
-			mf.strategy = strategies[0]
-			mf.ok = mf.strategy == "merge" || mf.strategy == "replace"
-		default:
-			mf.ok = false
-		}
-		if _, dup := m.fields[name]; !dup {
-			m.fields[name] = mf
-		}
-	})
+	default:
+		return nil, "", "", false
+	}
+	return f.Plan.Deref(), strategy, f.MergeKey, true
 }
 
 // scanTree reports whether v has a key starting with "$" and whether it
@@ -106,11 +89,25 @@ func scanTree(v any) (dollar, null bool) {
 	return false, null
 }
 
+// fastMerge merges patch onto original as strategicpatch does with
+// corev1.Pod's metadata, without modifying either. It declines when patch
+// holds a $-directive, when it cannot tell what strategicpatch would do,
+// and always with the kinject_reference build tag.
+func fastMerge(original, patch map[string]any) (map[string]any, bool) {
+	if !codec.Fast {
+		return nil, false
+	}
+	dollar, nulls := scanTree(patch)
+	if dollar {
+		return nil, false
+	}
+	return fastMergeMap(original, patch, podPlan, nulls)
+}
+
 // fastMergeMap merges patch onto original as strategicpatch's mergeMap
-// does, without modifying either. nulls tells whether the patch has null
-// members at all (when not, no subtree needs them dropped). ok is false
-// when it cannot tell.
-func fastMergeMap(original, patch map[string]any, meta *mergeMeta, nulls bool) (map[string]any, bool) {
+// does, p being the plan of the object. nulls tells whether the patch has
+// null members at all (when not, no subtree needs them dropped).
+func fastMergeMap(original, patch map[string]any, p *codec.Plan, nulls bool) (map[string]any, bool) {
 	out := make(map[string]any, len(original)+len(patch))
 	for k, v := range original {
 		out[k] = v
@@ -133,29 +130,29 @@ func fastMergeMap(original, patch map[string]any, meta *mergeMeta, nulls bool) (
 		}
 		switch pv := pv.(type) {
 		case map[string]any:
-			f := meta.field(k)
-			if f == nil {
+			sub, strategy, _, ok := mergeMember(p, k)
+			if !ok {
 				return nil, false
 			}
-			if f.strategy == "replace" {
+			if strategy == "replace" {
 				out[k] = pv
 				continue
 			}
-			m, ok := fastMergeMap(ov.(map[string]any), pv, f.sub, nulls)
+			m, ok := fastMergeMap(ov.(map[string]any), pv, sub, nulls)
 			if !ok {
 				return nil, false
 			}
 			out[k] = m
 		case []any:
-			f := meta.field(k)
-			if f == nil {
+			sub, strategy, key, ok := mergeMember(p, k)
+			if !ok || sub == nil || sub.Kind != codec.Slice {
 				return nil, false
 			}
-			if f.strategy != "merge" {
+			if strategy != "merge" {
 				out[k] = pv
 				continue
 			}
-			l, ok := fastMergeSlice(ov.([]any), pv, f, nulls)
+			l, ok := fastMergeSlice(ov.([]any), pv, sub.Elem.Deref(), key, nulls)
 			if !ok {
 				return nil, false
 			}
@@ -165,17 +162,6 @@ func fastMergeMap(original, patch map[string]any, meta *mergeMeta, nulls bool) (
 		}
 	}
 	return out, true
-}
-
-func (m *mergeMeta) field(k string) *mergeField {
-	if m == nil {
-		return nil
-	}
-	f := m.fields[k]
-	if f == nil || !f.ok {
-		return nil
-	}
-	return f
 }
 
 // plainTree reports whether v is a JSON-compatible tree value (the types
@@ -189,113 +175,160 @@ func plainTree(v any) bool {
 }
 
 // fastMergeSlice is strategicpatch's mergeSlice for a list with the merge
-// strategy: maps merged by their merge key, scalars united, then the order
-// normalised (patch items in patch order, the original's others in theirs,
-// interleaved by the original's positions).
-func fastMergeSlice(original, patch []any, f *mergeField, nulls bool) ([]any, bool) {
+// strategy (elem is the plan of its items): maps merged by their merge key,
+// scalars united, then the order normalised (patch items in patch order,
+// the original's others in theirs, interleaved by the original's
+// positions). Positions are found through maps from an item's identity
+// (its merge key's value, or the scalar itself) to its first position.
+func fastMergeSlice(original, patch []any, elem *codec.Plan, key string, nulls bool) ([]any, bool) {
 	if len(original) == 0 && len(patch) == 0 {
 		return original, true
 	}
-	var elem reflect.Type
+	var typ reflect.Type
 	for _, l := range [][]any{original, patch} {
 		for _, v := range l {
 			t := reflect.TypeOf(v)
-			if t == nil || (elem != nil && t != elem) {
+			if t == nil || (typ != nil && t != typ) || !plainTree(v) {
 				return nil, false
 			}
-			elem = t
-			if !plainTree(v) {
-				return nil, false
-			}
+			typ = t
 		}
 	}
-	kind := elem.Kind()
-	var merged []any
-	key := f.mergeKey
-	switch kind {
-	case reflect.Slice:
+	maps := typ.Kind() == reflect.Map
+	switch {
+	case typ.Kind() == reflect.Slice:
 		return nil, false // strategicpatch refuses lists of lists
-	case reflect.Map:
-		if key == "" {
-			return nil, false
+	case maps && key == "":
+		return nil, false
+	case !maps:
+		key = ""
+	}
+	// identity of an item; ok is false when a map lacks a scalar merge key.
+	identity := func(v any) (any, bool) {
+		if !maps {
+			return v, true
 		}
-		merged = append(make([]any, 0, len(original)+len(patch)), original...)
-		for i, v := range patch {
-			pm := v.(map[string]any)
-			kv, ok := pm[key]
-			if !ok || !scalarKey(kv) {
-				return nil, false
-			}
-			for _, w := range patch[:i] {
-				if w.(map[string]any)[key] == kv {
-					return nil, false // duplicate keys: strategicpatch merges into its own patch
-				}
-			}
-			found := -1
-			for j, o := range merged {
-				if ov, ok := o.(map[string]any)[key]; ok && ov == kv {
-					found = j
-					break
-				}
-			}
-			if found < 0 {
-				merged = append(merged, v)
-				continue
-			}
-			m, ok := fastMergeMap(merged[found].(map[string]any), pm, f.sub, nulls)
+		kv, ok := v.(map[string]any)[key]
+		return kv, ok && scalarKey(kv)
+	}
+	firstIn := func(l []any) (map[any]int, bool) {
+		at := make(map[any]int, len(l))
+		for i, v := range l {
+			id, ok := identity(v)
 			if !ok {
 				return nil, false
 			}
-			merged[found] = m
-		}
-		for _, o := range merged {
-			if kv, ok := o.(map[string]any)[key]; !ok || !scalarKey(kv) {
-				return nil, false
+			if _, seen := at[id]; !seen {
+				at[id] = i
 			}
 		}
-		key = f.mergeKey
-	default:
-		both := append(append(make([]any, 0, len(original)+len(patch)), original...), patch...)
-		merged = dedupScalars(both)
-		key = ""
+		return at, true
+	}
+	inOriginal, ok := firstIn(original)
+	if !ok {
+		return nil, false
+	}
+	inPatch, ok := firstIn(patch)
+	if !ok {
+		return nil, false
 	}
 
-	// Partition: the merged items present in the patch, and the others.
-	var patchItems, serverOnly []any
-	for _, v := range merged {
-		if indexIn(patch, v, key, kind) >= 0 {
-			patchItems = append(patchItems, v)
-		} else {
-			serverOnly = append(serverOnly, v)
+	var merged []any
+	if maps {
+		// Each patch item merges into the first item of its key, which may
+		// be one an earlier patch item added.
+		merged = append(make([]any, 0, len(original)+len(patch)), original...)
+		at := make(map[any]int, len(inOriginal)+len(patch))
+		for id, i := range inOriginal {
+			at[id] = i
+		}
+		for _, v := range patch {
+			id, _ := identity(v)
+			j, found := at[id]
+			if !found {
+				at[id] = len(merged)
+				merged = append(merged, v)
+				continue
+			}
+			m, ok := fastMergeMap(merged[j].(map[string]any), v.(map[string]any), elem, nulls)
+			if !ok {
+				return nil, false
+			}
+			merged[j] = m
+		}
+	} else {
+		// Each distinct scalar once; the order is normalised below.
+		merged = make([]any, 0, len(original)+len(patch))
+		seen := make(map[any]bool, len(original)+len(patch))
+		for _, l := range [][]any{original, patch} {
+			for _, v := range l {
+				if !seen[v] {
+					seen[v] = true
+					merged = append(merged, v)
+				}
+			}
 		}
 	}
-	sortByOrder(patchItems, patch, key, kind)
-	sortByOrder(serverOnly, original, key, kind)
 
-	// Interleave, exactly as strategicpatch's mergeSortedSlice.
-	out := make([]any, len(serverOnly)+len(patchItems))
+	// Items present in the patch in patch order, the others in the
+	// original's order (a stable sort by first position, done by buckets).
+	patchItems := sortByPosition(merged, inPatch, inPatch, len(patch), identity, true)
+	serverOnly := sortByPosition(merged, inPatch, inOriginal, len(original), identity, false)
+	// Interleave as strategicpatch's mergeSortedSlice does: a server-only
+	// item goes first when the original has both and holds it first.
+	out := make([]any, 0, len(merged))
 	i, j := 0, 0
-	for k := range out {
+	for i < len(serverOnly) || j < len(patchItems) {
 		switch {
-		case i >= len(serverOnly) && j < len(patchItems):
-			out[k] = patchItems[j]
+		case i >= len(serverOnly):
+			out = append(out, patchItems[j])
 			j++
-		case j >= len(patchItems) && i < len(serverOnly):
-			out[k] = serverOnly[i]
+		case j >= len(patchItems):
+			out = append(out, serverOnly[i])
 			i++
 		default:
-			li := indexIn(original, serverOnly[i], key, kind)
-			ri := indexIn(original, patchItems[j], key, kind)
-			if li >= 0 && ri >= 0 && li < ri {
-				out[k] = serverOnly[i]
+			si, _ := identity(serverOnly[i])
+			pi, _ := identity(patchItems[j])
+			li, lok := inOriginal[si]
+			ri, rok := inOriginal[pi]
+			if lok && rok && li < ri {
+				out = append(out, serverOnly[i])
 				i++
 			} else {
-				out[k] = patchItems[j]
+				out = append(out, patchItems[j])
 				j++
 			}
 		}
 	}
 	return out, true
+}
+
+// sortByPosition returns the items of merged whose identity is
+// (wantInPatch) or is not among the patch's, stably sorted by their
+// position in order, whose values are below n: a counting sort.
+func sortByPosition(merged []any, inPatch, order map[any]int, n int, identity func(any) (any, bool), wantInPatch bool) []any {
+	pos := make([]int, 0, len(merged))
+	items := make([]any, 0, len(merged))
+	starts := make([]int, n+1)
+	for _, v := range merged {
+		id, _ := identity(v)
+		if _, ok := inPatch[id]; ok != wantInPatch {
+			continue
+		}
+		p := order[id]
+		pos = append(pos, p)
+		items = append(items, v)
+		starts[p+1]++
+	}
+	for i := 1; i <= n; i++ {
+		starts[i] += starts[i-1]
+	}
+	out := make([]any, len(items))
+	for i, v := range items {
+		out[starts[pos[i]]] = v
+		starts[pos[i]]++
+	}
+	return out
 }
 
 // scalarKey reports whether a merge key value compares with == safely.
@@ -305,59 +338,6 @@ func scalarKey(v any) bool {
 		return true
 	}
 	return false
-}
-
-// sortByOrder is strategicpatch's normalizeSliceOrder without deletions:
-// a stable sort by position in order, with its comparator as written
-// (items not in order compare as less).
-func sortByOrder(l, order []any, key string, kind reflect.Kind) {
-	sort.SliceStable(l, func(i, j int) bool {
-		if ii := indexIn(order, l[i], key, kind); ii >= 0 {
-			if ij := indexIn(order, l[j], key, kind); ij >= 0 {
-				return ii < ij
-			}
-		}
-		return true
-	})
-}
-
-// indexIn is strategicpatch's index: the position in l of the item with
-// v's merge key value (maps) or of v itself (scalars), or -1.
-func indexIn(l []any, v any, key string, kind reflect.Kind) int {
-	get := func(x any) any {
-		if kind != reflect.Map {
-			return x
-		}
-		m, ok := x.(map[string]any)
-		if !ok {
-			return nil
-		}
-		return m[key]
-	}
-	want := get(v)
-	for i, x := range l {
-		if get(x) == want {
-			return i
-		}
-	}
-	return -1
-}
-
-// dedupScalars is strategicpatch's deduplicateScalars: each duplicate is
-// replaced by the last item.
-func dedupScalars(s []any) []any {
-	n := len(s) - 1
-	for i := 0; i < n; i++ {
-		for j := i + 1; j <= n; j++ {
-			if s[i] == s[j] {
-				s[j] = s[n]
-				s = s[:n]
-				n--
-				j--
-			}
-		}
-	}
-	return s
 }
 
 // withoutNulls is v with the null members of its mappings removed
@@ -401,4 +381,38 @@ func hasNullMember(v any) bool {
 		}
 	}
 	return false
+}
+
+// referenceMergeBound is the longest list the reference merge
+// (strategicpatch) is given: its merges take time quadratic in a list's
+// length (a pod of 4,000 containers takes half a second), so a longer list
+// that the fast merge declines is refused rather than merged slowly.
+const referenceMergeBound = 1000
+
+// strategicMerge is the reference merge, strategicpatch with corev1.Pod's
+// metadata, bounded by referenceMergeBound. It may modify its arguments.
+func strategicMerge(original, patch map[string]any) (map[string]any, error) {
+	if n := longestList(original, 0); n > referenceMergeBound {
+		return nil, fmt.Errorf("a list of %d items is more than the %d a strategic merge with $-directives (or outside the fast merge) takes", n, referenceMergeBound)
+	}
+	if n := longestList(patch, 0); n > referenceMergeBound {
+		return nil, fmt.Errorf("a list of %d items is more than the %d a strategic merge with $-directives (or outside the fast merge) takes", n, referenceMergeBound)
+	}
+	return strategicpatch.StrategicMergeMapPatchUsingLookupPatchMeta(original, patch, podMeta)
+}
+
+// longestList is the length of the longest list in v, at least n.
+func longestList(v any, n int) int {
+	switch v := v.(type) {
+	case map[string]any:
+		for _, x := range v {
+			n = longestList(x, n)
+		}
+	case []any:
+		n = max(n, len(v))
+		for _, x := range v {
+			n = longestList(x, n)
+		}
+	}
+	return n
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/util/strategicpatch"
 )
 
 // Annotation keys Apply reads for the overrides.
@@ -76,8 +75,9 @@ func applyOverrides(merged, original, injected *corev1.Pod) (*corev1.Pod, *Overr
 			return err
 		}
 		patch := map[string]any{"spec": map[string]any{field: []any{cm}}}
-		target, err = strategicpatch.StrategicMergeMapPatchUsingLookupPatchMeta(target, patch, podMeta)
-		if err != nil {
+		if m, ok := fastMerge(target, patch); ok {
+			target = m
+		} else if target, err = strategicMerge(target, patch); err != nil {
 			return fmt.Errorf("container %q: strategic merge: %w", c.Name, err)
 		}
 		if field == "containers" {

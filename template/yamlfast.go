@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/kinject/kinject/internal/codec"
 	"sigs.k8s.io/yaml"
 )
 
@@ -58,7 +59,7 @@ type fastParser struct {
 type giveUp struct{}
 
 func fastYAML(doc []byte) (v any, ok bool) {
-	if !plainText(doc) {
+	if !codec.Fast || !plainText(doc) {
 		return nil, false
 	}
 	p := &fastParser{doc: string(doc)}

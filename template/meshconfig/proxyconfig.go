@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kinject/kinject/internal/codec"
 	"sigs.k8s.io/yaml"
 )
 
@@ -187,15 +188,14 @@ func (p *ProxyConfig) ProtoJSON() ([]byte, error) {
 	}
 	v := reflect.ValueOf(p).Elem()
 	def := reflect.ValueOf(DefaultProxyConfig()).Elem()
-	t := v.Type()
 	buf := make([]byte, 0, 64)
 	buf = append(buf, '{')
-	for k := 0; k < t.NumField(); k++ {
-		f := v.Field(k)
-		if emptyValue(f) || reflect.DeepEqual(f.Interface(), def.Field(k).Interface()) {
+	for _, pf := range codec.PlanFor[ProxyConfig]().Fields {
+		name := pf.Name
+		f, d := v.FieldByIndex(pf.Index), def.FieldByIndex(pf.Index)
+		if codec.Empty(f) || reflect.DeepEqual(f.Interface(), d.Interface()) {
 			continue
 		}
-		name, _, _ := strings.Cut(t.Field(k).Tag.Get("json"), ",")
 		val, err := json.Marshal(f.Interface())
 		if err != nil {
 			return nil, fmt.Errorf("proxy config field %s: %w", name, err)
@@ -208,25 +208,6 @@ func (p *ProxyConfig) ProtoJSON() ([]byte, error) {
 		buf = append(buf, val...)
 	}
 	return append(buf, '}'), nil
-}
-
-// emptyValue reports what encoding/json's omitempty leaves out.
-func emptyValue(v reflect.Value) bool {
-	switch v.Kind() {
-	case reflect.Slice, reflect.Map, reflect.String:
-		return v.Len() == 0
-	case reflect.Pointer, reflect.Interface:
-		return v.IsNil()
-	case reflect.Bool:
-		return !v.Bool()
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return v.Int() == 0
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return v.Uint() == 0
-	case reflect.Float32, reflect.Float64:
-		return v.Float() == 0
-	}
-	return false
 }
 
 // strictYAML decodes YAML or JSON into v, refusing unknown fields.
@@ -244,7 +225,7 @@ func strictYAML(doc []byte, v any) error {
 		if strings.HasPrefix(err.Error(), "json: unknown field ") {
 			var raw any
 			if json.Unmarshal(js, &raw) == nil {
-				if path := unknownField(reflect.TypeOf(v), raw, ""); path != "" {
+				if path := unknownField(codec.PlanOf(reflect.TypeOf(v)), raw, ""); path != "" {
 					return fmt.Errorf("unknown field %q", path)
 				}
 			}
@@ -257,12 +238,10 @@ func strictYAML(doc []byte, v any) error {
 	return nil
 }
 
-// unknownField returns the dotted path of the first field of raw (in sorted
-// key order) that type t has no JSON field for, or "".
-func unknownField(t reflect.Type, raw any, prefix string) string {
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
+// unknownField returns the dotted path of the first member of raw (in
+// sorted key order) that plan p has no JSON field for, or "".
+func unknownField(p *codec.Plan, raw any, prefix string) string {
+	p = p.Deref()
 	switch v := raw.(type) {
 	case map[string]any:
 		keys := make([]string, 0, len(v))
@@ -270,50 +249,34 @@ func unknownField(t reflect.Type, raw any, prefix string) string {
 			keys = append(keys, k)
 		}
 		sort.Strings(keys)
-		switch t.Kind() {
-		case reflect.Map:
+		switch {
+		case p.Kind == codec.Map:
 			for _, k := range keys {
-				if p := unknownField(t.Elem(), v[k], prefix+k+"."); p != "" {
-					return p
+				if path := unknownField(p.Elem, v[k], prefix+k+"."); path != "" {
+					return path
 				}
 			}
-		case reflect.Struct:
-			if t.Implements(unmarshalerType) || reflect.PointerTo(t).Implements(unmarshalerType) {
-				return ""
-			}
+		case p.Kind == codec.Struct && p.Unmarshal == codec.NoMethod:
 			for _, k := range keys {
-				f, ok := structJSONField(t, k)
-				if !ok {
+				f := p.FieldByName(k)
+				if f == nil {
 					return prefix + k
 				}
-				if p := unknownField(f.Type, v[k], prefix+k+"."); p != "" {
-					return p
+				if path := unknownField(f.Plan, v[k], prefix+k+"."); path != "" {
+					return path
 				}
 			}
 		}
 	case []any:
-		if t.Kind() == reflect.Slice {
+		if p.Kind == codec.Slice {
 			for i, e := range v {
-				if p := unknownField(t.Elem(), e, fmt.Sprintf("%s[%d].", strings.TrimSuffix(prefix, "."), i)); p != "" {
-					return p
+				if path := unknownField(p.Elem, e, fmt.Sprintf("%s[%d].", strings.TrimSuffix(prefix, "."), i)); path != "" {
+					return path
 				}
 			}
 		}
 	}
 	return ""
-}
-
-var unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
-
-func structJSONField(t reflect.Type, name string) (reflect.StructField, bool) {
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if tag == name {
-			return f, true
-		}
-	}
-	return reflect.StructField{}, false
 }
 
 // cleanJSONError rewords encoding/json's messages so they name the field in

@@ -1,0 +1,183 @@
+package codec
+
+import (
+	"bytes"
+	"encoding/json"
+	"maps"
+	"math"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// AppendJSON appends json.Marshal(v)'s bytes to dst: members in
+// encoding/json's order, omitempty and omitzero, sorted map keys,
+// HTML-safe strings, the types' own MarshalJSON (compacted and
+// HTML-escaped as encoding/json does). It declines (false, dst unchanged in
+// content) for what it does not model: text marshalling, pointer-receiver
+// MarshalJSON, ,string options, arrays, interfaces, []byte, float32,
+// numbers JSON cannot carry, or a MarshalJSON that fails or writes
+// something that is not JSON. With the kinject_reference build tag it
+// always declines.
+func AppendJSON(dst []byte, v any) ([]byte, bool) {
+	if !Fast || v == nil {
+		return dst, false
+	}
+	rv := reflect.ValueOf(v)
+	out, ok := appendValue(dst, PlanOf(rv.Type()), rv)
+	if !ok {
+		return dst, false
+	}
+	return out, true
+}
+
+func appendValue(b []byte, p *Plan, v reflect.Value) ([]byte, bool) {
+	switch p.Marshal {
+	case OtherMethod:
+		return nil, false
+	case ValueJSON:
+		if v.Kind() == reflect.Pointer && v.IsNil() {
+			return append(b, "null"...), true
+		}
+		return appendMarshaled(b, v.Interface().(json.Marshaler))
+	}
+	ok := true
+	switch p.Kind {
+	case Struct:
+		b = append(b, '{')
+		first := true
+		for i := range p.Fields {
+			f := &p.Fields[i]
+			fv, present := fieldOf(v, &f.Field)
+			if !present {
+				continue
+			}
+			if f.Quoted {
+				return nil, false
+			}
+			if omitted(&f.Field, fv) {
+				continue
+			}
+			if !first {
+				b = append(b, ',')
+			}
+			first = false
+			b = AppendQuote(b, f.Name, EscapeHTML)
+			b = append(b, ':')
+			if b, ok = appendValue(b, f.Plan, fv); !ok {
+				return nil, false
+			}
+		}
+		return append(b, '}'), true
+	case Pointer:
+		if v.IsNil() {
+			return append(b, "null"...), true
+		}
+		return appendValue(b, p.Elem, v.Elem())
+	case Slice:
+		if v.IsNil() {
+			return append(b, "null"...), true
+		}
+		b = append(b, '[')
+		for i, n := 0, v.Len(); i < n; i++ {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			if b, ok = appendValue(b, p.Elem, v.Index(i)); !ok {
+				return nil, false
+			}
+		}
+		return append(b, ']'), true
+	case Map:
+		if v.IsNil() {
+			return append(b, "null"...), true
+		}
+		if p.Type.Key().Kind() != reflect.String {
+			return nil, false
+		}
+		if m, isStrings := v.Interface().(map[string]string); isStrings {
+			b = append(b, '{')
+			for i, k := range slices.Sorted(maps.Keys(m)) {
+				if i > 0 {
+					b = append(b, ',')
+				}
+				b = AppendQuote(b, k, EscapeHTML)
+				b = append(b, ':')
+				b = AppendQuote(b, m[k], EscapeHTML)
+			}
+			return append(b, '}'), true
+		}
+		keys := v.MapKeys()
+		slices.SortFunc(keys, func(x, y reflect.Value) int { return strings.Compare(x.String(), y.String()) })
+		b = append(b, '{')
+		for i, k := range keys {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = AppendQuote(b, k.String(), EscapeHTML)
+			b = append(b, ':')
+			if b, ok = appendValue(b, p.Elem, v.MapIndex(k)); !ok {
+				return nil, false
+			}
+		}
+		return append(b, '}'), true
+	case String:
+		return AppendQuote(b, v.String(), EscapeHTML), true
+	case Bool:
+		return strconv.AppendBool(b, v.Bool()), true
+	case Int:
+		return strconv.AppendInt(b, v.Int(), 10), true
+	case Uint:
+		return strconv.AppendUint(b, v.Uint(), 10), true
+	case Float:
+		if v.Kind() != reflect.Float64 {
+			return nil, false
+		}
+		return appendFloat(b, v.Float())
+	}
+	return nil, false
+}
+
+// appendMarshaled appends what m.MarshalJSON writes, compacted and
+// HTML-escaped as encoding/json does; most write neither space nor <, >,
+// &, U+2028 or U+2029, and are only validated.
+func appendMarshaled(b []byte, m json.Marshaler) ([]byte, bool) {
+	out, err := m.MarshalJSON()
+	if err != nil {
+		return nil, false
+	}
+	if bytes.ContainsAny(out, " \t\r\n<>&\u2028\u2029") {
+		var c bytes.Buffer
+		if json.Compact(&c, out) != nil {
+			return nil, false
+		}
+		var h bytes.Buffer
+		json.HTMLEscape(&h, c.Bytes())
+		return append(b, h.Bytes()...), true
+	}
+	if !json.Valid(out) {
+		return nil, false
+	}
+	return append(b, out...), true
+}
+
+// appendFloat writes f as encoding/json writes a float64.
+func appendFloat(b []byte, f float64) ([]byte, bool) {
+	if math.IsInf(f, 0) || math.IsNaN(f) {
+		return nil, false
+	}
+	format := byte('f')
+	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	b = strconv.AppendFloat(b, f, format, -1, 64)
+	if format == 'e' {
+		// 1e-07 is written 1e-7.
+		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+	}
+	return b, true
+}
