@@ -36,8 +36,8 @@ type (
 		Quoted  int    `json:"quoted,string"`
 		Zero    zeroer `json:"zero,omitzero"`
 		When    metav1.Time
-		Pointer *int    `json:"pointer,omitempty"`
-		Slice   []int   `json:"slice"`
+		Pointer *int  `json:"pointer,omitempty"`
+		Slice   []int `json:"slice"`
 		Map     map[string]int
 	}
 	zeroer   struct{ N int }
@@ -54,16 +54,23 @@ type (
 		Left
 		Right
 	}
-	Left      struct{ A, L string }
-	Right     struct{ A, R string }
-	tagWins   struct{ TLeft; TRight }
-	TLeft     struct{ A string }
-	TRight    struct{ A string `json:"A"` }
+	Left    struct{ A, L string }
+	Right   struct{ A, R string }
+	tagWins struct {
+		TLeft
+		TRight
+	}
+	TLeft  struct{ A string }
+	TRight struct {
+		A string `json:"A"`
+	}
 	dupEmbeds struct {
 		Inner
 		Deep // Inner again at depth 2: the depth-1 members win
 	}
-	named   struct{ Inner `json:"inner"` } // a tag name: a member, not flattened
+	named struct {
+		Inner `json:"inner"`
+	} // a tag name: a member, not flattened
 	patched struct {
 		List []Inner `json:"list" patchStrategy:"merge,retainKeys" patchMergeKey:"a"`
 	}
