@@ -49,14 +49,11 @@ type line struct {
 }
 
 type fastParser struct {
-	doc   string
-	lines []line
-	i     int // current line
+	doc    string
+	lines  []line
+	i      int  // current line
+	failed bool // fastYAML declines: every step returns at once
 }
-
-// giveUp is the only failure of fastYAML (raised with panic inside the
-// parser and recovered in fastYAML): the slow path decides.
-type giveUp struct{}
 
 func fastYAML(doc []byte) (v any, ok bool) {
 	if !codec.Fast || !plainText(doc) {
@@ -64,22 +61,14 @@ func fastYAML(doc []byte) (v any, ok bool) {
 	}
 	p := &fastParser{doc: string(doc)}
 	p.split()
-	defer func() {
-		if r := recover(); r != nil {
-			if _, isGiveUp := r.(giveUp); !isGiveUp {
-				panic(r)
-			}
-			v, ok = nil, false
-		}
-	}()
 	p.skipBlank()
 	if p.i >= len(p.lines) {
 		return nil, true
 	}
 	v = p.block(p.lines[p.i].indent, -1)
 	p.skipBlank()
-	if p.i < len(p.lines) {
-		p.fail()
+	if p.failed || p.i < len(p.lines) {
+		return nil, false
 	}
 	return v, true
 }
@@ -107,7 +96,10 @@ func plainText(doc []byte) bool {
 	return true
 }
 
-func (p *fastParser) fail() { panic(giveUp{}) }
+// fail makes fastYAML decline (the sigs.k8s.io/yaml path then decides);
+// the caller returns at once, and so does each caller up the parse, which
+// checks p.failed after every step that can fail.
+func (p *fastParser) fail() { p.failed = true }
 
 func (p *fastParser) split() {
 	s := p.doc
@@ -150,6 +142,7 @@ func (p *fastParser) skipBlank() {
 func (p *fastParser) block(indent, parent int) any {
 	if indent <= parent {
 		p.fail()
+		return nil
 	}
 	if isSeqItem(p.lines[p.i].text) {
 		return p.sequence(indent)
@@ -174,12 +167,18 @@ func (p *fastParser) mapping(indent int) map[string]any {
 		}
 		if l.indent > indent || isSeqItem(l.text) {
 			p.fail()
+			return nil
 		}
 		key, rest := p.key(l.text)
-		if _, dup := m[key]; dup {
+		if _, dup := m[key]; dup || p.failed {
 			p.fail()
+			return nil
 		}
-		m[key] = p.value(rest, indent, l.start+l.indent+len(l.text)-len(rest), true)
+		v := p.value(rest, indent, l.start+l.indent+len(l.text)-len(rest), true)
+		if p.failed {
+			return nil
+		}
+		m[key] = v
 	}
 }
 
@@ -194,32 +193,33 @@ func (p *fastParser) key(t string) (string, string) {
 	switch t[0] {
 	case '"', '\'':
 		k, n := p.quoted(t, 0)
-		if n > maxSimpleKey {
+		if p.failed || n > maxSimpleKey {
 			p.fail()
+			return "", ""
 		}
 		r := t[n:]
 		if !strings.HasPrefix(r, ":") || (len(r) > 1 && r[1] != ' ') {
 			p.fail()
+			return "", ""
 		}
 		return k, r[1:]
 	}
 	if strings.ContainsRune("-?:,[]{}#&*!|>%@`", rune(t[0])) {
 		p.fail()
+		return "", ""
 	}
 	i := strings.Index(t, ": ")
 	if i < 0 {
-		if strings.HasSuffix(t, ":") {
-			i = len(t) - 1
-		} else {
+		if !strings.HasSuffix(t, ":") {
 			p.fail()
+			return "", ""
 		}
+		i = len(t) - 1
 	}
 	k := t[:i]
-	if i > maxSimpleKey || strings.Contains(k, " #") || strings.TrimRight(k, " ") != k {
+	if i > maxSimpleKey || strings.Contains(k, " #") || strings.TrimRight(k, " ") != k || !plainIsString(k) {
 		p.fail()
-	}
-	if !plainIsString(k) {
-		p.fail()
+		return "", ""
 	}
 	return k, t[i+1:]
 }
@@ -233,6 +233,7 @@ func (p *fastParser) value(rest string, indent, at int, inMapping bool) any {
 	if t := strings.TrimRight(r, " "); t == "" || t[0] == '#' {
 		if t != "" && len(r) == len(rest) {
 			p.fail() // "key:#..." is not a comment
+			return nil
 		}
 		p.i++
 		p.skipBlank()
@@ -252,11 +253,16 @@ func (p *fastParser) value(rest string, indent, at int, inMapping bool) any {
 	switch r[0] {
 	case '{', '[':
 		var end int
-		v, end = p.flow(at)
+		if v, end = p.flow(at); p.failed {
+			return nil
+		}
 		p.finishAt(end, indent)
 		return v
 	case '"', '\'':
 		s, n := p.quoted(r, 0)
+		if p.failed {
+			return nil
+		}
 		p.endOfLine(r[n:])
 		v = s
 	case '|':
@@ -264,10 +270,14 @@ func (p *fastParser) value(rest string, indent, at int, inMapping bool) any {
 	case '-':
 		if isSeqItem(r) {
 			p.fail() // "- - x" or "key: - x"
+			return nil
 		}
 		v = p.plain(r)
 	default:
 		v = p.plain(r)
+	}
+	if p.failed {
+		return nil
 	}
 	p.i++
 	p.checkNoContinuation(indent)
@@ -297,6 +307,7 @@ func (p *fastParser) endOfLine(r string) {
 func (p *fastParser) plain(r string) any {
 	if strings.ContainsRune("?:,[]{}#&*!|>%@`'\"", rune(r[0])) {
 		p.fail()
+		return nil
 	}
 	if i := strings.Index(r, " #"); i >= 0 {
 		r = r[:i]
@@ -304,10 +315,12 @@ func (p *fastParser) plain(r string) any {
 	r = strings.TrimRight(r, " ")
 	if strings.Contains(r, ": ") || strings.HasSuffix(r, ":") {
 		p.fail()
+		return nil
 	}
 	v := resolvePlain(r)
 	if v == giveUpValue {
 		p.fail()
+		return nil
 	}
 	return v
 }
@@ -408,6 +421,7 @@ func (p *fastParser) quoted(t string, i int) (string, int) {
 	for {
 		if i >= len(t) || t[i] == '\n' {
 			p.fail() // multi-line quoted scalars fold; leave them to yaml.v2
+			return "", i
 		}
 		c := t[i]
 		switch {
@@ -424,8 +438,11 @@ func (p *fastParser) quoted(t string, i int) (string, int) {
 			i++
 			if i >= len(t) {
 				p.fail()
+				return "", i
 			}
-			i = p.escape(&b, t, i)
+			if i = p.escape(&b, t, i); p.failed {
+				return "", i
+			}
 			continue
 		}
 		b.WriteByte(c)
@@ -474,6 +491,7 @@ func (p *fastParser) escape(b *strings.Builder, t string, i int) int {
 		n = 8
 	default:
 		p.fail()
+		return i
 	}
 	if n == 0 {
 		b.WriteString(s)
@@ -481,10 +499,12 @@ func (p *fastParser) escape(b *strings.Builder, t string, i int) int {
 	}
 	if i+1+n > len(t) {
 		p.fail()
+		return i
 	}
 	r, err := strconv.ParseUint(t[i+1:i+1+n], 16, 32)
 	if err != nil || !utf8.ValidRune(rune(r)) {
 		p.fail()
+		return i
 	}
 	b.WriteRune(rune(r))
 	return i + 1 + n
@@ -499,6 +519,7 @@ func (p *fastParser) literal(header string, indent int) any {
 		strip = true
 	default:
 		p.fail()
+		return nil
 	}
 	p.i++
 	if p.i >= len(p.lines) {
@@ -507,6 +528,7 @@ func (p *fastParser) literal(header string, indent int) any {
 	first := p.lines[p.i]
 	if strings.TrimRight(first.text, " ") == "" {
 		p.fail() // leading blank lines: leave to yaml.v2
+		return nil
 	}
 	n := first.indent
 	if n <= indent {
@@ -519,6 +541,7 @@ func (p *fastParser) literal(header string, indent int) any {
 		if l.text == "" {
 			if l.indent > n {
 				p.fail()
+				return nil
 			}
 			parts = append(parts, "")
 			p.i++
@@ -529,6 +552,7 @@ func (p *fastParser) literal(header string, indent int) any {
 		}
 		if strings.TrimRight(l.text, " ") == "" {
 			p.fail() // a line of spaces only
+			return nil
 		}
 		parts = append(parts, strings.Repeat(" ", l.indent-n)+l.text)
 		lastContent = p.i
@@ -561,6 +585,7 @@ func (p *fastParser) flow(at int) (any, int) {
 			case '#':
 				if i > 0 && s[i-1] != ' ' && s[i-1] != '\n' {
 					p.fail()
+					return
 				}
 				for i < len(s) && s[i] != '\n' {
 					i++
@@ -574,6 +599,7 @@ func (p *fastParser) flow(at int) (any, int) {
 	scalar := func() any {
 		if i >= len(s) {
 			p.fail()
+			return nil
 		}
 		switch s[i] {
 		case '"', '\'':
@@ -585,6 +611,7 @@ func (p *fastParser) flow(at int) (any, int) {
 		}
 		if strings.ContainsRune("-?:,]}#&*!|>%@`", rune(s[i])) {
 			p.fail()
+			return nil
 		}
 		j := i
 		for j < len(s) {
@@ -607,6 +634,7 @@ func (p *fastParser) flow(at int) (any, int) {
 		v := resolvePlain(t)
 		if v == giveUpValue {
 			p.fail()
+			return nil
 		}
 		return v
 	}
@@ -616,9 +644,9 @@ func (p *fastParser) flow(at int) (any, int) {
 			i++
 			m := map[string]any{}
 			for {
-				skip()
-				if i >= len(s) {
+				if skip(); p.failed || i >= len(s) {
 					p.fail()
+					return nil
 				}
 				if s[i] == '}' {
 					i++
@@ -626,30 +654,29 @@ func (p *fastParser) flow(at int) (any, int) {
 				}
 				start := i
 				k, isStr := scalar().(string)
-				if !isStr {
+				if _, dup := m[k]; !isStr || dup || p.failed {
 					p.fail()
-				}
-				if _, dup := m[k]; dup {
-					p.fail()
+					return nil
 				}
 				skip()
 				// A simple key ends on its own line, within maxSimpleKey.
-				if i >= len(s) || s[i] != ':' || i-start > maxSimpleKey || strings.Contains(s[start:i], "\n") {
+				if p.failed || i >= len(s) || s[i] != ':' || i-start > maxSimpleKey || strings.Contains(s[start:i], "\n") {
 					p.fail()
+					return nil
 				}
 				i++
-				skip()
-				if i >= len(s) {
+				if skip(); p.failed || i >= len(s) {
 					p.fail()
+					return nil
 				}
 				if s[i] == ',' || s[i] == '}' {
 					m[k] = nil
-				} else {
-					m[k] = scalar()
+				} else if m[k] = scalar(); p.failed {
+					return nil
 				}
-				skip()
-				if i >= len(s) {
+				if skip(); p.failed || i >= len(s) {
 					p.fail()
+					return nil
 				}
 				switch s[i] {
 				case ',':
@@ -657,31 +684,34 @@ func (p *fastParser) flow(at int) (any, int) {
 				case '}':
 				default:
 					p.fail()
+					return nil
 				}
 			}
 		case '[':
 			i++
 			l := []any{}
 			for {
-				skip()
-				if i >= len(s) {
+				if skip(); p.failed || i >= len(s) {
 					p.fail()
+					return nil
 				}
 				if s[i] == ']' {
 					i++
 					return l
 				}
-				l = append(l, scalar())
-				skip()
-				if i >= len(s) {
+				x := scalar()
+				if skip(); p.failed || i >= len(s) {
 					p.fail()
+					return nil
 				}
+				l = append(l, x)
 				switch s[i] {
 				case ',':
 					i++
 				case ']':
 				default:
 					p.fail() // includes "[a: b]"
+					return nil
 				}
 			}
 		}
@@ -700,8 +730,9 @@ func (p *fastParser) finishAt(end, indent int) {
 	}
 	l := p.lines[p.i]
 	p.endOfLine(p.doc[end : l.start+l.indent+len(l.text)])
-	if end < len(p.doc) && p.doc[end] != ' ' && p.doc[end] != '\n' {
+	if p.failed || end < len(p.doc) && p.doc[end] != ' ' && p.doc[end] != '\n' {
 		p.fail()
+		return
 	}
 	p.i++
 	p.checkNoContinuation(indent)
@@ -724,6 +755,7 @@ func (p *fastParser) sequence(indent int) []any {
 				return out // a mapping key after a compact sequence
 			}
 			p.fail()
+			return nil
 		}
 		rest := ""
 		if len(l.text) > 1 {
@@ -735,10 +767,18 @@ func (p *fastParser) sequence(indent int) []any {
 			// A compact mapping: "- key: value" opens a mapping whose
 			// entries sit at the column of key.
 			p.lines[p.i] = line{indent: col, text: r, start: l.start}
-			out = append(out, p.mapping(col))
+			m := p.mapping(col)
+			if p.failed {
+				return nil
+			}
+			out = append(out, m)
 			continue
 		}
-		out = append(out, p.value(rest, indent, l.start+indent+2, false))
+		v := p.value(rest, indent, l.start+indent+2, false)
+		if p.failed {
+			return nil
+		}
+		out = append(out, v)
 	}
 }
 
