@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -257,11 +258,63 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 // cleanYAMLError drops the "error unmarshaling JSON: while decoding JSON:
-// json: " prefixes sigs.k8s.io/yaml stacks on its errors.
+// json: " prefixes sigs.k8s.io/yaml stacks on its errors, and words
+// encoding/json's type errors in the document's terms: "cannot unmarshal
+// string into Go struct field PodSpec.spec.containers of type
+// []v1.Container" becomes "spec.containers: want a list, got a string"
+// (a message names the field, never a Go type).
 func cleanYAMLError(err error) error {
 	msg := err.Error()
 	for _, p := range []string{"error unmarshaling JSON: ", "while decoding JSON: ", "json: "} {
 		msg = strings.ReplaceAll(msg, p, "")
 	}
+	msg = goTypeError.ReplaceAllStringFunc(msg, func(m string) string {
+		g := goTypeError.FindStringSubmatch(m)
+		got, field, typ := g[1], g[2], g[3]
+		if _, path, ok := strings.Cut(field, "."); ok {
+			field = path // the Go struct's name comes first
+		}
+		text := "want " + jsonKindOfGoType(typ) + ", got " + jsonKindWord(got)
+		if field != "" {
+			text = field + ": " + text
+		}
+		return text
+	})
 	return errors.New(msg)
+}
+
+// goTypeError matches encoding/json's *UnmarshalTypeError text.
+var goTypeError = regexp.MustCompile(`cannot unmarshal ([a-z]+(?: [^ ]+)?) into Go (?:struct field ([^ ]+)|value) of type ([^ \n]+)`)
+
+// jsonKindOfGoType names what JSON a Go type (as %v prints it) takes.
+func jsonKindOfGoType(t string) string {
+	t = strings.TrimLeft(t, "*")
+	switch {
+	case strings.HasPrefix(t, "[]"):
+		return "a list"
+	case strings.HasPrefix(t, "map["):
+		return "an object"
+	case t == "string":
+		return "a string"
+	case t == "bool":
+		return "true or false"
+	case strings.HasPrefix(t, "int") || strings.HasPrefix(t, "uint"):
+		return "a whole number"
+	case strings.HasPrefix(t, "float"):
+		return "a number"
+	}
+	return "an object" // a struct
+}
+
+// jsonKindWord names the JSON value encoding/json found ("number 1.5").
+func jsonKindWord(v string) string {
+	kind, value, _ := strings.Cut(v, " ")
+	w := map[string]string{"string": "a string", "number": "a number", "bool": "a boolean", "array": "a list", "object": "an object"}[kind]
+	if w == "" {
+		w = kind
+	}
+	if value != "" {
+		w += " (" + value + ")"
+	}
+	return w
 }

@@ -112,7 +112,7 @@ spec: {containers: "not a list"}
 	fmt.Println(err)
 	// Output:
 	// documents: 2 bad: 1 pod templates injected: 1
-	// document 1 (pod "bad"): decoding Pod: cannot unmarshal string into Go struct field PodSpec.spec.containers of type []v1.Container
+	// document 1 (pod "bad"): decoding Pod: spec.containers: want a list, got a string
 }
 
 // Review is a mutating admission webhook's whole job: an AdmissionReview

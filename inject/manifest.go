@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -281,17 +282,25 @@ func injectDocument(ctx context.Context, i injecter, raw []byte, index int, opts
 		doc.Err = &DocumentError{Index: index, Kind: doc.Kind, Name: doc.Name, Namespace: doc.Namespace, Err: err}
 		return nil, doc
 	}
-	obj, kind, err := decodeDocument(raw, &doc)
+	obj, kind, tree, err := decodeDocument(raw, &doc)
 	if err != nil {
 		return fail(err)
 	}
 	if kind == nil {
 		return raw, doc
 	}
-	if err := injectObject(ctx, i, obj, &doc, opts, ""); err != nil {
+	nullTimestamps := printsNullCreationTimestamp(i.manifestRelease())
+	if kind.list {
+		out, err := injectList(ctx, i, raw, tree, &doc, opts, nullTimestamps)
+		if err != nil {
+			return fail(err)
+		}
+		return out, doc
+	}
+	if err := injectObject(ctx, i, obj, &doc, opts, nil); err != nil {
 		return fail(err)
 	}
-	out, err := marshalObject(obj, printsNullCreationTimestamp(i.manifestRelease()))
+	out, err := marshalObject(obj, nullTimestamps)
 	if err != nil {
 		return fail(fmt.Errorf("encoding %s: %w", doc.Kind, err))
 	}
@@ -299,41 +308,59 @@ func injectDocument(ctx context.Context, i injecter, raw []byte, index int, opts
 }
 
 // decodeDocument decodes one YAML document. For a kind InjectManifests
-// injects it returns the typed object; otherwise obj and kind are nil and
-// the document is copied as it is.
+// injects it returns the typed object, or for a List the tree of a JSON
+// document (nil for YAML, which injectList decodes itself); otherwise obj
+// and kind are nil and the document is copied as it is.
 //
-// The fast path converts the YAML to JSON once and decodes both the head
-// and the typed object from it. It is taken only when the conversion and a
-// strict typed decode succeed, where it gives exactly what
-// sigs.k8s.io/yaml.Unmarshal gives (that function's only extra work is
-// turning scalars into strings for string fields, where a plain JSON decode
-// fails instead). Anything else goes the slow way, through
-// sigs.k8s.io/yaml, which is what Istio does: strict first, then lenient with
-// a warning about what is dropped.
-func decodeDocument(raw []byte, doc *DocumentResult) (runtime.Object, *manifestKind, error) {
-	if j, err := yaml.YAMLToJSONStrict(raw); err == nil {
-		var head objectHead
-		if err := json.Unmarshal(j, &head); err == nil {
-			setHead(doc, &head)
-			kind, ok := lookupKind(head.APIVersion, head.Kind)
-			if !ok {
-				if w := unservedWarning(head.APIVersion, head.Kind); w != "" {
-					doc.Warnings = append(doc.Warnings, w)
-				}
-				return nil, nil, nil
+// A JSON document is read with encoding/json (jsonDocument). Any other is
+// converted to JSON once, strictly (a duplicate key is an error there);
+// the head is read from it. With a duplicate key the lenient conversion is
+// used, as Istio's decoding does (the later value wins), and each
+// duplicate is named in a warning.
+func decodeDocument(raw []byte, doc *DocumentResult) (runtime.Object, *manifestKind, any, error) {
+	if tree, duplicates, ok := jsonDocument(raw); ok {
+		head, err := treeHead(tree.(map[string]any))
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("decoding: %w", err)
+		}
+		setHead(doc, &head)
+		kind, ok := lookupKind(head.APIVersion, head.Kind)
+		if !ok {
+			if w := unservedWarning(head.APIVersion, head.Kind); w != "" {
+				doc.Warnings = append(doc.Warnings, w)
 			}
-			obj := kind.new()
-			dec := json.NewDecoder(bytes.NewReader(j))
-			dec.DisallowUnknownFields()
-			if dec.Decode(obj) == nil {
-				return obj, &kind, nil
-			}
+			return nil, nil, nil, nil
+		}
+		doc.Warnings = append(doc.Warnings, duplicates...)
+		if kind.list {
+			return nil, &kind, tree, nil
+		}
+		j := raw
+		if len(duplicates) > 0 {
+			j = nil
+		}
+		obj, warnings, err := decodeTyped(raw, j, kind)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		doc.Warnings = append(doc.Warnings, warnings...)
+		return obj, &kind, nil, nil
+	}
+	j, err := yaml.YAMLToJSONStrict(raw)
+	strict := err == nil
+	var duplicates []string
+	if !strict {
+		var ok bool
+		if duplicates, ok = duplicateKeys(err); !ok {
+			return nil, nil, nil, fmt.Errorf("decoding: %w", cleanYAMLError(err))
+		}
+		if j, err = yaml.YAMLToJSON(raw); err != nil {
+			return nil, nil, nil, fmt.Errorf("decoding: %w", cleanYAMLError(err))
 		}
 	}
-
-	var head objectHead
-	if err := yaml.Unmarshal(raw, &head); err != nil {
-		return nil, nil, fmt.Errorf("decoding: %w", cleanYAMLError(err))
+	head, err := documentHead(j)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("decoding: %w", err)
 	}
 	setHead(doc, &head)
 	kind, ok := lookupKind(head.APIVersion, head.Kind)
@@ -341,18 +368,96 @@ func decodeDocument(raw []byte, doc *DocumentResult) (runtime.Object, *manifestK
 		if w := unservedWarning(head.APIVersion, head.Kind); w != "" {
 			doc.Warnings = append(doc.Warnings, w)
 		}
-		return nil, nil, nil
+		return nil, nil, nil, nil
+	}
+	doc.Warnings = append(doc.Warnings, duplicates...)
+	if kind.list {
+		return nil, &kind, nil, nil
+	}
+	if !strict {
+		j = nil // not what the typed decoding of the YAML would see
+	}
+	obj, warnings, err := decodeTyped(raw, j, kind)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	doc.Warnings = append(doc.Warnings, warnings...)
+	return obj, &kind, nil, nil
+}
+
+// decodeTyped decodes a document (raw YAML or JSON) into kind's typed
+// object as Istio does: leniently, through sigs.k8s.io/yaml, which turns a
+// YAML number or boolean into a string for a string field, drops unknown
+// fields and matches field names without regard to case. j, when not nil,
+// is raw's strict JSON: if it decodes strictly as JSON (no unknown field,
+// no conversion needed), that is the same object, quicker. The warnings
+// name each field dropped or read under another name.
+func decodeTyped(raw, j []byte, kind manifestKind) (runtime.Object, []string, error) {
+	if j != nil {
+		obj := kind.new()
+		dec := json.NewDecoder(bytes.NewReader(j))
+		dec.DisallowUnknownFields()
+		if dec.Decode(obj) == nil {
+			return obj, nil, nil
+		}
 	}
 	obj := kind.new()
-	if err := yaml.UnmarshalStrict(raw, obj); err != nil {
-		// Istio decodes leniently and drops what the type does not know;
-		// do the same, but say what is lost.
-		if err := yaml.Unmarshal(raw, obj); err != nil {
-			return nil, nil, fmt.Errorf("decoding %s: %w", head.Kind, cleanYAMLError(err))
-		}
-		doc.Warnings = append(doc.Warnings, fmt.Sprintf("%s %s: %v (decoded leniently; the field is dropped from the output)", head.APIVersion, head.Kind, cleanYAMLError(err)))
+	if err := yaml.Unmarshal(raw, obj); err != nil {
+		return nil, nil, fmt.Errorf("decoding %s: %w", kind.name, cleanYAMLError(err))
 	}
-	return obj, &kind, nil
+	if j == nil {
+		var err error
+		if j, err = yaml.YAMLToJSON(raw); err != nil {
+			return nil, nil, fmt.Errorf("decoding %s: %w", kind.name, cleanYAMLError(err))
+		}
+	}
+	tree, err := jsonTree(j)
+	if err != nil {
+		return nil, nil, fmt.Errorf("decoding %s: %w", kind.name, err)
+	}
+	return obj, fieldWarnings(reflect.TypeOf(obj), tree), nil
+}
+
+// documentHead reads what InjectManifests needs of every document from its
+// JSON, as istioctl reads it (sigs.k8s.io/yaml into a TypeMeta: a number or
+// boolean becomes its text). A document that is not an object is an
+// error, except an empty one (null), which is copied.
+func documentHead(j []byte) (objectHead, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(j, &m); err != nil {
+		var v any
+		if json.Unmarshal(j, &v) == nil {
+			return objectHead{}, fmt.Errorf("the document is %s, not an object", jsonKindOf(treeValue(v)))
+		}
+		return objectHead{}, err
+	}
+	if m == nil {
+		return objectHead{}, nil
+	}
+	head := map[string]any{}
+	for _, k := range []string{"apiVersion", "kind", "metadata"} {
+		if r, ok := m[k]; ok {
+			v, err := jsonTree(r)
+			if err != nil {
+				return objectHead{}, err
+			}
+			head[k] = v
+		}
+	}
+	if md, ok := head["metadata"]; ok && md != nil {
+		if _, ok := md.(map[string]any); !ok {
+			return objectHead{}, fmt.Errorf("metadata: want an object, got %s", jsonKindOf(md))
+		}
+	}
+	return treeHead(head)
+}
+
+// treeValue gives a value decoded without UseNumber its tree form.
+func treeValue(v any) any {
+	if f, ok := v.(float64); ok {
+		return json.Number(strconv.FormatFloat(f, 'g', -1, 64))
+	}
+	return v
 }
 
 func setHead(doc *DocumentResult, head *objectHead) {
@@ -371,39 +476,9 @@ type objectHead struct {
 	} `json:"metadata"`
 }
 
-// injectObject injects the pod template(s) of a decoded object in place.
-// where locates a List item in error messages ("items[3]: ").
-func injectObject(ctx context.Context, i injecter, obj runtime.Object, doc *DocumentResult, opts *ManifestOptions, where string) error {
-	if list, ok := obj.(*corev1.List); ok {
-		for n := range list.Items {
-			item := &list.Items[n]
-			at := fmt.Sprintf("%sitems[%d]", where, n)
-			var head objectHead
-			if err := yaml.Unmarshal(item.Raw, &head); err != nil {
-				return fmt.Errorf("%s: decoding: %w", at, cleanYAMLError(err))
-			}
-			kind, ok := lookupKind(head.APIVersion, head.Kind)
-			if !ok {
-				if w := unservedWarning(head.APIVersion, head.Kind); w != "" {
-					doc.Warnings = append(doc.Warnings, at+": "+w)
-				}
-				continue // kept as raw JSON, like Istio
-			}
-			if head.Name() != "" {
-				at += fmt.Sprintf(" (%s %q)", strings.ToLower(head.Kind), head.Name())
-			}
-			child := kind.new()
-			if err := json.Unmarshal(item.Raw, child); err != nil {
-				return fmt.Errorf("%s: decoding %s: %w", at, head.Kind, cleanYAMLError(err))
-			}
-			if err := injectObject(ctx, i, child, doc, opts, at+": "); err != nil {
-				return err
-			}
-			item.Raw, item.Object = nil, child
-		}
-		return nil
-	}
-
+// injectObject injects the pod template of a decoded workload in place.
+// where locates a List item in messages (nil for a document).
+func injectObject(ctx context.Context, i injecter, obj runtime.Object, doc *DocumentResult, opts *ManifestOptions, where *location) error {
 	t, err := podTemplateOf(obj)
 	if err != nil {
 		return itemError(where, err)
@@ -431,29 +506,29 @@ func injectObject(ctx context.Context, i injecter, obj runtime.Object, doc *Docu
 		return itemError(where, err)
 	}
 	for _, w := range res.Warnings {
-		doc.Warnings = append(doc.Warnings, where+w)
+		doc.Warnings = append(doc.Warnings, where.prefix()+w)
 	}
 	if !res.Decision.Inject {
 		doc.Skipped++
-		doc.Warnings = append(doc.Warnings, where+skipWarning(t, pod, res.Decision.Reason))
+		doc.Warnings = append(doc.Warnings, where.prefix()+skipWarning(t, pod, res.Decision.Reason))
 		return nil
 	}
 	doc.Injected++
 	if w := ignoredPodOptOut(t); w != "" {
-		doc.Warnings = append(doc.Warnings, where+w)
+		doc.Warnings = append(doc.Warnings, where.prefix()+w)
 	}
 	*t.meta = res.Pod.ObjectMeta
 	*t.spec = res.Pod.Spec
 	return nil
 }
 
-// itemError puts a List item's location (where, "items[3]: " or "") in
-// front of every line of err.
-func itemError(where string, err error) error {
-	if where == "" {
+// itemError puts a List item's location (nil for a document) in front of
+// every line of err.
+func itemError(where *location, err error) error {
+	if where == nil {
 		return err
 	}
-	return prefixError(strings.TrimSuffix(where, ": "), err)
+	return prefixError(strings.TrimSuffix(where.prefix(), ": "), err)
 }
 
 // skipWarning words a policy skip the way istioctl does for host networking.
@@ -549,8 +624,13 @@ func podTemplateOf(obj runtime.Object) (podTemplate, error) {
 
 // manifestKind is one injectable kind.
 type manifestKind struct {
-	new func() runtime.Object
+	new  func() runtime.Object
+	name string // Kind, for messages
+	list bool   // v1 List, injected as a tree (manifest_list.go)
 }
+
+// listKind is v1 List.
+var listKind = manifestKind{new: func() runtime.Object { return &corev1.List{} }, name: "List", list: true}
 
 // lookupKind reports whether apiVersion/kind is a kind InjectManifests
 // decodes, and how to make one.
@@ -562,7 +642,7 @@ func lookupKind(apiVersion, kind string) (manifestKind, bool) {
 	case "v1/ReplicationController":
 		f = func() runtime.Object { return &corev1.ReplicationController{} }
 	case "v1/List":
-		f = func() runtime.Object { return &corev1.List{} }
+		return listKind, true
 	case "apps/v1/Deployment":
 		f = func() runtime.Object { return &appsv1.Deployment{} }
 	case "apps/v1/StatefulSet":
@@ -581,7 +661,7 @@ func lookupKind(apiVersion, kind string) (manifestKind, bool) {
 	default:
 		return manifestKind{}, false
 	}
-	return manifestKind{new: f}, true
+	return manifestKind{new: f, name: kind}, true
 }
 
 // unservedWarning names workload kinds in API versions that Kubernetes no
@@ -607,18 +687,23 @@ func unservedWarning(apiVersion, kind string) string {
 // older apimachinery) and left out otherwise, whichever apimachinery
 // kinject is built with.
 func marshalObject(obj any, nullTimestamps bool) ([]byte, error) {
+	j, err := typedJSON(obj, nullTimestamps)
+	if err != nil {
+		return nil, err
+	}
+	return jsonToYAML(j)
+}
+
+// typedJSON is the JSON of a decoded object as marshalObject prints it.
+func typedJSON(obj any, nullTimestamps bool) ([]byte, error) {
 	if nullTimestamps {
-		j, err := marshalWithNullTimestamps(obj)
-		if err != nil {
-			return nil, err
-		}
-		return jsonToYAML(j)
+		return marshalWithNullTimestamps(obj)
 	}
 	j, err := json.Marshal(obj)
 	if err != nil {
 		return nil, err
 	}
-	return jsonToYAML(dropNullCreationTimestamp(j))
+	return dropNullCreationTimestamp(j), nil
 }
 
 // jsonToYAML gives the bytes of sigs.k8s.io/yaml.JSONToYAML about twice as

@@ -313,7 +313,7 @@ spec:
 	if strings.Contains(out, "futureField") {
 		t.Error("an unknown field survived the typed round trip")
 	}
-	if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], `unknown field "futureField"`) {
+	if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], `spec.futureField: unknown field, dropped`) {
 		t.Errorf("warnings %q, want one naming futureField", res.Warnings)
 	}
 }

@@ -30,10 +30,12 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"reflect"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -179,7 +181,7 @@ func (in *input) add(js []byte, where string) error {
 		return nil
 	}
 	var obj object
-	if err := json.Unmarshal(js, &obj); err != nil {
+	if err := decodeJSON(js, &obj); err != nil {
 		return fmt.Errorf("%s: %w", where, err)
 	}
 	where = fmt.Sprintf("%s: %s", where, describe(obj.Kind, obj.Metadata))
@@ -264,7 +266,33 @@ func unmarshalSpec(raw json.RawMessage, v any) error {
 	if len(raw) == 0 {
 		return nil
 	}
-	return json.Unmarshal(raw, v)
+	return decodeJSON(raw, v)
+}
+
+// decodeJSON is json.Unmarshal with type errors worded in the document's
+// terms ("metadata.labels: want an object, got a list"), never Go's type
+// names.
+func decodeJSON(b []byte, v any) error {
+	err := json.Unmarshal(b, v)
+	var te *json.UnmarshalTypeError
+	if !errors.As(err, &te) {
+		return err
+	}
+	want := "an object"
+	switch te.Type.Kind() {
+	case reflect.Slice:
+		want = "a list"
+	case reflect.String:
+		want = "a string"
+	case reflect.Bool:
+		want = "true or false"
+	case reflect.Int, reflect.Int32, reflect.Int64:
+		want = "a whole number"
+	}
+	if te.Field == "" {
+		return fmt.Errorf("want %s, got %s", want, te.Value)
+	}
+	return fmt.Errorf("%s: want %s, got %s", te.Field, want, te.Value)
 }
 
 func (in *input) addWorkload(obj object, pod metadata, hostNetwork bool) {

@@ -57,6 +57,10 @@ func TestRun(t *testing.T) {
 		{"bad field type", "a well-formed document of the wrong shape names the object", []string{"-f", "-"},
 			"kind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    metadata:\n      labels: {version: [1]}\n",
 			1, nil, []string{"document 1 (line 1): deployment/web: spec.template: "}},
+		{"list document", "a document that is a YAML list is named in the document's terms, not Go's (issue 10: main.object)", []string{"-f", "-"},
+			"- a\n- b\n", 1, nil, []string{"document 1 (line 1): want an object, got array"}},
+		{"field type words", "a field of the wrong JSON type says what it wants", []string{"-f", "-"},
+			"kind: Pod\nmetadata: {name: p, labels: [a]}\n", 1, nil, []string{"metadata.labels: want an object, got array"}},
 		{"cronjob pod opt-out", "the webhook skips the pods, kube-inject (as istioctl) injects the CronJob: both programs say so", []string{"-f", "-"},
 			"kind: Namespace\nmetadata: {name: a, labels: {istio-injection: enabled}}\n---\n" +
 				"kind: CronJob\nmetadata: {name: backup, namespace: a}\nspec:\n  jobTemplate:\n    spec:\n      template:\n        metadata:\n          labels: {sidecar.istio.io/inject: \"false\"}\n",
