@@ -19,8 +19,9 @@ const (
 	// installed revision or tag, so nothing injects it.
 	CodeUnknownRevision Code = "UnknownRevision"
 	// CodeIgnoredValue: an istio-injection or sidecar.istio.io/inject value
-	// Istio silently ignores (True, Enabled, yes, 1, ...), or reads
-	// differently from one release to the next.
+	// Istio silently ignores (True, Enabled, yes, 1, ...): an error; or one
+	// the revision that reads it honours but other releases ignore ("False"
+	// under 1.26): a warning.
 	CodeIgnoredValue Code = "IgnoredValue"
 	// CodeDeprecatedAnnotation: the deprecated sidecar.istio.io/inject
 	// annotation; as an opt-in it cannot work, since webhook selectors read
@@ -334,10 +335,17 @@ func (l *linter) injectValue(w *LintWorkload, t *Target, dec Decision, obj strin
 	if note := injectValueReading(v); note != "" {
 		msg += "; " + note
 	}
+	// Ignored where it is read now: an error. Honoured now but not by
+	// every release: a warning, the trap of the next upgrade.
+	sev := SeverityError
 	if dec.Webhook != "" {
-		msg += fmt.Sprintf("; here %s (%s) %s", l.describeRevision(dec.Revision), rel.describe(), intentPhrase(rel.InjectIntent(v)))
+		intent := rel.InjectIntent(v)
+		msg += fmt.Sprintf("; here %s (%s) %s", l.describeRevision(dec.Revision), rel.describe(), intentPhrase(intent))
+		if intent != IntentDefault {
+			sev = SeverityWarning
+		}
 	}
-	l.add(CodeIgnoredValue, SeverityError, obj, patchFix(w, "labels", keyInject, fixed), "%s", msg)
+	l.add(CodeIgnoredValue, sev, obj, patchFix(w, "labels", keyInject, fixed), "%s", msg)
 }
 
 func intentPhrase(i InjectIntent) string {

@@ -1,49 +1,110 @@
-// Command check-inject is an offline `istioctl x check-inject`: it reads
-// Namespaces and pod-bearing workloads from a YAML stream and prints, per
-// workload, whether Istio would inject a sidecar, from which revision,
-// through which webhook, and why.
+// Command check-inject is an offline `istioctl x check-inject` that also
+// answers the mesh guides' migration questions: which revision injects what,
+// which running pods have a stale sidecar, what a relabel or a tag move will
+// do, whether every pod shows 2/2 READY afterwards, and what is wrong with
+// the labels. It reads what kubectl prints; it never talks to a cluster.
 //
-// Usage:
+// # Input
 //
-//	go run ./examples/check-inject -f manifests.yaml [--mesh mesh.yaml] [--istio-version 1.26.8]
-//	kubectl get ns,deploy,sts,ds,pod -A -o yaml | go run ./examples/check-inject -f -
+// Every -f is a file (or - for standard input) of kubectl output, YAML or
+// JSON, a List or a stream, in any order and mix:
 //
-// The mesh file describes what is installed, in policy.Mesh's fields:
+//	kubectl get configmap -n istio-system -o yaml > configmaps.yaml    # istio-sidecar-injector[-REV], istio[-REV]
+//	kubectl get mutatingwebhookconfigurations -o yaml > webhooks.yaml
+//	kubectl get namespaces -o yaml > namespaces.yaml
+//	kubectl get pods,replicasets,deployments,statefulsets,daemonsets,jobs,cronjobs -A -o yaml > workloads.yaml
 //
-//	revisions:
-//	- policy: enabled           # the revisionless install
-//	- revision: canary
-//	  revisionTags: [prod]
-//	  istioVersion: "1.26.8"    # the Istio release its istiod runs (default: newest)
+// Manifests that are not applied yet work too: their workloads are checked
+// against the revisions of the dumps, or, without Istio's ConfigMaps and
+// webhooks, against --mesh (kinject's mesh file, policy.Mesh's fields) or
+// the revisionless install with Istio's defaults. --istio-version is the
+// release of every revision whose own is not known (a mesh file revision
+// without istioVersion, a dump whose proxy tag names no release); the
+// release decides how a pod's sidecar.istio.io/inject value is read (up to
+// 1.26 "False" opts out, from 1.27 it is ignored). An object without a
+// namespace is taken to be in "default"; a namespace missing from the input
+// is taken to have no labels (a note says so). A malformed object is named
+// by file, line, kind and name; the rest are still checked (exit 1).
 //
-// Without --mesh, the mesh is the revisionless install with Istio's
-// defaults. --istio-version is the release of every revision that does
-// not give its own istioVersion; the release decides how a pod's
-// sidecar.istio.io/inject value is read (up to 1.26 "False" opts out, from
-// 1.27 it is ignored). A workload without a namespace is taken to be in "default", and
-// a namespace that is not in the input is taken to have no labels (the
-// output says so). Webhook names are printed without the common
-// ".sidecar-injector.istio.io" suffix. The exit status is 1 when an input
-// cannot be read and 2 for a usage error.
+// # Modes
+//
+//	check-inject -f ... [<type>/]<name>[.<namespace>] [-n NS]   # one pod or workload, as istioctl
+//	check-inject -f ... -n NS -l app=web,version=v1             # a pod that does not exist yet, as istioctl
+//	check-inject -f ... [-n NS] [-l SELECTOR]                   # every workload, with lint findings
+//	check-inject -f ... --verify [-n NS] [-l SELECTOR]          # the guides' 2/2 READY check
+//	check-inject -f ... [-n NS] [-l SELECTOR] --plan [CHANGE]   # what CHANGE does; no CHANGE: what is due now
+//
+// For one pod or workload (type pod, deployment, statefulset, daemonset,
+// replicaset, job or cronjob, with kubectl's short names), check-inject
+// prints istioctl's table, one row per installed webhook configuration
+// decided from its selectors alone (WEBHOOK REVISION INJECTED REASON), and
+// "ERROR: multiple webhooks will inject" when more than one would; then
+// kinject's additions: the injector's own verdict (its policy, selectors,
+// opt-outs), the staleness of the workload's running pods and the lint
+// findings about it.
+//
+// CHANGE is everything after --plan, in the guides' own words:
+//
+//	--plan kubectl label namespace shop istio-injection- istio.io/rev=canary --overwrite
+//	--plan istioctl tag set default --revision canary --overwrite
+//
+// (kubectl and istioctl may be left out; several commands are separated by
+// a lone ";"). So check-inject's own flags come before --plan. The plan
+// lists every workload with the revisions its pods run now, the revision
+// after the change and the action (Nothing, RestartToUpdate,
+// RestartToInject, RestartToRemove, DeleteAndRecreate for bare pods, Wait
+// for running Jobs), then the commands to run, in order: the change, then
+// the restarts, namespace by namespace.
+//
+// -l is kubectl's label selector: with a target or alone with -n it gives
+// the pod's labels (istioctl's meaning, equality only); with --plan,
+// --verify or in the report it selects the workloads whose new pods carry
+// those labels.
+//
+// # Output
+//
+// -o table (the default) prints aligned tables; -o json and -o yaml print
+// one document, stable across releases (fields are only ever added):
+//
+//	apiVersion: kinject.io/v1      # always
+//	kind: CheckInject | Report | Plan | Verification
+//	target:    {kind, namespace, name, labels}                     # CheckInject
+//	webhooks:  [{webhook, revision, injected, matchedWebhook, deactivated, reason}]  # CheckInject: istioctl's rows
+//	decision:  {inject, revision, configuration, webhook, reason, warnings}          # CheckInject: the full verdict
+//	workloads: [{namespace, kind, name, inject, revision, configuration, webhook, reason, pods, stale}]  # Report
+//	pods:      [{namespace, name, stale, action, runningRevision, currentRevision, reason, changes, moreChanges}]  # CheckInject
+//	plan:      {change, workloads: [{kind, namespace, name, pods, now, after, action, need, stale, reason, changes}], commands, restarts}
+//	verify:    {pods: [{namespace, name, workload, containers, want, revision, intended, ok, action, reason}], total, ok, injected}
+//	findings:  [{code, severity, object, message, fix}]           # every kind
+//	notes:     [text]                                              # every kind
+//
+// revision values are istio.io/rev values ("default" is the revisionless
+// install, "" none). Actions and finding codes are the constants of
+// inject/cluster (Action), inject (StaleAction) and policy (Code).
+//
+// # Exit status
+//
+// 0 when all is well; 1 when a lint error is found or a pod must be
+// restarted (so CI can gate on it), or an input cannot be read or holds a
+// malformed object; 2 for a usage error.
 package main
 
 import (
-	"bytes"
-	"encoding/json"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"reflect"
-	"strconv"
 	"strings"
-	"text/tabwriter"
-	"unicode"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/yaml"
 
 	"github.com/kinject/kinject/examples/internal/cliconfig"
+	"github.com/kinject/kinject/inject"
+	"github.com/kinject/kinject/inject/cluster"
 	"github.com/kinject/kinject/policy"
 )
 
@@ -51,377 +112,316 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
+const usage = `usage: check-inject -f FILE [-f FILE...] [--mesh mesh.yaml] [--istio-version V] [-o table|json|yaml] [-n NS] [-l SELECTOR]
+         [[<type>/]<name>[.<namespace>] | --verify | --plan [CHANGE...]]`
+
+// options are the parsed command line.
+type options struct {
+	files    []string
+	meshFile string
+	output   string
+	ns       string
+	selector string
+	target   string
+	verify   bool
+	plan     bool
+	change   []string
+	release  cliconfig.ReleaseFlag
+}
+
+type fileList []string
+
+func (f *fileList) String() string     { return strings.Join(*f, ",") }
+func (f *fileList) Set(v string) error { *f = append(*f, v); return nil }
+
+// parseArgs reads flags wherever they stand among the arguments, as kubectl
+// does, up to --plan: what follows --plan is the change.
+func parseArgs(args []string, stderr io.Writer) (*options, error) {
+	o := &options{}
+	fs := flag.NewFlagSet("check-inject", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, usage)
+		fs.PrintDefaults()
+	}
+	fs.Var((*fileList)(&o.files), "f", "a file of kubectl output or manifests, or - for standard input (repeatable; required)")
+	fs.StringVar(&o.meshFile, "mesh", "", "kinject's mesh file (policy.Mesh) for manifests checked without Istio's ConfigMaps and webhooks")
+	fs.StringVar(&o.output, "o", "table", "output format: table, json or yaml")
+	fs.StringVar(&o.ns, "n", "", "namespace: of the target, or the only one to check")
+	fs.StringVar(&o.selector, "l", "", "label selector: the pod's labels for a pod that does not exist yet, or the workloads to check")
+	fs.BoolVar(&o.verify, "verify", false, "check that every pod has the sidecar it should have (the guides' 2/2 READY)")
+	fs.Bool("plan", false, "plan the change given by the remaining arguments (none: what is due now)")
+	o.release.Register(fs)
+	var positional []string
+	for len(args) > 0 {
+		if i := indexOf(args, "--plan", "-plan"); i >= 0 {
+			o.plan, o.change = true, args[i+1:]
+			args = args[:i]
+			continue
+		}
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			// flag has printed the error and the usage.
+			return nil, errUsagePrinted
+		}
+		args = fs.Args()
+		if len(args) > 0 {
+			positional = append(positional, args[0])
+			args = args[1:]
+		}
+	}
+	switch {
+	case len(o.files) == 0:
+		return nil, errors.New("at least one -f is required")
+	case len(positional) > 1:
+		return nil, fmt.Errorf("one target at most, got %q", positional)
+	case o.output != "table" && o.output != "json" && o.output != "yaml":
+		return nil, fmt.Errorf("-o %q: want table, json or yaml", o.output)
+	}
+	if len(positional) == 1 {
+		o.target = positional[0]
+	}
+	if o.target != "" && (o.plan || o.verify) {
+		return nil, errors.New("a target cannot be combined with --plan or --verify")
+	}
+	if o.plan && o.verify {
+		return nil, errors.New("--plan and --verify are separate runs")
+	}
+	return o, nil
+}
+
+func indexOf(list []string, values ...string) int {
+	for i, s := range list {
+		for _, v := range values {
+			if s == v || s == v+"=true" {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+// errUsagePrinted is a flag error the flag package has already reported.
+var errUsagePrinted = errors.New("usage")
+
 // run is the whole command, with its inputs and outputs passed in so that
 // tests can drive it.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	flags := flag.NewFlagSet("check-inject", flag.ContinueOnError)
-	flags.SetOutput(stderr)
-	file := flags.String("f", "", "manifests to check: a YAML file, or - for standard input (required)")
-	meshFile := flags.String("mesh", "", "YAML file listing the installed revisions (default: the revisionless install)")
-	var release cliconfig.ReleaseFlag
-	release.Register(flags)
-	if err := flags.Parse(args); err != nil {
+	o, err := parseArgs(args, stderr)
+	if errors.Is(err, flag.ErrHelp) || errors.Is(err, errUsagePrinted) {
 		return 2
 	}
-	if *file == "" || flags.NArg() > 0 {
-		fmt.Fprintln(stderr, "usage: check-inject -f manifests.yaml [--mesh mesh.yaml]")
+	if err != nil {
+		fmt.Fprintf(stderr, "check-inject: %v\n%s\n", err, usage)
 		return 2
 	}
-	if err := check(*file, *meshFile, release, stdin, stdout); err != nil {
+	w, loadErr := load(o, stdin)
+	if w == nil {
+		fmt.Fprintf(stderr, "check-inject: %v\n", loadErr)
+		return 1
+	}
+	if loadErr != nil {
+		for _, line := range strings.Split(loadErr.Error(), "\n") {
+			fmt.Fprintf(stderr, "check-inject: %s\n", line)
+		}
+	}
+	out, err := w.check(context.Background(), o)
+	if err != nil {
 		fmt.Fprintf(stderr, "check-inject: %v\n", err)
+		return 1
+	}
+	if err := write(stdout, o.output, out); err != nil {
+		fmt.Fprintf(stderr, "check-inject: %v\n", err)
+		return 1
+	}
+	if loadErr != nil || out.failing() {
 		return 1
 	}
 	return 0
 }
 
-func check(file, meshFile string, release cliconfig.ReleaseFlag, stdin io.Reader, stdout io.Writer) error {
-	mesh := policy.Mesh{Revisions: []policy.Revision{{}}}
-	if meshFile != "" {
-		data, err := os.ReadFile(meshFile)
+// world is what the inputs describe.
+type world struct {
+	state    *cluster.State
+	mesh     *inject.Mesh // nil without any revision's configuration
+	policy   policy.Mesh
+	decider  *policy.Decider
+	handMesh bool // the policy came from --mesh or the default, not from the dumps
+	notes    []string
+}
+
+// load reads every input. A nil world comes with the error that stops the
+// run; a world with an error lists the malformed objects, which are left
+// out.
+func load(o *options, stdin io.Reader) (*world, error) {
+	var dumps [][]byte
+	for _, f := range o.files {
+		var data []byte
+		var err error
+		if f == "-" {
+			data, err = io.ReadAll(stdin)
+		} else {
+			data, err = os.ReadFile(f)
+		}
 		if err != nil {
-			return err
+			return nil, err
 		}
-		mesh = policy.Mesh{}
-		if err := yaml.UnmarshalStrict(data, &mesh); err != nil {
-			return fmt.Errorf("%s: %w", meshFile, err)
-		}
+		dumps = append(dumps, data)
 	}
-	// --istio-version is the release of every revision the mesh file does
-	// not give one (istioVersion).
-	for i := range mesh.Revisions {
-		if release.Given && mesh.Revisions[i].Release.IsNewest() {
-			mesh.Revisions[i].Release = release.Release
-		}
-	}
-	decider, err := mesh.Compile()
-	if err != nil {
-		return fmt.Errorf("%s: %w", meshFile, err)
-	}
-
-	var data []byte
-	if file == "-" {
-		file = "standard input"
-		data, err = io.ReadAll(stdin)
-	} else {
-		data, err = os.ReadFile(file)
-	}
-	if err != nil {
-		return err
-	}
-	in, err := read(data)
-	if err != nil {
-		return fmt.Errorf("%s: %w", file, err)
-	}
-	report(stdout, decider, in)
-	return nil
-}
-
-// input is what the stream holds: namespaces by name, and workloads in
-// document order.
-type input struct {
-	namespaces map[string]map[string]string
-	workloads  []workload
-}
-
-type workload struct {
-	namespace, kind, name string
-	target                policy.Target
-	note                  string // a CronJob's pod-template opt-out kube-inject does not read
-}
-
-// object is the part of a Kubernetes object check-inject reads.
-type object struct {
-	Kind     string            `json:"kind"`
-	Metadata metadata          `json:"metadata"`
-	Spec     json.RawMessage   `json:"spec"`
-	Items    []json.RawMessage `json:"items"`
-}
-
-type metadata struct {
-	Name         string            `json:"name"`
-	GenerateName string            `json:"generateName"`
-	Namespace    string            `json:"namespace"`
-	Labels       map[string]string `json:"labels"`
-	Annotations  map[string]string `json:"annotations"`
-}
-
-type podTemplate struct {
-	Metadata metadata `json:"metadata"`
-	Spec     struct {
-		HostNetwork bool `json:"hostNetwork"`
-	} `json:"spec"`
-}
-
-// read splits the stream into documents and collects namespaces and
-// workloads; errors name the document (counting non-empty documents from 1)
-// and the line it starts on.
-func read(data []byte) (*input, error) {
-	in := &input{namespaces: map[string]map[string]string{}}
-	number := 0
-	for _, doc := range splitDocuments(data) {
-		if isEmpty(doc.text) {
-			continue
-		}
-		number++
-		where := fmt.Sprintf("document %d (line %d)", number, doc.line)
-		js, err := yaml.YAMLToJSON(doc.text)
+	state, loadErr := cluster.Load(dumps...)
+	loadErr = nameInputs(loadErr, o.files)
+	defaultNamespaces(state)
+	w := &world{state: state}
+	fromDumps := len(state.Revisions) > 0 || len(state.Webhooks) > 0
+	switch {
+	case o.meshFile != "" && fromDumps:
+		return nil, fmt.Errorf("--mesh %s: the input already holds Istio's ConfigMaps or webhooks; use one or the other", o.meshFile)
+	case o.meshFile != "":
+		data, err := os.ReadFile(o.meshFile)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", where, err)
+			return nil, err
 		}
-		if err := in.add(js, where); err != nil {
+		if err := yaml.UnmarshalStrict(data, &w.policy); err != nil {
+			return nil, fmt.Errorf("%s: %w", o.meshFile, err)
+		}
+		w.handMesh = true
+	case fromDumps:
+		w.policy = state.Policy()
+	default:
+		w.policy = policy.Mesh{Revisions: []policy.Revision{{}}}
+		w.handMesh = true
+	}
+	if o.release.Given {
+		// --istio-version is the release of every revision whose own is
+		// not known (a mesh file without istioVersion, a dump whose proxy
+		// tag names no release).
+		for i := range w.policy.Revisions {
+			if w.policy.Revisions[i].Release.IsNewest() {
+				w.policy.Revisions[i].Release = o.release.Release
+			}
+		}
+		for i := range state.Revisions {
+			r := &state.Revisions[i]
+			if r.Release.IsNewest() {
+				r.Release = o.release.Release
+				if r.Config != nil {
+					cfg := *r.Config
+					cfg.Release = o.release.Release
+					r.Config = &cfg
+				}
+			}
+		}
+	}
+	d, err := w.policy.Compile()
+	if err != nil {
+		where := "the dumps"
+		if o.meshFile != "" {
+			where = o.meshFile
+		}
+		return nil, fmt.Errorf("%s: %w", where, err)
+	}
+	w.decider = d
+	configured := false
+	for _, r := range state.Revisions {
+		configured = configured || r.Config != nil
+	}
+	if configured {
+		if m, err := state.Mesh(nil); err == nil {
+			w.mesh = m
+		} else {
 			return nil, err
 		}
 	}
-	return in, nil
+	for _, warning := range state.Warnings {
+		w.notes = append(w.notes, warning)
+	}
+	return w, loadErr
 }
 
-// add records one object (and, for a List, its items).
-func (in *input) add(js []byte, where string) error {
-	if bytes.Equal(bytes.TrimSpace(js), []byte("null")) {
+// nameInputs rewrites the loader's errors to name the file and line.
+func nameInputs(err error, files []string) error {
+	if err == nil {
 		return nil
 	}
-	var obj object
-	if err := decodeJSON(js, &obj); err != nil {
-		return fmt.Errorf("%s: %w", where, err)
+	var lines []string
+	var joined interface{ Unwrap() []error }
+	errs := []error{err}
+	if errors.As(err, &joined) {
+		errs = joined.Unwrap()
 	}
-	where = fmt.Sprintf("%s: %s", where, describe(obj.Kind, obj.Metadata))
-	if strings.HasSuffix(obj.Kind, "List") {
-		for i, item := range obj.Items {
-			if err := in.add(item, fmt.Sprintf("%s: items[%d]", where, i)); err != nil {
-				return err
+	for _, e := range errs {
+		var oe *cluster.ObjectError
+		if !errors.As(e, &oe) {
+			lines = append(lines, e.Error())
+			continue
+		}
+		file := "standard input"
+		if oe.Input < len(files) && files[oe.Input] != "-" {
+			file = files[oe.Input]
+		}
+		where := file
+		if oe.Line > 0 {
+			where = fmt.Sprintf("%s:%d", file, oe.Line)
+		}
+		what := strings.ToLower(oe.Kind)
+		if what == "" {
+			what = "object"
+		}
+		if oe.Name != "" {
+			name := oe.Name
+			if oe.Namespace != "" {
+				name = oe.Namespace + "/" + name
 			}
+			what += fmt.Sprintf(" %q", name)
 		}
-		return nil
+		lines = append(lines, fmt.Sprintf("%s: %s: %v", where, what, oe.Err))
 	}
-	var path []string // where the pod template sits in spec
-	switch obj.Kind {
-	case "Namespace":
-		in.namespaces[obj.Metadata.Name] = obj.Metadata.Labels
-		return nil
-	case "Pod":
-		var spec struct {
-			HostNetwork bool `json:"hostNetwork"`
-		}
-		if err := unmarshalSpec(obj.Spec, &spec); err != nil {
-			return fmt.Errorf("%s: spec: %w", where, err)
-		}
-		in.addWorkload(obj, obj.Metadata, spec.HostNetwork)
-		return nil
-	case "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job", "DeploymentConfig":
-		path = []string{"template"}
-	case "CronJob":
-		path = []string{"jobTemplate", "spec", "template"}
-	default:
-		return nil // not pod-bearing
-	}
-	raw := obj.Spec
-	for _, key := range path {
-		var m map[string]json.RawMessage
-		if err := unmarshalSpec(raw, &m); err != nil {
-			return fmt.Errorf("%s: spec: %w", where, err)
-		}
-		raw = m[key]
-	}
-	var tmpl podTemplate
-	if err := unmarshalSpec(raw, &tmpl); err != nil {
-		return fmt.Errorf("%s: spec.%s: %w", where, strings.Join(path, "."), err)
-	}
-	in.addWorkload(obj, tmpl.Metadata, tmpl.Spec.HostNetwork)
-	if obj.Kind == "CronJob" {
-		var spec struct {
-			JobTemplate struct {
-				Metadata metadata `json:"metadata"`
-			} `json:"jobTemplate"`
-		}
-		if err := unmarshalSpec(obj.Spec, &spec); err != nil {
-			return fmt.Errorf("%s: spec: %w", where, err)
-		}
-		in.workloads[len(in.workloads)-1].note = cronJobNote(spec.JobTemplate.Metadata, tmpl.Metadata)
-	}
-	return nil
+	return errors.New(strings.Join(lines, "\n"))
 }
 
-// cronJobNote says where kube-inject and the webhook part ways on a
-// CronJob: the webhook decides its pods from the pod template (the verdict
-// above), but manual injection, like istioctl kube-inject, reads the Job
-// template's metadata, so an opt-out on the pod template alone does not
-// stop it (kube-inject warns the same way).
-func cronJobNote(job, pod metadata) string {
-	const key = "sidecar.istio.io/inject"
-	field, v := "labels", ""
-	if l, ok := pod.Labels[key]; ok {
-		v = l
-	} else if a, ok := pod.Annotations[key]; ok {
-		field, v = "annotations", a
-	}
-	if v != "false" || job.Labels[key] == "false" || job.Annotations[key] == "false" {
-		return ""
-	}
-	return fmt.Sprintf("%s: %q in spec.jobTemplate.spec.template.metadata.%s skips the pods in the webhook, but kube-inject "+
-		"(manual injection, as istioctl) reads spec.jobTemplate.metadata and injects this CronJob; set it in spec.jobTemplate.metadata.%s too",
-		key, v, field, field)
-}
-
-func unmarshalSpec(raw json.RawMessage, v any) error {
-	if len(raw) == 0 {
-		return nil
-	}
-	return decodeJSON(raw, v)
-}
-
-// decodeJSON is json.Unmarshal with type errors worded in the document's
-// terms ("metadata.labels: want an object, got a list"), never Go's type
-// names.
-func decodeJSON(b []byte, v any) error {
-	err := json.Unmarshal(b, v)
-	var te *json.UnmarshalTypeError
-	if !errors.As(err, &te) {
-		return err
-	}
-	want := "an object"
-	switch te.Type.Kind() {
-	case reflect.Slice:
-		want = "a list"
-	case reflect.String:
-		want = "a string"
-	case reflect.Bool:
-		want = "true or false"
-	case reflect.Int, reflect.Int32, reflect.Int64:
-		want = "a whole number"
-	}
-	if te.Field == "" {
-		return fmt.Errorf("want %s, got %s", want, te.Value)
-	}
-	return fmt.Errorf("%s: want %s, got %s", te.Field, want, te.Value)
-}
-
-func (in *input) addWorkload(obj object, pod metadata, hostNetwork bool) {
-	namespace := obj.Metadata.Namespace
-	if namespace == "" {
-		namespace = "default"
-	}
-	in.workloads = append(in.workloads, workload{
-		namespace: namespace,
-		kind:      strings.ToLower(obj.Kind),
-		name:      name(obj.Metadata),
-		target: policy.Target{
-			Namespace:   namespace,
-			Labels:      pod.Labels,
-			Annotations: pod.Annotations,
-			HostNetwork: hostNetwork,
-		},
-	})
-}
-
-func name(m metadata) string {
-	switch {
-	case m.Name != "":
-		return m.Name
-	case m.GenerateName != "":
-		return m.GenerateName + "*"
-	}
-	return "(unnamed)"
-}
-
-func describe(kind string, m metadata) string {
-	if kind == "" {
-		kind = "object without kind"
-	}
-	return clean(strings.ToLower(kind) + "/" + name(m))
-}
-
-// report prints the decisions as an aligned table, then the notes and
-// warnings.
-func report(w io.Writer, decider *policy.Decider, in *input) {
-	var notes []string
-	missing := map[string]bool{}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAMESPACE\tWORKLOAD\tRESULT\tREVISION\tWEBHOOK\tREASON")
-	for _, wl := range in.workloads {
-		nsLabels, known := in.namespaces[wl.namespace]
-		if !known && !missing[wl.namespace] {
-			missing[wl.namespace] = true
-			notes = append(notes, fmt.Sprintf("namespace %s is not in the input: assuming it has no labels", clean(wl.namespace)))
-		}
-		t := wl.target
-		t.NamespaceLabels = nsLabels
-		d := decider.Decide(t)
-		result, revision, webhook := "SKIP", "-", "-"
-		if d.Inject {
-			result = "INJECT"
-		}
-		if d.Webhook != "" {
-			revision = d.Revision
-			if revision == "" {
-				revision = "default"
-			}
-			webhook = strings.TrimSuffix(d.Webhook, ".sidecar-injector.istio.io")
-		}
-		id := wl.kind + "/" + wl.name
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", clean(wl.namespace), clean(id), result, clean(revision), webhook, d.Reason)
-		for _, warning := range d.Warnings {
-			notes = append(notes, fmt.Sprintf("%s %s: %s", clean(wl.namespace), clean(id), warning))
-		}
-		if wl.note != "" {
-			notes = append(notes, fmt.Sprintf("%s %s: %s", clean(wl.namespace), clean(id), wl.note))
+// defaultNamespaces puts objects without a namespace (manifests not yet
+// applied) in "default", where kubectl would create them.
+func defaultNamespaces(s *cluster.State) {
+	for i := range s.Pods {
+		if s.Pods[i].Namespace == "" {
+			s.Pods[i].Namespace = "default"
 		}
 	}
-	tw.Flush()
-	if len(in.workloads) == 0 {
-		fmt.Fprintln(w, "no pod-bearing workloads in the input")
-	}
-	if len(notes) > 0 {
-		fmt.Fprintln(w, "\nWarnings:")
-		for _, n := range notes {
-			fmt.Fprintf(w, "  %s\n", n)
+	fix := func(m *metav1.ObjectMeta) {
+		if m.Namespace == "" {
+			m.Namespace = "default"
 		}
+	}
+	for i := range s.ReplicaSets {
+		fix(&s.ReplicaSets[i].ObjectMeta)
+	}
+	for i := range s.Deployments {
+		fix(&s.Deployments[i].ObjectMeta)
+	}
+	for i := range s.StatefulSets {
+		fix(&s.StatefulSets[i].ObjectMeta)
+	}
+	for i := range s.DaemonSets {
+		fix(&s.DaemonSets[i].ObjectMeta)
+	}
+	for i := range s.Jobs {
+		fix(&s.Jobs[i].ObjectMeta)
+	}
+	for i := range s.CronJobs {
+		fix(&s.CronJobs[i].ObjectMeta)
 	}
 }
 
-// clean quotes a name from the input when it holds spaces or control
-// characters, so that it cannot break the table's columns or lines.
-func clean(s string) string {
-	if s == "" || strings.IndexFunc(s, func(r rune) bool { return unicode.IsSpace(r) || !unicode.IsPrint(r) }) >= 0 {
-		return strconv.Quote(s)
+// selector parses -l for filtering.
+func (o *options) labelSelector() (labels.Selector, error) {
+	if o.selector == "" {
+		return nil, nil
 	}
-	return s
-}
-
-// document is one YAML document of a stream and the line it starts on.
-type document struct {
-	text []byte
-	line int
-}
-
-// splitDocuments splits a YAML stream at "---" lines.
-func splitDocuments(data []byte) []document {
-	var docs []document
-	start, startLine := 0, 1
-	line := 1
-	for pos := 0; pos < len(data); {
-		end := bytes.IndexByte(data[pos:], '\n')
-		next := len(data)
-		if end >= 0 {
-			next = pos + end + 1
-		}
-		text := strings.TrimRight(string(data[pos:next]), "\r\n")
-		if text == "---" || strings.HasPrefix(text, "--- ") {
-			docs = append(docs, document{data[start:pos], startLine})
-			start, startLine = next, line+1
-		}
-		pos = next
-		line++
+	s, err := labels.Parse(o.selector)
+	if err != nil {
+		return nil, fmt.Errorf("-l %q: %w", o.selector, err)
 	}
-	return append(docs, document{data[start:], startLine})
-}
-
-// isEmpty reports whether a document holds only blank lines and comments.
-func isEmpty(doc []byte) bool {
-	for _, line := range strings.Split(string(doc), "\n") {
-		line = strings.TrimSpace(line)
-		if line != "" && !strings.HasPrefix(line, "#") {
-			return false
-		}
-	}
-	return true
+	return s, nil
 }

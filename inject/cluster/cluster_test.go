@@ -466,10 +466,10 @@ spec: {containers: [}
 		t.Errorf("error does not match ErrObject: %v", err)
 	}
 	for _, w := range []string{
-		`pod "shop/wrong-type" (input 2, document 0, item 1): spec.containers: cannot read string as []v1.Container`,
-		`deployment "shop/broken-yaml" (input 2, document 0, item 2): YAML:`,
-		`configmap "istio-system/istio-sidecar-injector-1-32" (input 2, document 1): invalid injector configuration: inject config: unknown field "polcy"`,
-		`pod "x" (input 2, document 3): YAML:`,
+		`pod "shop/wrong-type" (input 2, document 0, item 1, line 12): spec.containers: want a list, got string`,
+		`deployment "shop/broken-yaml" (input 2, document 0, item 2, line 19): YAML:`,
+		`configmap "istio-system/istio-sidecar-injector-1-32" (input 2, document 1, line 35): invalid injector configuration: inject config: unknown field "polcy"`,
+		`pod "x" (input 2, document 3, line 45): YAML:`,
 	} {
 		if !strings.Contains(err.Error(), w) {
 			t.Errorf("error lacks %q:\n%v", w, err)

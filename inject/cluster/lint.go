@@ -27,6 +27,9 @@ const CodeInjectionFails policy.Code = "InjectionFails"
 // then code.
 func (s *State) Lint(ctx context.Context, opts Options) ([]policy.Finding, error) {
 	in := policy.LintInput{Mesh: s.Policy(), Running: map[string]int{}}
+	if opts.Policy != nil {
+		in.Mesh = *opts.Policy
+	}
 	for _, ns := range s.Namespaces {
 		if opts.Namespace == "" || ns.Name == opts.Namespace {
 			in.Namespaces = append(in.Namespaces, policy.LintNamespace{Name: ns.Name, Labels: ns.Labels})

@@ -1,12 +1,11 @@
 package cluster
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
+	"reflect"
 	"sort"
 	"strings"
 
@@ -14,7 +13,6 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
-	k8syaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
 
 	"github.com/kinject/kinject/inject"
@@ -86,6 +84,9 @@ type ObjectError struct {
 	// YAML document within it, Item the position in a List (-1 when the
 	// object is not a List item), all from 0.
 	Input, Document, Item int
+	// Line is where the object starts in its dump, from 1 (0 when not
+	// known, as inside a JSON List).
+	Line int
 	// Kind, Namespace and Name identify the object when they could be read.
 	Kind, Namespace, Name string
 	// Err is what is wrong.
@@ -111,6 +112,9 @@ func (e *ObjectError) Error() string {
 	fmt.Fprintf(&b, " (input %d, document %d", e.Input, e.Document)
 	if e.Item >= 0 {
 		fmt.Fprintf(&b, ", item %d", e.Item)
+	}
+	if e.Line > 0 {
+		fmt.Fprintf(&b, ", line %d", e.Line)
 	}
 	b.WriteString("): ")
 	b.WriteString(e.Err.Error())
@@ -179,18 +183,9 @@ func (l *loader) fail(at ObjectError, err error) {
 }
 
 func (l *loader) input(index int, dump []byte) {
-	reader := k8syaml.NewYAMLReader(bufio.NewReaderSize(bytes.NewReader(dump), 64<<10))
-	for doc := 0; ; doc++ {
-		raw, err := reader.Read()
-		if err == io.EOF {
-			return
-		}
-		at := ObjectError{Input: index, Document: doc, Item: -1}
-		if err != nil {
-			l.fail(at, fmt.Errorf("reading the YAML stream: %w", err))
-			return
-		}
-		l.document(at, raw)
+	for doc, d := range splitDocuments(dump) {
+		at := ObjectError{Input: index, Document: doc, Item: -1, Line: d.line}
+		l.document(at, d.text)
 	}
 }
 
@@ -206,10 +201,10 @@ func (l *loader) document(at ObjectError, raw []byte) {
 		if items, ok := splitYAMLList(raw); ok {
 			for k, item := range items {
 				it := at
-				it.Item = k
-				js, err := yaml.YAMLToJSON(item)
+				it.Item, it.Line = k, at.Line+item.line
+				js, err := yaml.YAMLToJSON(item.text)
 				if err != nil {
-					it.Kind, it.Namespace, it.Name = guessIdentity(item)
+					it.Kind, it.Namespace, it.Name = guessIdentity(item.text)
 					l.fail(it, fmt.Errorf("YAML: %w", err))
 					continue
 				}
@@ -243,7 +238,7 @@ func (l *loader) object(at ObjectError, js []byte) {
 		return
 	}
 	var h head
-	if err := json.Unmarshal(js, &h); err != nil {
+	if err := decode(js, &h); err != nil {
 		l.fail(at, fmt.Errorf("not a Kubernetes object: %w", err))
 		return
 	}
@@ -255,7 +250,7 @@ func (l *loader) object(at ObjectError, js []byte) {
 		}
 		for k, item := range h.Items {
 			it := at
-			it.Item, it.Kind, it.Namespace, it.Name = k, "", "", ""
+			it.Item, it.Kind, it.Namespace, it.Name, it.Line = k, "", "", "", 0
 			l.object(it, item)
 		}
 		return
@@ -265,6 +260,17 @@ func (l *loader) object(at ObjectError, js []byte) {
 		group = group[:slash]
 	} else {
 		group = ""
+	}
+	if h.APIVersion == "" {
+		// A hand-written manifest may leave apiVersion out; the kind
+		// alone then says what it is.
+		group = map[string]string{
+			"MutatingWebhookConfiguration": "admissionregistration.k8s.io",
+			"ReplicaSet":                   "apps", "Deployment": "apps", "StatefulSet": "apps", "DaemonSet": "apps",
+			"Job": "batch", "CronJob": "batch",
+		}[h.Kind]
+	} else if group == "extensions" && (h.Kind == "Deployment" || h.Kind == "DaemonSet" || h.Kind == "ReplicaSet") {
+		group = "apps" // the old extensions/v1beta1 shapes decode the same way
 	}
 	s := l.state
 	var err error
@@ -309,16 +315,31 @@ func (l *loader) object(at ObjectError, js []byte) {
 
 // decode reads an object leniently (fields a newer API server added are
 // ignored, as kubectl ignores them) but refuses wrong types, naming the
-// field.
+// field in the document's terms ("spec.containers: want a list, got
+// string"), never Go's type names.
 func decode(js []byte, v any) error {
-	if err := json.Unmarshal(js, v); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) && te.Field != "" {
-			return fmt.Errorf("%s: cannot read %s as %s", te.Field, te.Value, te.Type)
-		}
+	err := json.Unmarshal(js, v)
+	var te *json.UnmarshalTypeError
+	if !errors.As(err, &te) {
 		return err
 	}
-	return nil
+	want := "an object"
+	switch te.Type.Kind() {
+	case reflect.Slice:
+		want = "a list"
+	case reflect.String:
+		want = "a string"
+	case reflect.Bool:
+		want = "true or false"
+	case reflect.Int, reflect.Int32, reflect.Int64, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		want = "a whole number"
+	case reflect.Float32, reflect.Float64:
+		want = "a number"
+	}
+	if te.Field == "" {
+		return fmt.Errorf("want %s, got %s", want, te.Value)
+	}
+	return fmt.Errorf("%s: want %s, got %s", te.Field, want, te.Value)
 }
 
 func appendDecoded[T any](js []byte, list *[]T) error {

@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/kinject/kinject/inject"
+	"github.com/kinject/kinject/policy"
 )
 
 // Action is what a plan does to a workload. The values are stable: they
@@ -114,6 +115,9 @@ type Options struct {
 	// Config adjusts each revision's inject.Config before it is prepared
 	// (see State.Mesh); nil leaves the dumps' configuration.
 	Config func(*inject.Config)
+	// Policy, when set, replaces State.Policy in Lint: manifests checked
+	// against a mesh written by hand rather than a cluster's dumps.
+	Policy *policy.Mesh
 }
 
 // selects reports whether the options keep a workload.

@@ -17,7 +17,7 @@ var (
 // Converting item by item keeps a syntax error to one item and spares
 // converting one huge document. It reports false when the document does
 // not have that shape, and the caller converts it whole.
-func splitYAMLList(doc []byte) ([][]byte, bool) {
+func splitYAMLList(doc []byte) ([]textPart, bool) {
 	lines := bytes.SplitAfter(doc, []byte("\n"))
 	isList, itemsAt, empty := false, -1, false
 	for i, line := range lines {
@@ -33,12 +33,13 @@ func splitYAMLList(doc []byte) ([][]byte, bool) {
 		return nil, false
 	}
 	if empty {
-		return [][]byte{}, true
+		return []textPart{}, true
 	}
 	indent := -1
-	var items [][]byte
+	var items []textPart
 	var cur *bytes.Buffer
-	for _, line := range lines[itemsAt+1:] {
+	curLine := 0
+	for n, line := range lines[itemsAt+1:] {
 		text := strings.TrimRight(string(line), "\r\n")
 		trimmed := strings.TrimLeft(text, " ")
 		lead := len(text) - len(trimmed)
@@ -57,9 +58,9 @@ func splitYAMLList(doc []byte) ([][]byte, bool) {
 		switch {
 		case lead == indent && (trimmed == "-" || strings.HasPrefix(trimmed, "- ")):
 			if cur != nil {
-				items = append(items, cur.Bytes())
+				items = append(items, textPart{cur.Bytes(), curLine})
 			}
-			cur = &bytes.Buffer{}
+			cur, curLine = &bytes.Buffer{}, itemsAt+1+n
 			if rest := strings.TrimPrefix(trimmed, "-"); strings.TrimSpace(rest) != "" {
 				cur.WriteString(rest[1:])
 				cur.WriteString("\n")
@@ -70,7 +71,7 @@ func splitYAMLList(doc []byte) ([][]byte, bool) {
 		case lead == 0 && indent == 0 || lead < indent:
 			// A top-level key after the items: the sequence is over.
 			if cur != nil {
-				items = append(items, cur.Bytes())
+				items = append(items, textPart{cur.Bytes(), curLine})
 				cur = nil
 			}
 			return items, true
@@ -79,9 +80,38 @@ func splitYAMLList(doc []byte) ([][]byte, bool) {
 		}
 	}
 	if cur != nil {
-		items = append(items, cur.Bytes())
+		items = append(items, textPart{cur.Bytes(), curLine})
 	}
 	return items, true
+}
+
+// textPart is a document of a stream, or an item of a List, and the line
+// it starts on: from 1 for documents, from 0 (relative to its document)
+// for items.
+type textPart struct {
+	text []byte
+	line int
+}
+
+// splitDocuments splits a YAML stream at its "---" lines (a separator may
+// carry a comment), keeping each document's first line number.
+func splitDocuments(data []byte) []textPart {
+	var docs []textPart
+	start, startLine, line := 0, 1, 1
+	for pos := 0; pos < len(data); line++ {
+		end := bytes.IndexByte(data[pos:], '\n')
+		next := len(data)
+		if end >= 0 {
+			next = pos + end + 1
+		}
+		text := strings.TrimRight(string(data[pos:next]), "\r\n")
+		if rest, ok := strings.CutPrefix(text, "---"); ok && (strings.TrimSpace(rest) == "" || strings.HasPrefix(strings.TrimSpace(rest), "#")) {
+			docs = append(docs, textPart{data[start:pos], startLine})
+			start, startLine = next, line+1
+		}
+		pos = next
+	}
+	return append(docs, textPart{data[start:], startLine})
 }
 
 var (

@@ -39,7 +39,7 @@ func TestSplitYAMLList(t *testing.T) {
 				gs = []string{}
 			}
 			for _, g := range got {
-				gs = append(gs, string(g))
+				gs = append(gs, string(g.text))
 			}
 			if d := cmp.Diff(tc.want, gs); d != "" {
 				t.Errorf("%s (-want +got):\n%s", tc.why, d)
@@ -61,6 +61,33 @@ func TestGuessIdentity(t *testing.T) {
 			k, ns, n := guessIdentity([]byte(tc.in))
 			if k != tc.kind || ns != tc.namespace || n != tc.nam {
 				t.Errorf("%s: got %q %q %q", tc.why, k, ns, n)
+			}
+		})
+	}
+}
+
+func TestSplitDocuments(t *testing.T) {
+	type doc struct {
+		Text string
+		Line int
+	}
+	for _, tc := range []struct {
+		name, why, in string
+		want          []doc
+	}{
+		{"two", "documents keep their first line", "a: 1\n---\nb: 2\n", []doc{{"a: 1\n", 1}, {"b: 2\n", 3}}},
+		{"leading separator", "a stream may start with ---", "---\na: 1\n", []doc{{"", 1}, {"a: 1\n", 2}}},
+		{"comment", "a separator may carry a comment", "a: 1\n--- # next\nb: 2\n", []doc{{"a: 1\n", 1}, {"b: 2\n", 3}}},
+		{"crlf", "Windows line ends separate too", "a: 1\r\n---\r\nb: 2\r\n", []doc{{"a: 1\r\n", 1}, {"b: 2\r\n", 3}}},
+		{"not a separator", "--- followed by content stays in the document (YAML reads it there)", "--- a: 1\n", []doc{{"--- a: 1\n", 1}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []doc
+			for _, d := range splitDocuments([]byte(tc.in)) {
+				got = append(got, doc{string(d.text), d.line})
+			}
+			if d := cmp.Diff(tc.want, got); d != "" {
+				t.Errorf("%s (-want +got):\n%s", tc.why, d)
 			}
 		})
 	}
