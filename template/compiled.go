@@ -6,8 +6,13 @@ import (
 	"sync"
 	"text/template"
 
+	"github.com/kinject/kinject/internal/codec"
 	"github.com/kinject/kinject/template/internal/texteval"
 )
+
+// compiledTemplates says whether templates run compiled: not in a build
+// with the kinject_reference tag, which turns every fast path off.
+const compiledTemplates = codec.Fast
 
 // Templates run compiled (package texteval): each template is compiled
 // once at Parse into a program that evaluates without text/template's

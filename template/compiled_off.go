@@ -1,6 +1,0 @@
-//go:build kinject_reference
-
-package template
-
-// compiledTemplates is off: every template runs on text/template.
-const compiledTemplates = false
