@@ -3,6 +3,7 @@ package cluster_test
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -86,4 +87,34 @@ func BenchmarkCheckStale(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkPlanAndLint plans a relabel and lints a 5,000-pod,
+// 200-namespace cluster (the e2e fixtures' API-server pods, copied).
+func BenchmarkPlanAndLint(b *testing.B) {
+	pods, ns := generatedPods(b, 5000, 200)
+	s, err := cluster.Load(readFixture(b, "configmaps.yaml"), readFixture(b, "webhooks.yaml"), ns, pods)
+	if err != nil {
+		b.Fatal(err)
+	}
+	change, err := cluster.ParseChange([]string{"label", "namespace", "ns-001", "istio.io/rev=1-31", "--overwrite"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		p, err := s.Plan(context.Background(), change, cluster.Options{})
+		if err != nil || len(p.Workloads) == 0 {
+			b.Fatal(err)
+		}
+		if _, err := s.Lint(context.Background(), cluster.Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	var m runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&m)
+	b.ReportMetric(float64(m.HeapInuse)/(1<<20), "MB-heap-after")
 }

@@ -3,6 +3,7 @@ module github.com/kinject/kinject/examples/webhook/e2e
 go 1.24.0
 
 require (
+	github.com/google/go-cmp v0.7.0
 	github.com/kinject/kinject v0.0.0
 	k8s.io/api v0.33.13
 	k8s.io/apimachinery v0.33.13
@@ -25,7 +26,6 @@ require (
 	github.com/go-openapi/swag v0.23.0 // indirect
 	github.com/gogo/protobuf v1.3.2 // indirect
 	github.com/google/gnostic-models v0.6.9 // indirect
-	github.com/google/go-cmp v0.7.0 // indirect
 	github.com/google/shlex v0.0.0-20191202100458-e7afc7fbc510 // indirect
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/josharian/intern v1.0.0 // indirect
