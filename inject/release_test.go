@@ -13,6 +13,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	sigsyaml "sigs.k8s.io/yaml"
 
 	"github.com/kinject/kinject/policy"
 	"github.com/kinject/kinject/template"
@@ -229,6 +230,38 @@ func TestReleaseHostileValues(t *testing.T) {
 			_, err = inj.InjectPod(context.Background(), PodRequest{Pod: ht.with(keys[0], "eth0\"\n  stdin: true")})
 			if err == nil || !strings.Contains(err.Error(), "Istio "+tag+" would accept it; kinject refuses it") {
 				t.Errorf("%s: break-out in excludeInterfaces: %v, want a refusal naming Istio %s", tag, err, tag)
+			}
+		})
+	}
+}
+
+// BenchmarkMarshalObject: manual injection's encoding of one injected
+// Deployment, as the newest release prints it and with an old release's
+// creationTimestamp: null (the reflection walk and the stand-in time).
+func BenchmarkMarshalObject(b *testing.B) {
+	inj, err := New(DefaultConfig())
+	if err != nil {
+		b.Fatal(err)
+	}
+	in := []byte("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers: [{name: app, image: app, ports: [{containerPort: 8080}]}]\n")
+	res, err := inj.InjectManifests(context.Background(), in, ManifestOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	obj := &appsv1.Deployment{}
+	if err := sigsyaml.Unmarshal(res.Output, obj); err != nil {
+		b.Fatal(err)
+	}
+	for _, bc := range []struct {
+		name  string
+		nulls bool
+	}{{"newest", false}, {"null-timestamps", true}} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := marshalObject(obj, bc.nulls); err != nil {
+					b.Fatal(err)
+				}
 			}
 		})
 	}
