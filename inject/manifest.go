@@ -391,14 +391,15 @@ func decodeDocument(raw []byte, doc *DocumentResult) (runtime.Object, *manifestK
 // fields and matches field names without regard to case. j, when not nil,
 // is raw's strict JSON: if it decodes strictly as JSON (no unknown field,
 // no conversion needed), that is the same object, quicker. The warnings
-// name each field dropped or read under another name.
+// name each field dropped or read under another name, and each quantity
+// Kubernetes clamps (quantity.go).
 func decodeTyped(raw, j []byte, kind manifestKind) (runtime.Object, []string, error) {
 	if j != nil {
 		obj := kind.new()
 		dec := json.NewDecoder(bytes.NewReader(j))
 		dec.DisallowUnknownFields()
 		if dec.Decode(obj) == nil {
-			return obj, nil, nil
+			return obj, clampWarnings(obj), nil
 		}
 	}
 	obj := kind.new()
@@ -415,7 +416,7 @@ func decodeTyped(raw, j []byte, kind manifestKind) (runtime.Object, []string, er
 	if err != nil {
 		return nil, nil, fmt.Errorf("decoding %s: %w", kind.name, err)
 	}
-	return obj, fieldWarnings(reflect.TypeOf(obj), tree), nil
+	return obj, append(fieldWarnings(reflect.TypeOf(obj), tree), clampWarnings(obj)...), nil
 }
 
 // documentHead reads what InjectManifests needs of every document from its

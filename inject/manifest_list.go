@@ -137,6 +137,7 @@ func (l *listInjector) typed(m map[string]any, kind manifestKind, where *locatio
 	if err != nil {
 		return nil, itemError(where, fmt.Errorf("encoding: %w", err))
 	}
+
 	return jsonTree(out)
 }
 

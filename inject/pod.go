@@ -56,6 +56,11 @@ var ErrInvalidAnnotation = template.ErrInvalidAnnotation
 // write some label values unquoted. It is template.ErrInvalidLabel itself.
 var ErrInvalidLabel = template.ErrInvalidLabel
 
+// ErrNoContainers is matched (errors.Is) by the error InjectPod returns
+// for a pod (or pod template) the policy would inject that has no
+// containers.
+var ErrNoContainers = errors.New("no containers")
+
 // ErrInvalidName is matched (errors.Is) by the error InjectPod returns for
 // a name the templates see (namespace, pod name or generateName, owner
 // reference, container, service account, workload) that does not have
@@ -154,6 +159,11 @@ func (i *Injector) injectDecided(ctx context.Context, req PodRequest, ns string,
 	res := &Result{Decision: dec}
 	res.Warnings = append(res.Warnings, dec.Warnings...)
 
+	// Kubernetes refuses a pod without containers; Istio injects one
+	// silently.
+	if len(orig.Spec.Containers) == 0 {
+		return nil, fmt.Errorf("spec.containers: %w: a pod has at least one (Kubernetes refuses it otherwise)", ErrNoContainers)
+	}
 	// Names are data too: refuse any a template could read as structure.
 	// This comes before the cache, whose key leaves the pod's name out.
 	dm, tm := workloadOf(req, orig, ns)
@@ -230,6 +240,11 @@ func (i *Injector) injectDecided(ctx context.Context, req PodRequest, ns string,
 	if err != nil {
 		attributeResources(err, base.Annotations, injected)
 		return nil, err
+	}
+	warnings = append(warnings, annotationClampWarnings(base.Annotations)...)
+	if !req.Manual {
+		// Manual injection names them in the whole manifest, as read.
+		warnings = append(warnings, containerClampWarnings(orig)...)
 	}
 	res.Warnings = append(res.Warnings, warnings...)
 	res.Pod = pod

@@ -206,6 +206,7 @@ func podFault(err error) bool {
 		template.ErrInvalidAnnotation,
 		template.ErrInvalidLabel,
 		template.ErrInvalidName,
+		ErrNoContainers,
 		meshconfig.ErrProxyConfig,
 		template.ErrNegativeResource,
 		template.ErrBadOutput,

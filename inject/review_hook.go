@@ -1,11 +1,14 @@
 package inject
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+
+	"k8s.io/apimachinery/pkg/api/equality"
 
 	admissionv1 "k8s.io/api/admission/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -114,6 +117,13 @@ func DecodePod(req *admissionv1.AdmissionRequest) (*corev1.Pod, error) {
 	var pod corev1.Pod
 	if err := json.Unmarshal(req.Object.Raw, &pod); err != nil {
 		return nil, &Denial{Code: http.StatusBadRequest, Message: fmt.Sprintf("kinject: decoding request.object as a Pod: %v", err)}
+	}
+	// A patch is computed against the decoded pod, which always has
+	// metadata; against a raw object without it ("{}"), its
+	// /metadata/... operations would not apply. An API server always
+	// sends metadata; anything else is refused.
+	if equality.Semantic.DeepEqual(pod.ObjectMeta, metav1.ObjectMeta{}) && !hasObjectMember(req.Object.Raw, "metadata") {
+		return nil, &Denial{Code: http.StatusBadRequest, Message: "kinject: request.object has no metadata object"}
 	}
 	pod.ManagedFields = nil
 	if pod.Namespace == "" {
@@ -255,4 +265,29 @@ func (r *Reviewer) reviewMutate(ctx context.Context, review *admissionv1.Admissi
 		return nil, err
 	}
 	return respond(review.TypeMeta, resp)
+}
+
+// hasObjectMember reports whether the JSON object raw has a member key
+// whose value is an object (the last one, as encoding/json decodes
+// duplicates).
+func hasObjectMember(raw []byte, key string) bool {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return false
+	}
+	found := false
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return false
+		}
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return false
+		}
+		if k, _ := t.(string); k == key {
+			found = len(v) > 0 && v[0] == '{'
+		}
+	}
+	return found
 }
