@@ -52,8 +52,17 @@
 //     built entirely by hand, DecodeReview, DecodePod, InjectPod, PodPatch
 //     and Respond are the steps Review takes.
 //   - Uninject returns the pod its author wrote, and CheckStale tells whether a
-//     running pod's sidecar would change under the current configuration (the
-//     "restart the pods to update the sidecars" question).
+//     running pod's sidecar is what would be injected now: UpToDate,
+//     RestartToUpdate (another revision, or changed fields, named with both
+//     values), RestartToInject or RestartToRemove. The comparison is modulo
+//     what the API server adds to a stored pod: its defaults
+//     (WithServerDefaults, one documented model), status and the
+//     service-account token mounts.
+//   - Mesh is the multi-revision injector: the webhook the API server would
+//     call (from the installed MutatingWebhookConfigurations, or the ones
+//     Istio installs for the revisions and tags) picks the revision, whose
+//     own Injector then injects. It offers InjectPod, Review, the manifest
+//     stream and CheckStale; inject/cluster builds one from kubectl's dumps.
 //
 // # What injection does
 //

@@ -85,6 +85,21 @@
 // every release. ParseRelease reads image tags ("1.23.6-distroless",
 // "1.23.3-asm.2"); what it cannot read means the newest behaviour.
 //
+// # Lint
+//
+// Lint checks a mesh's labels from labels alone: a namespace with both
+// istio-injection and istio.io/rev, an istio.io/rev naming nothing
+// installed, values Istio silently ignores (True, Enabled, yes, 1; for
+// sidecar.istio.io/inject read by the deciding revision's Release, so
+// "False" is an error under 1.27 and a warning, the next upgrade's trap,
+// under 1.26), the deprecated annotation, istio-injection=enabled without a
+// default injector, a CronJob opting out where manual injection does not
+// look, hostNetwork workloads in injecting namespaces, several revisions
+// matching one pod, a webhook calling a revision that is gone, and
+// revisions nothing uses any more. Each Finding has a stable Code, a
+// Severity, the Object in istioctl's argument form, a one-line Message and
+// the command that fixes it.
+//
 // # What users read, and what actually happens
 //
 // Istio's documentation summarises the labels as a table: any "disabled"

@@ -1,6 +1,7 @@
 package policy_test
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 
@@ -183,4 +184,33 @@ func findings(fs []policy.Finding) string {
 		b.WriteString("  " + string(f.Code) + " " + f.Object + ": " + f.Message + " [" + f.Fix + "]\n")
 	}
 	return b.String()
+}
+
+// FuzzLint: any labels lint without a panic, deterministically, and every
+// finding is complete and on one line.
+func FuzzLint(f *testing.F) {
+	f.Add("shop", "istio-injection=enabled,istio.io/rev=canary", "sidecar.istio.io/inject=True", "sidecar.istio.io/inject=true", "CronJob", false)
+	f.Add("x", "istio.io/rev=nope", "istio.io/rev=gone", "", "Deployment", true)
+	f.Add("y", "istio-injection=Enabled", "", "sidecar.istio.io/inject=\"}}\n", "Pod", false)
+	f.Fuzz(func(t *testing.T, ns, nsLabels, podLabels, podAnnotations, kind string, hostNetwork bool) {
+		in := policy.LintInput{
+			Mesh:       policy.Mesh{Revisions: []policy.Revision{{Name: "stable", Tags: []string{"default"}}, {Name: "canary", Release: policy.Release{Major: 1, Minor: 26}}}},
+			Namespaces: []policy.LintNamespace{{Name: ns, Labels: labelMap(nsLabels)}},
+			Workloads: []policy.LintWorkload{{Kind: kind, Namespace: ns, Name: "w", Pod: policy.Target{
+				Labels: labelMap(podLabels), Annotations: labelMap(podAnnotations), HostNetwork: hostNetwork}}},
+		}
+		a, err := policy.Lint(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := policy.Lint(in)
+		if !reflect.DeepEqual(a, b) {
+			t.Fatal("Lint is not deterministic")
+		}
+		for _, x := range a {
+			if x.Code == "" || x.Severity == "" || x.Object == "" || x.Message == "" || strings.ContainsAny(x.Message, "\n\r") {
+				t.Fatalf("incomplete or multi-line finding: %+v", x)
+			}
+		}
+	})
 }

@@ -20,6 +20,21 @@
 // policy.Mesh, for label-only decisions and policy tests pinned to a
 // cluster's dumps.
 //
+// # The guides' migration flow
+//
+// Workloads resolves owner chains (Pod → ReplicaSet → Deployment,
+// StatefulSet, DaemonSet, Job → CronJob, bare pods). ParseChange reads a
+// change in the guides' own words (`kubectl label namespace NS
+// istio-injection- istio.io/rev=canary --overwrite`, `istioctl tag set
+// default --revision canary`), State.Apply makes the state after it, and
+// State.Plan tells each workload's revision now and after, its Action
+// (Nothing, RestartToUpdate, RestartToInject, RestartToRemove,
+// DeleteAndRecreate for bare pods, Wait for running Jobs) and the commands
+// in order. State.Verify is the guides' "every pod shows 2/2 READY" check,
+// naming each pod that lacks its intended sidecar and why. State.Lint is
+// policy.Lint on the state's labels plus what needs the templates
+// (CodeInjectionFails: a workload whose next pod its injector refuses).
+//
 // The package is pure: bytes in, values out; no cluster, files, clock or
 // environment.
 //
