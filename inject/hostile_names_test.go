@@ -23,6 +23,9 @@ import (
 // pod differs from the one injected with a benign name only in what that
 // name drives.
 
+// issueName is the name as issue 10 quotes it (up to its "...").
+const issueName = "hello\n  - name: evil\n    image: evil.io/x\n    securityContext:\n      privileged: true"
+
 // privilegedName is issue 10's Deployment name, completed so that it adds a
 // privileged container through Istio's sidecar template when names are not
 // checked (template.TestNameBreakoutWithoutValidation shows it does).
@@ -75,7 +78,7 @@ var hostileNames = []hostileName{
 // hostileNameSeeds: issue 10's name, the annotation seeds, and valid names
 // at their limits, which must be injected and change only their fields.
 var hostileNameSeeds = append([]string{
-	privilegedName, "web\n  - name: evil", `web"`, "web: x", "Web", "web_x", "-web", "a.b", "0", strings.Repeat("a", 63),
+	privilegedName, issueName, "web\n  - name: evil", `web"`, "web: x", "Web", "web_x", "-web", "a.b", "0", strings.Repeat("a", 63),
 }, hostileSeeds...)
 
 // withName returns a copy of the target's pod with the name set.

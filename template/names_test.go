@@ -12,6 +12,9 @@ import (
 	"github.com/kinject/kinject/internal/fieldpaths"
 )
 
+// issueName is the name as issue 10 quotes it (up to its "...").
+const issueName = "hello\n  - name: evil\n    image: evil.io/x\n    securityContext:\n      privileged: true"
+
 // privilegedName is issue 10's Deployment name, completed so that it works
 // against Istio's sidecar template: it ends ISTIO_META_OWNER's env entry,
 // adds a privileged container, and opens a second one that takes the rest
@@ -172,7 +175,7 @@ var nameFields = []nameField{
 // valid names at their limits (those must render and change only their
 // own fields).
 var hostileNames = append([]string{
-	privilegedName, "web\n  - name: evil", "web\"", "web'", "web: x", "a.b", "a-b", "0", strings.Repeat("a", 63), strings.Repeat("a.", 126) + "a",
+	privilegedName, issueName, "web\n  - name: evil", "web\"", "web'", "web: x", "a.b", "a-b", "0", strings.Repeat("a", 63), strings.Repeat("a.", 126) + "a",
 	"Web", "web-", "-web", "web.", "web_x", "web,x", "web x",
 }, hostileValues...)
 
