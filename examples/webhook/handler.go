@@ -163,7 +163,13 @@ func (s *server) inject(w http.ResponseWriter, r *http.Request, cur *loaded, hea
 
 	out, err := cur.reviewer.Review(ctx, body.Bytes())
 	if err == nil {
-		err = ctx.Err() // an answer made after the deadline is not sent
+		// An answer made after the deadline is not sent. The clock is
+		// asked too: the context's timer may not have fired yet on a
+		// loaded machine although the deadline has passed.
+		err = ctx.Err()
+		if dl, ok := ctx.Deadline(); ok && err == nil && !s.now().Before(dl) {
+			err = context.DeadlineExceeded
+		}
 	}
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
