@@ -169,28 +169,10 @@ func (i *Injector) finishPatch(res *Result, orig *corev1.Pod) error {
 		return fmt.Errorf("computing patch: %w", err)
 	}
 	res.Patch = p
-	if res.PatchJSON, err = encodePatch(p); err != nil {
+	if res.PatchJSON, err = json.Marshal(p); err != nil {
 		return fmt.Errorf("encoding patch: %w", err)
 	}
 	return nil
-}
-
-// encodePatch gives json.Marshal's bytes for p without its second pass
-// (validating and compacting what Patch.MarshalJSON already wrote
-// compact), unless the output holds a byte that pass would HTML-escape
-// (<, >, &, or the first byte of U+2028/U+2029), which only hostile keys
-// in a path bring.
-func encodePatch(p patch.Patch) ([]byte, error) {
-	b, err := p.MarshalJSON()
-	if err != nil {
-		return nil, err
-	}
-	for _, c := range b {
-		if c == '<' || c == '>' || c == '&' || c == 0xe2 {
-			return json.Marshal(p)
-		}
-	}
-	return b, nil
 }
 
 var errNilPod = errors.New("nil pod")

@@ -20,6 +20,7 @@ import (
 	"sigs.k8s.io/yaml"
 	goyaml "sigs.k8s.io/yaml/goyaml.v2"
 
+	"github.com/kinject/kinject/internal/codec"
 	"github.com/kinject/kinject/policy"
 	"github.com/kinject/kinject/template"
 )
@@ -385,6 +386,24 @@ func decodeDocument(raw []byte, doc *DocumentResult) (runtime.Object, *manifestK
 	return obj, &kind, nil, nil
 }
 
+// decodeStrictJSON is decodeTyped's fast path: j, raw's strict JSON,
+// decoded strictly with encoding/json, taken (true) when that succeeds (no
+// unknown field, no conversion needed), where it gives what
+// sigs.k8s.io/yaml's decoding of raw (the reference) gives. It declines
+// when j is nil and with the kinject_reference build tag.
+func decodeStrictJSON(j []byte, kind manifestKind) (runtime.Object, bool) {
+	if !codec.Fast || j == nil {
+		return nil, false
+	}
+	obj := kind.new()
+	dec := json.NewDecoder(bytes.NewReader(j))
+	dec.DisallowUnknownFields()
+	if dec.Decode(obj) != nil {
+		return nil, false
+	}
+	return obj, true
+}
+
 // decodeTyped decodes a document (raw YAML or JSON) into kind's typed
 // object as Istio does: leniently, through sigs.k8s.io/yaml, which turns a
 // YAML number or boolean into a string for a string field, drops unknown
@@ -394,13 +413,8 @@ func decodeDocument(raw []byte, doc *DocumentResult) (runtime.Object, *manifestK
 // name each field dropped or read under another name, and each quantity
 // Kubernetes clamps (quantity.go).
 func decodeTyped(raw, j []byte, kind manifestKind) (runtime.Object, []string, error) {
-	if j != nil {
-		obj := kind.new()
-		dec := json.NewDecoder(bytes.NewReader(j))
-		dec.DisallowUnknownFields()
-		if dec.Decode(obj) == nil {
-			return obj, clampWarnings(obj), nil
-		}
+	if obj, ok := decodeStrictJSON(j, kind); ok {
+		return obj, clampWarnings(obj), nil
 	}
 	obj := kind.new()
 	if err := yaml.Unmarshal(raw, obj); err != nil {

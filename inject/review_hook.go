@@ -157,7 +157,7 @@ func podPatchFrom(orig []byte, final *corev1.Pod) ([]byte, error) {
 	if len(p) == 0 {
 		return nil, nil
 	}
-	return encodePatch(p)
+	return json.Marshal(p)
 }
 
 // Respond encodes the answer to review, as Review would give it: with err

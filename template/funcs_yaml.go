@@ -6,22 +6,14 @@ import (
 	"sync"
 
 	"sigs.k8s.io/yaml"
-	yamlv2 "sigs.k8s.io/yaml/goyaml.v2"
 )
 
-// toYaml and what it needs: the yaml.v2 fast path for JSON-like trees and
-// the per-FuncMap memo of its output.
+// toYaml and the per-FuncMap memo of its output.
 
 // toYaml prints v as sigs.k8s.io/yaml.Marshal does (JSON, then yaml.v2).
-// For a JSON-like tree, the usual argument (a part of .Values), it
-// marshals with yaml.v2 directly, integral numbers as integers, which
-// prints the same bytes for a fraction of the work.
+// Templates print the same parts of .Values on every render, so the
+// FuncMap's toYaml is yamlMemo's, which remembers the output.
 func toYaml(v any) (string, error) {
-	if n, ok := yamlTree(v); ok {
-		if b, err := yamlv2.Marshal(n); err == nil {
-			return string(b), nil
-		}
-	}
 	b, err := yaml.Marshal(v)
 	if err != nil {
 		return "", fmt.Errorf("toYaml: %w", err)
@@ -199,45 +191,4 @@ func copyTree(v any) any {
 		return out
 	}
 	return v
-}
-
-// yamlTree copies a JSON-like tree with integral numbers as int64 (what
-// yaml.v2 reads back from JSON), or reports false for anything else.
-func yamlTree(v any) (any, bool) {
-	switch v := v.(type) {
-	case nil, string, bool:
-		return v, true
-	case float64:
-		if math.IsInf(v, 0) || math.IsNaN(v) {
-			return nil, false
-		}
-		if v == math.Trunc(v) {
-			if math.Abs(v) > 1<<53 {
-				return nil, false // JSON prints all its digits; leave it to sigs.k8s.io/yaml
-			}
-			return int64(v), true
-		}
-		return v, true
-	case map[string]any:
-		out := make(map[string]any, len(v))
-		for k, x := range v {
-			n, ok := yamlTree(x)
-			if !ok {
-				return nil, false
-			}
-			out[k] = n
-		}
-		return out, true
-	case []any:
-		out := make([]any, len(v))
-		for i, x := range v {
-			n, ok := yamlTree(x)
-			if !ok {
-				return nil, false
-			}
-			out[i] = n
-		}
-		return out, true
-	}
-	return nil, false
 }

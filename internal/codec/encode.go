@@ -2,6 +2,7 @@ package codec
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"maps"
 	"math"
@@ -13,10 +14,10 @@ import (
 
 // AppendJSON appends json.Marshal(v)'s bytes to dst: members in
 // encoding/json's order, omitempty and omitzero, sorted map keys,
-// HTML-safe strings, the types' own MarshalJSON (compacted and
+// HTML-safe strings, []byte in base64, the types' own MarshalJSON (compacted and
 // HTML-escaped as encoding/json does). It declines (false, dst unchanged in
 // content) for what it does not model: text marshalling, pointer-receiver
-// MarshalJSON, ,string options, arrays, interfaces, []byte, float32,
+// MarshalJSON, ,string options, arrays, interfaces, float32,
 // numbers JSON cannot carry, or a MarshalJSON that fails or writes
 // something that is not JSON. With the kinject_reference build tag it
 // always declines.
@@ -122,6 +123,13 @@ func appendValue(b []byte, p *Plan, v reflect.Value) ([]byte, bool) {
 			}
 		}
 		return append(b, '}'), true
+	case Bytes:
+		if v.IsNil() {
+			return append(b, "null"...), true
+		}
+		b = append(b, '"')
+		b = base64.StdEncoding.AppendEncode(b, v.Bytes())
+		return append(b, '"'), true
 	case String:
 		return AppendQuote(b, v.String(), EscapeHTML), true
 	case Bool:
