@@ -32,7 +32,7 @@ func injectList(ctx context.Context, i injecter, raw []byte, tree any, doc *Docu
 	if err != nil {
 		return nil, err
 	}
-	out, warnings, err := emitYAML(list)
+	out, warnings, err := emitYAML(list, raw)
 	if err != nil {
 		return nil, fmt.Errorf("encoding List: %w", err)
 	}

@@ -2,12 +2,14 @@ package inject
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
 
 	"sigs.k8s.io/yaml"
+	goyaml "sigs.k8s.io/yaml/goyaml.v2"
 )
 
 // nestedList is a List nested depth levels deep, in JSON (flow) style as
@@ -126,4 +128,118 @@ func TestNestedListOutput(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestEmitYAMLPlaceholder: a text of the tree that holds the placeholder
+// prefix makes the emitter pick another one rather than splice into it.
+func TestEmitYAMLPlaceholder(t *testing.T) {
+	doc := []byte("any document")
+	sum := sha256.Sum256(doc)
+	taken := fmt.Sprintf("kinject-placeholder-%x-0-0", sum[:8])
+	tree := map[string]any{"s": taken, "size": keptNumber{text: "12345678901234567890123", json: "1.2345678901234568e+22"}}
+	out, warnings, err := emitYAML(tree, doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "s: " + taken + "\nsize: 12345678901234567890123\n"; string(out) != want {
+		t.Errorf("output %q, want %q", out, want)
+	}
+	if len(warnings) != 1 || !strings.HasPrefix(warnings[0], "size: the number 12345678901234567890123 is kept") {
+		t.Errorf("warnings %q", warnings)
+	}
+}
+
+// treeDepth is the nesting of a tree.
+func treeDepth(v any) int {
+	d := 0
+	switch x := v.(type) {
+	case map[string]any:
+		for _, c := range x {
+			d = max(d, treeDepth(c))
+		}
+		return d + 1
+	case []any:
+		for _, c := range x {
+			d = max(d, treeDepth(c))
+		}
+		return d + 1
+	}
+	return 0
+}
+
+// FuzzTreeMatchesSigs checks the List path's reading and printing against
+// what istioctl does for an item it does not inject (sigs.k8s.io/yaml's
+// YAMLToJSON, then JSONToYAML): the same bytes, unless a number is kept
+// (with a warning) or the tree is deeper than maxBlockDepth; and a JSON
+// document read with encoding/json prints as the YAML reading does.
+func FuzzTreeMatchesSigs(f *testing.F) {
+	for _, s := range []string{
+		"a: 1\nb: [x, {c: d}]\n", `{"a":1.0,"b":[true,null,"x"],"c":{"d":1e3}}`, "n: 12345678901234567890123\n",
+		"a: 0x1F\nb: 1_000\nc: .5\nd: yes\n", "x: \"\\u2028\"\n", "1: a\ntrue: b\n1.5: c\n", "- a\n- b\n", "plain\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		j, err := yaml.YAMLToJSON(in)
+		if err != nil {
+			return
+		}
+		tree, err := yamlTree(in)
+		if err != nil {
+			t.Fatalf("sigs.k8s.io/yaml reads %q, yamlTree fails: %v", in, err)
+		}
+		out, warnings, err := emitYAML(tree, in)
+		if err != nil {
+			t.Fatalf("emitYAML(%q): %v", in, err)
+		}
+		if len(warnings) == 0 && treeDepth(tree) < maxBlockDepth && !keyCollision(in) {
+			want, err := yaml.JSONToYAML(j)
+			if err != nil {
+				return
+			}
+			if string(out) != string(want) {
+				t.Fatalf("%q prints\n%s\nistioctl prints\n%s", in, out, want)
+			}
+		}
+		if jt, dups, ok := jsonDocument(in); ok && len(dups) == 0 {
+			jout, _, err := emitYAML(jt, in)
+			if err != nil {
+				t.Fatalf("emitYAML of the JSON reading of %q: %v", in, err)
+			}
+			if string(jout) != string(out) {
+				t.Fatalf("%q read as JSON prints\n%s\nread as YAML\n%s", in, jout, out)
+			}
+		}
+	})
+}
+
+// keyCollision reports whether two keys of a mapping in doc make the same
+// string (1 and 1.0), where YAMLToJSON's choice depends on map order.
+func keyCollision(doc []byte) bool {
+	var v any
+	if goyaml.Unmarshal(doc, &v) != nil {
+		return false
+	}
+	var walk func(v any) bool
+	walk = func(v any) bool {
+		switch x := v.(type) {
+		case map[any]any:
+			seen := map[string]bool{}
+			for k, c := range x {
+				ks, err := treeKey(k)
+				if err != nil || seen[ks] || walk(c) {
+					return true
+				}
+				seen[ks] = true
+			}
+		case []any:
+			for _, c := range x {
+				if walk(c) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	return walk(v)
 }

@@ -2,6 +2,8 @@ package inject
 
 import (
 	"bytes"
+	"cmp"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -45,17 +47,32 @@ func (n *treeNode) UnmarshalYAML(unmarshal func(any) error) error {
 		if m == nil { // null
 			return nil
 		}
-		out := make(map[string]any, len(m))
+		// Keys of different YAML types can make the same string (1 and
+		// 1.0 are both "1"); YAMLToJSON then keeps whichever its map
+		// iteration meets last. The tree keeps the last in a fixed order.
+		type entry struct {
+			key  string
+			rank int
+			v    any
+		}
+		entries := make([]entry, 0, len(m))
 		for k, c := range m {
 			ks, err := treeKey(k)
 			if err != nil {
 				return err
 			}
+			e := entry{key: ks, rank: keyRank(k)}
 			if c != nil {
-				out[ks] = c.v
-			} else {
-				out[ks] = nil
+				e.v = c.v
 			}
+			entries = append(entries, e)
+		}
+		slices.SortFunc(entries, func(a, b entry) int {
+			return cmp.Or(strings.Compare(a.key, b.key), a.rank-b.rank)
+		})
+		out := make(map[string]any, len(entries))
+		for _, e := range entries {
+			out[e.key] = e.v
 		}
 		n.v = out
 		return nil
@@ -97,6 +114,19 @@ func (n *treeNode) UnmarshalYAML(unmarshal func(any) error) error {
 		n.v = x
 	}
 	return nil
+}
+
+// keyRank orders keys of different YAML types that make the same string.
+func keyRank(k any) int {
+	switch k.(type) {
+	case string:
+		return 0
+	case int, int64:
+		return 1
+	case float64:
+		return 2
+	}
+	return 3
 }
 
 // treeKey turns a YAML mapping key into the string YAMLToJSON uses.
@@ -219,10 +249,14 @@ type emitter struct {
 	warnings []string
 }
 
-// emitYAML prints tree; warnings name each kept number.
-func emitYAML(tree any) ([]byte, []string, error) {
-	for nonce := 0; ; nonce++ {
-		e := &emitter{prefix: fmt.Sprintf("kinject-placeholder-%d-", nonce)}
+// emitYAML prints tree, read from doc; warnings name each kept number.
+// The placeholders carry a digest of doc, which no text of the document
+// (nor of what is injected into it) holds in practice; should one, the
+// next digest is tried, so the output stays deterministic.
+func emitYAML(tree any, doc []byte) ([]byte, []string, error) {
+	sum := sha256.Sum256(doc)
+	for try := 0; ; try++ {
+		e := &emitter{prefix: fmt.Sprintf("kinject-placeholder-%x-%d-", sum[:8], try)}
 		out, err := goyaml.Marshal(e.block(tree, 0, nil))
 		if err != nil {
 			return nil, nil, err
