@@ -214,12 +214,26 @@ func cut(v string) string {
 // server's defaults to both and removing the service-account token mounts
 // that admission adds to containers (want comes from a render, running
 // from a cluster).
+//
+// Both views are encoded by encoding/json (map keys sorted), so equal
+// bytes mean equal trees: the field walk runs only when they differ.
 func sidecarChanges(running, want *corev1.Pod) ([]FieldChange, error) {
-	a, err := staleView(running)
+	ja, err := staleView(running)
 	if err != nil {
 		return nil, err
 	}
-	b, err := staleView(want)
+	jb, err := staleView(want)
+	if err != nil {
+		return nil, err
+	}
+	if bytes.Equal(ja, jb) {
+		return nil, nil
+	}
+	a, err := staleTree(ja)
+	if err != nil {
+		return nil, err
+	}
+	b, err := staleTree(jb)
 	if err != nil {
 		return nil, err
 	}
@@ -228,13 +242,23 @@ func sidecarChanges(running, want *corev1.Pod) ([]FieldChange, error) {
 	return out, nil
 }
 
+func staleTree(b []byte) (any, error) {
+	var tree any
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	if err := dec.Decode(&tree); err != nil {
+		return nil, err
+	}
+	return tree, nil
+}
+
 // saTokenVolume matches the volume the ServiceAccount admission plugin adds
 // (kube-api-access-<random>).
 var saTokenVolume = regexp.MustCompile(`^kube-api-access-[a-z0-9]+$`)
 
-// staleView is the part of a pod CheckStale compares, normalised, as a
-// JSON tree.
-func staleView(p *corev1.Pod) (any, error) {
+// staleView is the part of a pod CheckStale compares, normalised, as
+// JSON.
+func staleView(p *corev1.Pod) ([]byte, error) {
 	d := WithServerDefaults(p)
 	tokens := map[string]bool{}
 	for _, v := range d.Spec.Volumes {
@@ -264,17 +288,7 @@ func staleView(p *corev1.Pod) (any, error) {
 		Spec corev1.PodSpec `json:"spec"`
 	}{Spec: d.Spec}
 	view.Metadata.Labels, view.Metadata.Annotations = d.Labels, d.Annotations
-	b, err := json.Marshal(view)
-	if err != nil {
-		return nil, err
-	}
-	var tree any
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	if err := dec.Decode(&tree); err != nil {
-		return nil, err
-	}
-	return tree, nil
+	return json.Marshal(view)
 }
 
 // diffValues appends to out every leaf or subtree in which a and b differ.
