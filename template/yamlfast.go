@@ -473,7 +473,7 @@ func (p *fastParser) escape(b *strings.Builder, t string, i int) int {
 		s = "\r"
 	case 'e':
 		s = "\x1b"
-	case ' ', '"', '/', '\\':
+	case ' ', '"', '\\': // yaml.v2 has no "\/" (JSON's, and YAML 1.2's)
 		s = t[i : i+1]
 	case 'N':
 		s = "\u0085"

@@ -75,6 +75,7 @@ var fastYAMLCases = []struct {
 	{"literal keep", "a: |+\n  x\n\n", false, "keep chomping"},
 	{"literal leading blank", "a: |\n\n  x\n", false, "leading blank lines"},
 	{"cr", "a: b\r\n", false, "CRLF"},
+	{"escaped slash", "a: \"\\/\"\n", false, "yaml.v2 (YAML 1.1) has no \\/ escape and refuses it (a fuzz finding)"},
 	{"sign underscore", "- -_000\n- +_1\n- -\n", false, "yaml.v2 removes underscores after a sign: -_000 is the number 0 (a fuzz finding)"},
 	{"dash words", "- --log-level\n- -Xmx512m\n", true, "a dash before letters is a string"},
 	{"plain key 1024", strings.Repeat("k", 1024) + ": v\n", true, "yaml.v2 takes a simple key of up to 1,024 characters"},
