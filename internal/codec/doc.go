@@ -1,0 +1,74 @@
+// Package codec is kinject's one model of how encoding/json sees a Go type,
+// shared by package template (strict output checks, merges, trees), patch
+// (diff schemas) and inject (pod and review encoding), in the way Go's
+// encoding/json/v2 serves every encoder from internal/jsonwire.
+//
+// # What it decides
+//
+//   - Plan (PlanOf, PlanFor): a type's JSON shape, built once per type on
+//     first use and only read afterwards. Struct members follow
+//     encoding/json's documented rules (tag names, "-", omitempty,
+//     omitzero with IsZero, the string option, embedded structs and
+//     embedded pointers flattened, the shallower or tagged member winning
+//     a name and equally good ones annihilating), and carry the Kubernetes
+//     strategic-merge tags patchMergeKey and patchStrategy. A Plan also
+//     says which of its own methods encoding/json calls (MarshalJSON,
+//     UnmarshalJSON, text marshalling). This is the only struct-tag walk in
+//     kinject.
+//   - AppendQuote and QuotedLen: the only JSON string escaper, byte for
+//     byte encoding/json's, with its HTML escaping as an option.
+//   - Tree, DecodeTree and AppendJSON: fast paths that walk plans instead of
+//     reflecting per value (below).
+//
+// # Fast paths
+//
+// A fast path gives exactly its reference's result or declines; every one
+// says which the same way, by returning false (or (T, false)), never by
+// panicking. Built with the kinject_reference tag, Fast is false and every
+// fast path declines, so
+//
+//	go test -tags kinject_reference ./...
+//
+// proves that the references alone pass the same goldens and conformance;
+// CI runs both builds. A fast path whose gain is below a tenth of the path
+// it sits on is removed rather than kept (issue 11's figures).
+//
+//	fast path                       reference                               equivalence test; taken test              fuzz target
+//	codec.Tree (template.toMap)     json.Marshal, then json.Unmarshal       codec TestPodMatchesJSON, TestFieldsMatch-  codec FuzzPod
+//	                                into an any                             JSON; template TestFastPathsTaken
+//	codec.DecodeTree                json.Marshal of the tree, then          codec TestDecodeTree, TestPodMatchesJSON;   codec FuzzPod
+//	(template.fromMap)              json.Unmarshal into the type            template TestFastPathsTaken
+//	codec.AppendJSON (inject: pod   json.Marshal                            codec TestPodMatchesJSON, inject TestEnc-   codec FuzzPod
+//	encoding for patches and cache                                          odeReviewMatchesJSON; inject TestFastPaths-
+//	keys, review responses)                                                 Taken
+//	template fastYAML (rendered     sigs.k8s.io/yaml.YAMLToJSONStrict,      template TestFastYAML; TestFastPathsTaken  template FuzzFastYAML
+//	template output)                then json.Unmarshal (slowYAML)
+//	template fastMerge,             apimachinery strategicpatch             template TestFastMergeMatchesStrategic;     template FuzzFastMerge
+//	fastMergeMap (strategic merge)  (strategicMerge)                        TestFastPathsTaken
+//	template compiled programs      text/template                           template TestCompiledMatchesReference       template FuzzCompiledTemplates,
+//	(internal/texteval, Specialize)                                         (taken required), texteval TestMatches-     texteval FuzzMatchesTextTemplate
+//	                                                                        TextTemplate
+//	inject decodeStrictJSON         sigs.k8s.io/yaml.Unmarshal              inject TestFastPathsTaken, manifest         inject FuzzDecodeStrictJSON
+//	(manifest documents)            (decodeTyped)                           goldens
+//
+// The taken tests run every corpus pod, document and template output
+// (../shared/istio-corpus; they skip when it is absent) and fail when a
+// fast path declines there, so a k8s.io upgrade that makes one decline (a
+// new tag option, a method) fails loudly instead of getting slower. CI runs
+// them against the oldest supported and the newest k8s.io release.
+//
+// # Traps
+//
+//   - A plan describes encoding/json, not sigs.k8s.io/json (which
+//     apimachinery's decoders use, matching keys case-sensitively):
+//     DecodeTree declines a key that matches no member exactly, and the
+//     reference, encoding/json, then matches it case-insensitively.
+//   - omitzero (k8s.io v0.34 and later put it on
+//     ObjectMeta.CreationTimestamp) leaves a zero creationTimestamp out of
+//     the JSON where older releases print null; plans follow the release
+//     kinject is built with, as encoding/json does. Output that must not
+//     depend on it (manual injection) decides itself (package inject).
+//   - Plans are cached for the life of the process, one per Go type: a
+//     program that makes types at run time (reflect.StructOf) grows the
+//     cache.
+package codec
