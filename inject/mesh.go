@@ -113,7 +113,7 @@ func (m *Mesh) Decider() *policy.Decider { return m.decider }
 // withNamespace fills req's namespace labels and annotations from the
 // Mesh's namespaces when the request has none.
 func (m *Mesh) withNamespace(req PodRequest) PodRequest {
-	ns := podNamespace(req)
+	ns := decisionNamespace(req)
 	meta, ok := m.namespaces[ns]
 	if !ok {
 		return req
@@ -127,11 +127,21 @@ func (m *Mesh) withNamespace(req PodRequest) PodRequest {
 	return req
 }
 
+// decisionNamespace is where req's pod will run: its own namespace, the
+// request's, or for a workload's pod template (which carries none) the
+// workload's.
+func decisionNamespace(req PodRequest) string {
+	if ns := podNamespace(req); ns != "" {
+		return ns
+	}
+	return req.DeploymentMeta.Namespace
+}
+
 // route takes the full decision for req and returns the injector of the
 // revision it names.
-func (m *Mesh) route(req PodRequest, ns string) (policy.Decision, *Injector) {
+func (m *Mesh) route(req PodRequest, _ string) (policy.Decision, *Injector) {
 	d := m.decider.Decide(policy.Target{
-		Namespace:       ns,
+		Namespace:       decisionNamespace(req),
 		NamespaceLabels: req.NamespaceLabels,
 		Labels:          req.Pod.Labels,
 		Annotations:     req.Pod.Annotations,
