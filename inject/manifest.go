@@ -18,9 +18,9 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/yaml"
-	goyaml "sigs.k8s.io/yaml/goyaml.v2"
 
 	"github.com/kinject/kinject/internal/codec"
+	"github.com/kinject/kinject/internal/yamlout"
 	"github.com/kinject/kinject/policy"
 	"github.com/kinject/kinject/template"
 )
@@ -721,52 +721,15 @@ func typedJSON(obj any, nullTimestamps bool) ([]byte, error) {
 	return dropNullCreationTimestamp(j), nil
 }
 
-// jsonToYAML gives the bytes of sigs.k8s.io/yaml.JSONToYAML about twice as
-// fast: the JSON is decoded with encoding/json instead of the YAML parser,
-// and its numbers are given the Go types the YAML parser would resolve them
-// to (int, int64, uint64, float64, or the string itself when out of range),
-// so the YAML encoder sees the same values. TestJSONToYAMLMatchesSigs
-// checks the equivalence.
-func jsonToYAML(j []byte) ([]byte, error) {
-	dec := json.NewDecoder(bytes.NewReader(j))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, err
-	}
-	return goyaml.Marshal(yamlNumbers(v))
-}
+// jsonToYAML gives the bytes of sigs.k8s.io/yaml.JSONToYAML for an
+// object's JSON (see package yamlout: written straight from the JSON text,
+// yaml.v2 itself as the reference). TestJSONToYAMLMatchesSigs checks the
+// equivalence.
+func jsonToYAML(j []byte) ([]byte, error) { return yamlout.JSONToYAML(j) }
 
 // yamlNumbers replaces every json.Number in v, in place, as the YAML parser
-// resolves a plain scalar.
-func yamlNumbers(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		for k, e := range x {
-			x[k] = yamlNumbers(e)
-		}
-	case []any:
-		for i, e := range x {
-			x[i] = yamlNumbers(e)
-		}
-	case json.Number:
-		s := string(x)
-		if i, err := strconv.ParseInt(s, 10, 64); err == nil {
-			if i == int64(int(i)) {
-				return int(i)
-			}
-			return i
-		}
-		if u, err := strconv.ParseUint(s, 10, 64); err == nil {
-			return u
-		}
-		if f, err := strconv.ParseFloat(s, 64); err == nil {
-			return f
-		}
-		return s
-	}
-	return v
-}
+// resolves a plain scalar (yamlout.Numbers).
+func yamlNumbers(v any) any { return yamlout.Numbers(v) }
 
 // dropNullCreationTimestamp removes every "creationTimestamp":null member of
 // compact JSON produced by encoding/json. Inside a JSON string the quotes
