@@ -361,9 +361,25 @@ func (w *world) checkTarget(ctx context.Context, o *options, out *output) error 
 	if err != nil {
 		return err
 	}
-	object := strings.ToLower(t.Kind) + "/" + t.Name + "." + t.Namespace
+	if o.target == "" {
+		// A pod that does not exist yet: lint its labels alone.
+		ns := policy.LintNamespace{Name: t.Namespace, Labels: pt.NamespaceLabels}
+		extra, err := policy.Lint(policy.LintInput{Mesh: w.policy, Namespaces: []policy.LintNamespace{ns},
+			Workloads: []policy.LintWorkload{{Kind: "Pod", Namespace: t.Namespace, Name: o.selector, Pod: pt}}})
+		if err != nil {
+			return err
+		}
+		all = append(all, extra...)
+	}
+	name := t.Name
+	if o.target == "" {
+		name = o.selector // the pod has no name yet; its labels stand for it
+	}
+	object := strings.ToLower(t.Kind) + "/" + name + "." + t.Namespace
+	seen := map[policy.Finding]bool{}
 	for _, f := range all {
-		if f.Object == object || f.Object == "namespace/"+t.Namespace {
+		if (f.Object == object || f.Object == "namespace/"+t.Namespace) && !seen[f] {
+			seen[f] = true
 			out.Findings = append(out.Findings, f)
 		}
 	}

@@ -11,6 +11,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"sigs.k8s.io/yaml"
+
+	"github.com/kinject/kinject/policy"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata")
@@ -258,5 +260,32 @@ func TestYAMLMatchesJSON(t *testing.T) {
 	}
 	if d := cmp.Diff(a, b); d != "" {
 		t.Errorf("-o yaml and -o json differ (-json +yaml):\n%s", d)
+	}
+}
+
+// TestMultipleWebhooks: two injection configurations matching one pod
+// print istioctl's error line, and the lint makes the run fail.
+func TestMultipleWebhooks(t *testing.T) {
+	var items []any
+	for _, r := range []policy.Revision{{}, {Name: "canary", Tags: []string{"default"}}} {
+		for _, c := range r.Configurations() {
+			items = append(items, c)
+		}
+	}
+	hooks, err := yaml.Marshal(map[string]any{"apiVersion": "v1", "kind": "List", "items": items})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := string(hooks) + "---\nkind: Namespace\nmetadata: {name: shop, labels: {istio-injection: enabled}}\n"
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"-f", "-", "-n", "shop", "-l", "app=web"}, strings.NewReader(in), &stdout, &stderr)
+	if code != 1 {
+		t.Errorf("exit %d, want 1 (a lint error)\n%s%s", code, stdout.String(), stderr.String())
+	}
+	for _, want := range []string{"ERROR: multiple webhooks will inject", "error MultipleInjectors pod/app=web.shop",
+		"istio-revision-tag-default     canary    ✔", "istio-sidecar-injector         default   ✔"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("stdout lacks %q:\n%s", want, stdout.String())
+		}
 	}
 }
