@@ -168,7 +168,7 @@ func BenchmarkInjectManifestStreamDocuments(b *testing.B) {
 			b.ReportAllocs()
 			var peak uint64
 			for b.Loop() {
-				in := &generatedStream{n: n, doc: mixedDoc, sampleEvery: 1 << 20, sample: func() { peak = max(peak, liveHeap()) }}
+				in := &generatedStream{n: n, doc: mixedDoc, sampleEvery: 128 << 10, sample: func() { peak = max(peak, liveHeap()) }}
 				if _, err := inj.InjectManifestStream(context.Background(), in, io.Discard, ManifestOptions{KeepGoing: true}); !errors.Is(err, ErrBadDocument) {
 					b.Fatal(err)
 				}
