@@ -44,9 +44,10 @@
 //     field, a duplicate key's earlier value, a quantity Kubernetes clamps)
 //     is named in a warning; a List's other items keep what istioctl would
 //     lose (numbers beyond float64, a custom resource's null fields), and
-//     a List nested deeper than 64 levels is printed in flow style there,
-//     so time and output stay linear in its size. Every name the templates
-//     see is checked with Kubernetes' syntax first (ErrInvalidName).
+//     what lies deeper than 64 levels (some 30 nested Lists) is printed in
+//     flow style, so time and output stay linear in its size. Every name
+//     the templates see is checked with Kubernetes' syntax first
+//     (ErrInvalidName).
 //   - Review answers an admission.k8s.io AdmissionReview; Reviewer adds a
 //     cache of raw requests so the next replica of a pod template is answered
 //     without decoding it. The patch is computed so that fields the typed
