@@ -110,6 +110,31 @@ func shellCommands(b block) []command {
 	return out
 }
 
+// notRun says why a command is not run, or "" to run it. Image tooling
+// (docker, kind) needs a container runtime the tests do not have: the
+// files a docker build names are checked instead.
+func notRun(cmd, work string) string {
+	f := strings.Fields(cmd)
+	switch {
+	case len(f) == 0:
+		return ""
+	case f[0] == "kind":
+		return "kind needs a container runtime"
+	case f[0] == "docker" && len(f) > 1 && f[1] == "build":
+		for i := 2; i+1 < len(f); i++ {
+			if f[i] == "-f" {
+				if _, err := os.Stat(filepath.Join(work, f[i+1])); err != nil {
+					return "" // run it, so the missing Dockerfile fails the test
+				}
+			}
+		}
+		return "docker build needs a container runtime; the Dockerfile it names exists"
+	case f[0] == "docker":
+		return "docker needs a container runtime"
+	}
+	return ""
+}
+
 // inlineCommand matches a code span of prose that is a command (not a
 // flag or a name): a go or bash command line. kubectl in prose describes
 // output (`kubectl get -o yaml`); the kubectl commands to run are in the
@@ -221,6 +246,10 @@ func runCommands(t *testing.T, blocks []block, work string, env []string) {
 		name := fmt.Sprintf("README.md:%d", c.line)
 		if strings.Contains(c.text, "examples/webhook/e2e/run.sh") {
 			t.Logf("%s: not run here (the e2e suite; CI runs it): %s", name, c.text)
+			continue
+		}
+		if why := notRun(c.text, work); why != "" {
+			t.Logf("%s: not run here (%s): %s", name, why, c.text)
 			continue
 		}
 		run := c.text
@@ -444,10 +473,11 @@ func listItems(t *testing.T, path string) []any {
 
 // fakeKubectl answers the kubectl commands the README shows from the
 // recorded cluster in dir: `get configmap NAME -n NS -o jsonpath={.data.KEY}`
-// and `get RESOURCES [-n NS | -A] -o yaml`. Anything else fails, naming the
-// command, so a new README command is noticed here.
+// and `get RESOURCES [-n NS | -A] -o yaml`, and accepts well-formed
+// changes (fakeChange). Anything else fails, naming the command, so a new
+// README command is noticed here.
 func fakeKubectl(dir string, args []string) int {
-	var ns, output string
+	var ns, output, kustomize string
 	var words []string
 	for i := 0; i < len(args); i++ {
 		a := args[i]
@@ -465,6 +495,12 @@ func fakeKubectl(dir string, args []string) int {
 			_, output, _ = strings.Cut(a, "=")
 		case strings.HasPrefix(a, "--namespace="):
 			_, ns, _ = strings.Cut(a, "=")
+		case a == "-k" || a == "--kustomize":
+			if i+1 < len(args) {
+				i++
+				kustomize = args[i]
+			}
+		case a == "--overwrite":
 		case a == "-A" || a == "--all-namespaces":
 		case strings.HasPrefix(a, "-"):
 			return fail(args, "flag "+a)
@@ -472,8 +508,11 @@ func fakeKubectl(dir string, args []string) int {
 			words = append(words, a)
 		}
 	}
+	if len(words) >= 1 && (words[0] == "apply" || words[0] == "label") {
+		return fakeChange(args, words, kustomize)
+	}
 	if len(words) < 2 || words[0] != "get" {
-		return fail(args, "only get is recorded")
+		return fail(args, "only get, apply -k and label are recorded")
 	}
 	resource := words[1]
 	if key, ok := strings.CutPrefix(output, "jsonpath={.data."); ok && len(words) == 3 &&
@@ -524,6 +563,33 @@ func fakeKubectl(dir string, args []string) int {
 		return 1
 	}
 	os.Stdout.Write(b)
+	return 0
+}
+
+// fakeChange accepts the README's changes to a cluster when they are well
+// formed: `apply -k DIR` of a directory with a kustomization.yaml, `label
+// namespace NAME KEY=VALUE|KEY-...`.
+func fakeChange(args, words []string, kustomize string) int {
+	switch words[0] {
+	case "apply":
+		if kustomize == "" || len(words) != 1 {
+			return fail(args, "only apply -k DIR is recorded")
+		}
+		if _, err := os.Stat(filepath.Join(kustomize, "kustomization.yaml")); err != nil {
+			fmt.Fprintf(os.Stderr, "error: unable to find one of 'kustomization.yaml' in directory %q\n", kustomize)
+			return 1
+		}
+	case "label":
+		if len(words) < 4 || (words[1] != "namespace" && words[1] != "namespaces" && words[1] != "ns") {
+			return fail(args, "only label namespace NAME KEY=VALUE is recorded")
+		}
+		for _, l := range words[3:] {
+			if k, _, ok := strings.Cut(l, "="); (!ok && !strings.HasSuffix(l, "-")) || k == "" {
+				fmt.Fprintf(os.Stderr, "error: invalid label %q\n", l)
+				return 1
+			}
+		}
+	}
 	return 0
 }
 
