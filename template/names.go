@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
 	apivalidation "k8s.io/apimachinery/pkg/api/validation"
 	k8sschema "k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -19,8 +20,11 @@ var ErrInvalidName = errors.New("invalid name")
 // namespace, name and generateName (a prefix), its owner references' names
 // (DNS-1123 subdomains), kinds and API versions, its container, init
 // container and ephemeral container names (DNS-1123 labels), its service
-// account, and the workload (DeploymentMeta, TypeMeta). Empty names are
-// not checked.
+// account, and the workload (DeploymentMeta, TypeMeta); and the names the
+// shipped templates leave alone but a template may write: finalizers,
+// volume, port and image pull secret names, hostname, subdomain, node,
+// scheduler, priority and runtime class names. Empty names are not
+// checked.
 //
 // Call it before rendering. Names are data, but templates write them into
 // YAML without quoting (Istio's writes the workload name and namespace into
@@ -66,6 +70,37 @@ func ValidateNames(d *Data) error {
 	}
 	c.check("spec.serviceAccountName", d.Spec.ServiceAccountName, apivalidation.ValidateServiceAccountName, false)
 	c.check("spec.serviceAccount", d.Spec.DeprecatedServiceAccount, apivalidation.ValidateServiceAccountName, false)
+	// The pod's other names, checked as the API server checks them: the
+	// shipped templates do not write them, but a template may.
+	for k, f := range m.Finalizers {
+		c.report(fmt.Sprintf("metadata.finalizers[%d]", k), f, validation.IsQualifiedName(f))
+	}
+	for k := range d.Spec.Volumes {
+		c.check(fmt.Sprintf("spec.volumes[%d].name", k), d.Spec.Volumes[k].Name, apivalidation.NameIsDNSLabel, false)
+	}
+	for _, list := range []struct {
+		field string
+		cs    []corev1.Container
+	}{{"spec.initContainers", d.Spec.InitContainers}, {"spec.containers", d.Spec.Containers}} {
+		for k := range list.cs {
+			for n, p := range list.cs[k].Ports {
+				if p.Name != "" {
+					c.report(fmt.Sprintf("%s[%d].ports[%d].name", list.field, k, n), p.Name, validation.IsValidPortName(p.Name))
+				}
+			}
+		}
+	}
+	for k, s := range d.Spec.ImagePullSecrets {
+		c.check(fmt.Sprintf("spec.imagePullSecrets[%d].name", k), s.Name, apivalidation.NameIsDNSSubdomain, false)
+	}
+	c.check("spec.hostname", d.Spec.Hostname, apivalidation.NameIsDNSLabel, false)
+	c.check("spec.subdomain", d.Spec.Subdomain, apivalidation.NameIsDNSLabel, false)
+	c.check("spec.nodeName", d.Spec.NodeName, apivalidation.NameIsDNSSubdomain, false)
+	c.check("spec.schedulerName", d.Spec.SchedulerName, apivalidation.NameIsDNSSubdomain, false)
+	c.check("spec.priorityClassName", d.Spec.PriorityClassName, apivalidation.NameIsDNSSubdomain, false)
+	if d.Spec.RuntimeClassName != nil {
+		c.check("spec.runtimeClassName", *d.Spec.RuntimeClassName, apivalidation.NameIsDNSSubdomain, false)
+	}
 	c.derived = true
 	c.check("DeploymentMeta.Namespace", d.DeploymentMeta.Namespace, apivalidation.ValidateNamespaceName, false)
 	c.check("DeploymentMeta.Name", d.DeploymentMeta.Name, apivalidation.NameIsDNSSubdomain, false)

@@ -55,6 +55,11 @@ func TestValidateNames(t *testing.T) {
 		{"long container", Data{Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: long + "b"}}}}, []string{"spec.containers[0].name"}, "a label is at most 63 characters"},
 		{"service account", Data{Spec: corev1.PodSpec{ServiceAccountName: "sa\n    evil: x", DeprecatedServiceAccount: "sa}}"}}, []string{"spec.serviceAccountName", "spec.serviceAccount"}, "istio.<service account> is written unquoted as a secret name"},
 		{"kind", Data{TypeMeta: metav1.TypeMeta{Kind: "Deploy ment"}}, []string{"TypeMeta.Kind"}, "the workload's kind"},
+		{"other pod names", Data{ObjectMeta: metav1.ObjectMeta{Finalizers: []string{"example.com/ok", "a\nb"}},
+			Spec: corev1.PodSpec{Volumes: []corev1.Volume{{Name: "v.1"}}, Containers: []corev1.Container{{Name: "app", Ports: []corev1.ContainerPort{{Name: "http"}, {Name: "a'b"}}}},
+				ImagePullSecrets: []corev1.LocalObjectReference{{Name: "s\"x"}}, Hostname: "h_1", NodeName: "n\n"}},
+			[]string{"metadata.finalizers[1]", "spec.volumes[0].name", "spec.containers[0].ports[1].name", "spec.imagePullSecrets[0].name", "spec.hostname", "spec.nodeName"},
+			"names the shipped templates do not write, which a template may"},
 		{"api version", Data{TypeMeta: metav1.TypeMeta{APIVersion: "a/b/c"}}, []string{"TypeMeta.APIVersion"}, "one slash at most"},
 	}
 	for _, c := range cases {
