@@ -67,50 +67,45 @@ func sortedResourceNames(l corev1.ResourceList) []corev1.ResourceName {
 // JSON path (a manifest is printed whole, so every quantity counts).
 func clampWarnings(obj any) []string {
 	var w []string
-	walkQuantities(reflect.ValueOf(obj), "", &w)
+	walkQuantities(reflect.ValueOf(obj), nil, &w)
 	return w
 }
 
-func walkQuantities(v reflect.Value, path string, w *[]string) {
+// walkQuantities finds the clamped quantities under v; path holds the
+// keys and "[k]" indexes to v, joined only for a warning.
+func walkQuantities(v reflect.Value, path []string, w *[]string) {
 	p := codec.PlanOf(v.Type())
 	switch {
 	case p.Special == codec.Quantity:
 		if v.CanAddr() {
 			if q := v.Addr().Interface().(*resource.Quantity); clamped(q) {
-				*w = append(*w, clampWarning(path))
+				*w = append(*w, clampWarning(treePath(path)))
 			}
 		}
-		return
 	case p.Kind == codec.Pointer || p.Kind == codec.Interface:
 		if !v.IsNil() {
 			walkQuantities(v.Elem(), path, w)
 		}
 	case p.Kind == codec.Struct:
 		for _, f := range p.Fields {
-			fv, err := v.FieldByIndexErr(f.Index)
-			if err == nil {
-				walkQuantities(fv, joinPath(path, f.Name), w)
+			if fv, err := v.FieldByIndexErr(f.Index); err == nil {
+				walkQuantities(fv, append(path, f.Name), w)
 			}
 		}
 	case p.Kind == codec.Slice:
 		for k := 0; k < v.Len(); k++ {
-			walkQuantities(v.Index(k), path+"["+strconv.Itoa(k)+"]", w)
+			walkQuantities(v.Index(k), append(path, "["+strconv.Itoa(k)+"]"), w)
 		}
 	case p.Kind == codec.Map:
-		iter := v.MapRange()
 		keys := map[string]reflect.Value{}
-		var names []string
-		for iter.Next() {
-			k := fmt.Sprint(iter.Key().Interface())
-			names = append(names, k)
-			keys[k] = iter.Value()
+		for iter := v.MapRange(); iter.Next(); {
+			keys[fmt.Sprint(iter.Key().Interface())] = iter.Value()
 		}
-		slices.Sort(names)
-		for _, k := range names {
-			// Map values are not addressable: copy.
+		for _, k := range slices.Sorted(maps.Keys(keys)) {
+			// Map values are not addressable: walk a copy.
 			c := reflect.New(keys[k].Type()).Elem()
 			c.Set(keys[k])
-			walkQuantities(c, joinPath(path, k), w)
+			walkQuantities(c, append(path, k), w)
 		}
 	}
 }
