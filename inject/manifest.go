@@ -37,6 +37,12 @@ type ManifestOptions struct {
 	// manifests will be applied to, for the policy decision (namespace
 	// injection labels) and for settings Istio reads from the namespace.
 	NamespaceLabels, NamespaceAnnotations map[string]string
+	// Workers is how many documents are injected at once: 0 means one per
+	// CPU (runtime.GOMAXPROCS), 1 one at a time. Whatever the number,
+	// documents are written, and OnDocument called, in stream order from
+	// the calling goroutine, and at most a few documents per worker are
+	// held in memory.
+	Workers int
 	// OnDocument, when set, is called once for every document, in order,
 	// after the document has been written (for a bad document that stops
 	// the stream, before InjectManifestStream returns). It is how a
@@ -205,67 +211,102 @@ type injecter interface {
 func (i *Injector) manifestRelease() policy.Release { return i.cfg.Release }
 
 func injectManifestStream(ctx context.Context, i injecter, r io.Reader, w io.Writer, opts ManifestOptions) (*ManifestResult, error) {
-	reader := newDocReader(r)
-	res := &ManifestResult{}
-	var errs []error // the first MaxListed document errors
-	stop := func(err error) (*ManifestResult, error) {
-		return res, errors.Join(append(errs, err)...)
+	if n := opts.workers(); n > 1 {
+		return injectManifestStreamParallel(ctx, i, r, w, &opts, n)
 	}
+	reader := newDocReader(r)
+	st := &streamState{w: w, opts: &opts, res: &ManifestResult{}}
 	for index := 0; ; index++ {
 		if err := ctx.Err(); err != nil {
-			return stop(fmt.Errorf("document %d: %w", index, err))
+			return st.stop(fmt.Errorf("document %d: %w", index, err))
 		}
 		raw, badSep, err := reader.next()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return stop(&DocumentError{Index: index, Err: fmt.Errorf("reading YAML stream: %w", err)})
+			return st.stop(&DocumentError{Index: index, Err: fmt.Errorf("reading YAML stream: %w", err)})
 		}
-		res.Documents++
 		var out []byte
 		var doc DocumentResult
 		if badSep != nil {
-			// As istioctl, refuse it; unlike istioctl, only this document.
-			doc = DocumentResult{Index: index}
-			doc.Err = &DocumentError{Index: index, Err: fmt.Errorf("invalid YAML document separator %q: only blanks or a comment may follow \"---\"", badSep)}
+			doc = badSeparator(index, badSep)
 		} else {
 			out, doc = injectDocument(ctx, i, raw, index, &opts)
 		}
-		res.Injected += doc.Injected
-		res.Skipped += doc.Skipped
-		for _, w := range doc.Warnings {
-			if res.WarningCount++; len(res.Warnings) < MaxListed {
-				res.Warnings = append(res.Warnings, doc.Label()+": "+w)
-			}
-		}
-		if doc.Err != nil {
-			res.Failed++
-			if !opts.KeepGoing {
-				if opts.OnDocument != nil {
-					opts.OnDocument(doc)
-				}
-				return res, doc.Err
-			}
-			if len(errs) < MaxListed {
-				errs = append(errs, doc.Err)
-			}
-			out = raw
-		}
-		if _, err := w.Write(out); err != nil {
-			return stop(fmt.Errorf("writing document %d: %w", index, err))
-		}
-		if _, err := io.WriteString(w, "---\n"); err != nil {
-			return stop(fmt.Errorf("writing document %d: %w", index, err))
-		}
-		if opts.OnDocument != nil {
-			opts.OnDocument(doc)
+		if done, err := st.finish(raw, out, doc); done {
+			return st.res, err
 		}
 	}
-	if res.Failed > len(errs) {
-		errs = append(errs, fmt.Errorf("%w: %d more bad documents (OnDocument sees each)", ErrBadDocument, res.Failed-len(errs)))
+	return st.end()
+}
+
+// badSeparator is the result of a document that starts with an invalid
+// separator: as istioctl, refuse it; unlike istioctl, only this document.
+func badSeparator(index int, sep []byte) DocumentResult {
+	return DocumentResult{Index: index, Err: &DocumentError{Index: index,
+		Err: fmt.Errorf("invalid YAML document separator %q: only blanks or a comment may follow \"---\"", sep)}}
+}
+
+// streamState is what a stream's injection keeps across documents.
+type streamState struct {
+	w    io.Writer
+	opts *ManifestOptions
+	res  *ManifestResult
+	errs []error // the first MaxListed document errors
+}
+
+// stop ends the stream on err.
+func (st *streamState) stop(err error) (*ManifestResult, error) {
+	return st.res, errors.Join(append(st.errs, err)...)
+}
+
+// finish counts one injected document (raw as read, out as injected) and
+// writes it; done reports the end of the stream (a bad document in
+// fail-fast mode, or a write error), with the error to return.
+func (st *streamState) finish(raw, out []byte, doc DocumentResult) (done bool, err error) {
+	res := st.res
+	res.Documents++
+	res.Injected += doc.Injected
+	res.Skipped += doc.Skipped
+	for _, w := range doc.Warnings {
+		if res.WarningCount++; len(res.Warnings) < MaxListed {
+			res.Warnings = append(res.Warnings, doc.Label()+": "+w)
+		}
 	}
-	return res, errors.Join(errs...)
+	if doc.Err != nil {
+		res.Failed++
+		if !st.opts.KeepGoing {
+			if st.opts.OnDocument != nil {
+				st.opts.OnDocument(doc)
+			}
+			return true, doc.Err
+		}
+		if len(st.errs) < MaxListed {
+			st.errs = append(st.errs, doc.Err)
+		}
+		out = raw
+	}
+	if _, err := st.w.Write(out); err != nil {
+		_, err = st.stop(fmt.Errorf("writing document %d: %w", doc.Index, err))
+		return true, err
+	}
+	if _, err := io.WriteString(st.w, "---\n"); err != nil {
+		_, err = st.stop(fmt.Errorf("writing document %d: %w", doc.Index, err))
+		return true, err
+	}
+	if st.opts.OnDocument != nil {
+		st.opts.OnDocument(doc)
+	}
+	return false, nil
+}
+
+// end is the result of a stream read to its end.
+func (st *streamState) end() (*ManifestResult, error) {
+	if st.res.Failed > len(st.errs) {
+		st.errs = append(st.errs, fmt.Errorf("%w: %d more bad documents (OnDocument sees each)", ErrBadDocument, st.res.Failed-len(st.errs)))
+	}
+	return st.res, errors.Join(st.errs...)
 }
 
 // Label names the document in messages, as DocumentError does:

@@ -97,6 +97,10 @@ func walkQuantities(v reflect.Value, path []string, w *[]string) {
 			walkQuantities(v.Index(k), append(path, "["+strconv.Itoa(k)+"]"), w)
 		}
 	case p.Kind == codec.Map:
+		switch v.Type().Elem().Kind() {
+		case reflect.String, reflect.Bool, reflect.Int, reflect.Int32, reflect.Int64, reflect.Float64:
+			return // labels, annotations, data: no quantity
+		}
 		keys := map[string]reflect.Value{}
 		for iter := v.MapRange(); iter.Next(); {
 			keys[fmt.Sprint(iter.Key().Interface())] = iter.Value()

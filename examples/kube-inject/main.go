@@ -30,12 +30,19 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 
 	"github.com/kinject/kinject/examples/internal/cliconfig"
 	"github.com/kinject/kinject/inject"
 )
 
 func main() {
+	if os.Getenv("GOGC") == "" {
+		// A batch run over a stream keeps little alive (a window of
+		// documents) and allocates a lot: collecting four times less often
+		// saves about a quarter of the CPU for tens of MB.
+		debug.SetGCPercent(400)
+	}
 	if err := run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintln(os.Stderr, "kube-inject:", err)

@@ -2,7 +2,6 @@ package yamlout
 
 import (
 	"bytes"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -705,11 +704,16 @@ var resolvedWords = map[string]bool{
 	"+.inf": true, "+.Inf": true, "+.INF": true, "-.inf": true, "-.Inf": true, "-.INF": true,
 }
 
-var (
-	yamlFloat  = regexp.MustCompile(`^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`)
-	base60     = regexp.MustCompile(`^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$`)
-	timeLayout = []string{"2006-1-2T15:4:5.999999999Z07:00", "2006-1-2t15:4:5.999999999Z07:00", "2006-1-2 15:4:5.999999999", "2006-1-2"}
-)
+var timeLayout = []string{"2006-1-2T15:4:5.999999999Z07:00", "2006-1-2t15:4:5.999999999Z07:00", "2006-1-2 15:4:5.999999999", "2006-1-2"}
+
+// numberChar marks what a number yaml.v2 resolves can be made of (any base
+// Go reads, signs, exponents, underscores).
+var numberChar = func() (t [256]bool) {
+	for _, c := range "0123456789abcdefABCDEFxXoO_+-." {
+		t[c] = true
+	}
+	return t
+}()
 
 // resolvesNumberOrTime is yaml.v2's resolution of a plain scalar starting
 // with a sign or a digit: a word of resolvedWords, a timestamp, an integer
@@ -718,6 +722,11 @@ func resolvesNumberOrTime(s string) bool {
 	if resolvedWords[s] || isTimestamp(s) {
 		return true
 	}
+	for i := 0; i < len(s); i++ {
+		if !numberChar[s[i]] {
+			return false // no number has this character (100m, 1Gi, 10s)
+		}
+	}
 	p := strings.ReplaceAll(s, "_", "")
 	if _, err := strconv.ParseInt(p, 0, 64); err == nil {
 		return true
@@ -725,7 +734,7 @@ func resolvesNumberOrTime(s string) bool {
 	if _, err := strconv.ParseUint(p, 0, 64); err == nil {
 		return true
 	}
-	if yamlFloat.MatchString(p) {
+	if yamlFloat(p) {
 		if _, err := strconv.ParseFloat(p, 64); err == nil {
 			return true
 		}
@@ -762,8 +771,80 @@ func isTimestamp(s string) bool {
 	return false
 }
 
+// yamlFloat is yaml.v2's float syntax: [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?
+func yamlFloat(s string) bool {
+	i := 0
+	if i < len(s) && (s[i] == '-' || s[i] == '+') {
+		i++
+	}
+	digits := func() int {
+		n := 0
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+			n++
+		}
+		return n
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		if digits() == 0 {
+			return false
+		}
+	} else {
+		if digits() == 0 {
+			return false
+		}
+		if i < len(s) && s[i] == '.' {
+			i++
+			digits()
+		}
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '-' || s[i] == '+') {
+			i++
+		}
+		if digits() == 0 {
+			return false
+		}
+	}
+	return i == len(s)
+}
+
+// isBase60Float is yaml.v2's base-60 float syntax, which it quotes:
+// [-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?
 func isBase60Float(s []byte) bool {
-	return bytes.IndexByte(s, ':') >= 0 && base60.Match(s)
+	i := 0
+	if i < len(s) && (s[i] == '-' || s[i] == '+') {
+		i++
+	}
+	if i >= len(s) || s[i] < '0' || s[i] > '9' {
+		return false
+	}
+	for i++; i < len(s) && (s[i] >= '0' && s[i] <= '9' || s[i] == '_'); i++ {
+	}
+	groups := 0
+	for i < len(s) && s[i] == ':' {
+		i++
+		// [0-5]?[0-9]: one digit, or two with the first 0-5.
+		switch {
+		case i+1 < len(s) && s[i] >= '0' && s[i] <= '5' && s[i+1] >= '0' && s[i+1] <= '9':
+			i += 2
+		case i < len(s) && s[i] >= '0' && s[i] <= '9':
+			i++
+		default:
+			return false
+		}
+		groups++
+	}
+	if groups == 0 {
+		return false
+	}
+	if i < len(s) && s[i] == '.' {
+		for i++; i < len(s) && (s[i] >= '0' && s[i] <= '9' || s[i] == '_'); i++ {
+		}
+	}
+	return i == len(s)
 }
 
 // keyLess is yaml.v2's order of string map keys: by character, except that

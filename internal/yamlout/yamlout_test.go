@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -326,4 +327,26 @@ func TestGoldensAndCorpus(t *testing.T) {
 		t.Errorf("only %d documents", docs)
 	}
 	t.Logf("%d documents, %d taken", docs, taken)
+}
+
+// TestNumberSyntax checks the hand-written float and base-60 matchers
+// against yaml.v2's regular expressions on strings of their alphabet.
+func TestNumberSyntax(t *testing.T) {
+	float := regexp.MustCompile(`^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`)
+	base60 := regexp.MustCompile(`^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$`)
+	r := rand.New(rand.NewPCG(3, 4))
+	alphabet := "0123456789+-.eE:_x"
+	for range 200000 {
+		b := make([]byte, r.IntN(8))
+		for i := range b {
+			b[i] = alphabet[r.IntN(len(alphabet))]
+		}
+		s := string(b)
+		if got, want := yamlFloat(s), float.MatchString(s); got != want {
+			t.Fatalf("yamlFloat(%q) = %v, want %v", s, got, want)
+		}
+		if got, want := isBase60Float(b), base60.MatchString(s); got != want {
+			t.Fatalf("isBase60Float(%q) = %v, want %v", s, got, want)
+		}
+	}
 }
