@@ -64,10 +64,12 @@ type compiledSelector struct {
 	traceSkip string
 }
 
-// outcome is stage B's answer and the phrase that explains it.
+// outcome is stage B's answer, the phrase that explains it and the rule
+// that gave it.
 type outcome struct {
 	inject bool
 	why    string
+	rule   Rule
 }
 
 // Compile validates m (see Validate) and prepares it for Decide. Use it once
@@ -117,7 +119,7 @@ func (r Revision) Required(t Target) Decision {
 	d := Decision{Revision: r.Name, Trace: make([]string, 0, 6)}
 	podValueWarnings(&t, r.Release.lenientInjectValues(), &d.Warnings)
 	o := inj.decide(&t, &d.Trace, &d.Warnings)
-	d.Inject, d.Reason = o.inject, o.why
+	d.Inject, d.Reason, d.Rule = o.inject, o.why, o.rule
 	return d
 }
 
@@ -209,17 +211,17 @@ func compileInjector(r *Revision) injector {
 		traceNotIgn:  fmt.Sprintf("injector of %s: namespace is not one of the ignored namespaces %q", desc, r.ignored()),
 		traceNoValue: "injector of " + desc + ": pod has no sidecar.istio.io/inject label or annotation",
 	}
-	inj.never = compileSelectors(r.NeverInjectSelector, "neverInjectSelector", desc, false, &inj.configWarns)
-	inj.always = compileSelectors(r.AlwaysInjectSelector, "alwaysInjectSelector", desc, true, &inj.configWarns)
+	inj.never = compileSelectors(r.NeverInjectSelector, "neverInjectSelector", desc, RuleNeverInjectSelector, &inj.configWarns)
+	inj.always = compileSelectors(r.AlwaysInjectSelector, "alwaysInjectSelector", desc, RuleAlwaysInjectSelector, &inj.configWarns)
 	switch r.Policy {
 	case "", policyEnabled:
-		inj.policyOutcome = outcome{true, "policy is enabled and nothing on the pod opts out"}
+		inj.policyOutcome = outcome{true, "policy is enabled and nothing on the pod opts out", RulePolicyEnabled}
 		inj.tracePolicy = "injector of " + desc + ": policy enabled: inject"
 	case policyDisabled:
-		inj.policyOutcome = outcome{false, "policy is disabled and nothing on the pod opts in"}
+		inj.policyOutcome = outcome{false, "policy is disabled and nothing on the pod opts in", RulePolicyDisabled}
 		inj.tracePolicy = "injector of " + desc + ": policy disabled: do not inject"
 	default:
-		inj.policyOutcome = outcome{false, fmt.Sprintf("policy %q is neither enabled nor disabled, which turns injection off", r.Policy)}
+		inj.policyOutcome = outcome{false, fmt.Sprintf("policy %q is neither enabled nor disabled, which turns injection off", r.Policy), RulePolicyInvalid}
 		inj.tracePolicy = fmt.Sprintf("injector of %s: policy %q is invalid: do not inject", desc, r.Policy)
 		inj.configWarns = append(inj.configWarns,
 			fmt.Sprintf("%s: policy %q is neither %q nor %q; its injector injects nothing", desc, r.Policy, policyEnabled, policyDisabled))
@@ -227,7 +229,8 @@ func compileInjector(r *Revision) injector {
 	return inj
 }
 
-func compileSelectors(sels []metav1.LabelSelector, field, desc string, inject bool, warns *[]string) []compiledSelector {
+func compileSelectors(sels []metav1.LabelSelector, field, desc string, rule Rule, warns *[]string) []compiledSelector {
+	inject := rule == RuleAlwaysInjectSelector
 	verb := "do not inject"
 	if inject {
 		verb = "inject"
@@ -246,7 +249,7 @@ func compileSelectors(sels []metav1.LabelSelector, field, desc string, inject bo
 		default:
 			c.sel = sel
 			name = fmt.Sprintf("%s (%q)", name, sel.String())
-			c.hit = outcome{inject, "pod labels match " + name}
+			c.hit = outcome{inject, "pod labels match " + name, rule}
 			c.traceMiss = fmt.Sprintf("injector of %s: %s does not match the pod labels", desc, name)
 			c.traceHit = fmt.Sprintf("injector of %s: %s matches the pod labels: %s", desc, name, verb)
 		}
@@ -259,12 +262,12 @@ func (inj *injector) decide(t *Target, trace, warnings *[]string) outcome {
 	*warnings = append(*warnings, inj.configWarns...)
 	if t.HostNetwork {
 		*trace = append(*trace, "injector of "+inj.desc+": hostNetwork is set: do not inject")
-		return outcome{false, "the pod uses hostNetwork, which is never injected"}
+		return outcome{false, "the pod uses hostNetwork, which is never injected", RuleHostNetwork}
 	}
 	*trace = append(*trace, inj.traceHostOff)
 	if slices.Contains(inj.ignored, t.Namespace) {
 		*trace = append(*trace, fmt.Sprintf("injector of %s: namespace %q is ignored: do not inject", inj.desc, t.Namespace))
-		return outcome{false, fmt.Sprintf("namespace %q is one of the injector's ignored namespaces", t.Namespace)}
+		return outcome{false, fmt.Sprintf("namespace %q is one of the injector's ignored namespaces", t.Namespace), RuleIgnoredNamespace}
 	}
 	*trace = append(*trace, inj.traceNotIgn)
 
@@ -283,7 +286,16 @@ func (inj *injector) decide(t *Target, trace, warnings *[]string) outcome {
 			verb += fmt.Sprintf(" (%s lower-cases the value and reads y, yes, true and on as true and any other value as false; 1.27 and later ignore it)", inj.rel.describe())
 		}
 		*trace = append(*trace, fmt.Sprintf("injector of %s: %s sidecar.istio.io/inject=%q: %s", inj.desc, source, value, verb))
-		return outcome{intent == IntentInject, fmt.Sprintf("%s sidecar.istio.io/inject=%q %s", source, value, verb)}
+		rule := RuleLabelOptOut
+		switch {
+		case source == sourceLabel && intent == IntentInject:
+			rule = RuleLabelOptIn
+		case source == sourceAnnotation && intent == IntentInject:
+			rule = RuleAnnotationOptIn
+		case source == sourceAnnotation:
+			rule = RuleAnnotationOptOut
+		}
+		return outcome{intent == IntentInject, fmt.Sprintf("%s sidecar.istio.io/inject=%q %s", source, value, verb), rule}
 	case value == "":
 		*trace = append(*trace, fmt.Sprintf("injector of %s: %s sidecar.istio.io/inject is empty: ignored", inj.desc, source))
 	default:
@@ -322,13 +334,19 @@ func (c *compiledSelector) match(pod labels.Set, trace *[]string) (outcome, bool
 // when present (even empty), else the deprecated annotation.
 func injectValue(t *Target) (value, source string, present bool) {
 	if v, ok := t.Labels[keyInject]; ok {
-		return v, "pod label", true
+		return v, sourceLabel, true
 	}
 	if v, ok := t.Annotations[keyInject]; ok {
-		return v, "pod annotation", true
+		return v, sourceAnnotation, true
 	}
 	return "", "", false
 }
+
+// Where injectValue found the value, as Reasons and Traces word it.
+const (
+	sourceLabel      = "pod label"
+	sourceAnnotation = "pod annotation"
+)
 
 // podValueWarnings warns about the pod's sidecar.istio.io/inject label and
 // annotation: values other than "true" and "false", the deprecated
@@ -470,9 +488,10 @@ func (d *Decider) Decide(t Target) Decision {
 		if orphan != nil {
 			dec.Webhook, dec.Configuration = orphan.hook.name, orphan.config.name
 			dec.Reason = orphan.hook.prefix + "no installed injector answers"
+			dec.Rule = RuleMissingRevision
 			return dec
 		}
-		dec.Reason = d.diagnose(&t, &dec.Warnings)
+		dec.Rule, dec.Reason = d.diagnose(&t, &dec.Warnings)
 		return dec
 	}
 	chosen := &matches[0]
@@ -502,6 +521,7 @@ func (d *Decider) Decide(t Target) Decision {
 	dec.Webhook = chosen.hook.name
 	dec.Configuration = chosen.config.name
 	dec.Reason = chosen.hook.prefix + chosen.out.why
+	dec.Rule = chosen.out.rule
 	return dec
 }
 
@@ -540,10 +560,11 @@ func labelWarnings(t *Target, warnings *[]string) {
 }
 
 // diagnose explains why no webhook matched, from the labels the selectors
-// read; it adds a warning where a user's intent is visible but unseen.
-func (d *Decider) diagnose(t *Target, warnings *[]string) string {
+// read, with the rule that applies; it adds a warning where a user's
+// intent is visible but unseen.
+func (d *Decider) diagnose(t *Target, warnings *[]string) (Rule, string) {
 	if len(d.revs) == 0 {
-		return "no revision is installed, so no webhook calls an injector"
+		return RuleNoRevision, "no revision is installed, so no webhook calls an injector"
 	}
 	nsInj, hasNSInj := t.NamespaceLabels[keyNSInjection]
 	nsRev, hasNSRev := t.NamespaceLabels[keyRev]
@@ -553,27 +574,27 @@ func (d *Decider) diagnose(t *Target, warnings *[]string) string {
 	const noDefault = `no revision is the default injector (there is no revisionless install and no tag "default")`
 	switch {
 	case hasNSInj && nsInj != "enabled":
-		return fmt.Sprintf("namespace label istio-injection=%q turns injection off for the namespace", nsInj)
+		return RuleNamespaceDisabled, fmt.Sprintf("namespace label istio-injection=%q turns injection off for the namespace", nsInj)
 	case hasNSInj && optOut:
-		return `pod label sidecar.istio.io/inject="false" opts out of the namespace's injection`
+		return RuleLabelOptOut, `pod label sidecar.istio.io/inject="false" opts out of the namespace's injection`
 	case hasNSInj && !d.hasDefault:
-		return `namespace label istio-injection="enabled" asks for the default injector, but ` + noDefault
+		return RuleNoDefaultInjector, `namespace label istio-injection="enabled" asks for the default injector, but ` + noDefault
 	case hasNSRev && optOut:
-		return `pod label sidecar.istio.io/inject="false" opts out of the namespace's injection`
+		return RuleLabelOptOut, `pod label sidecar.istio.io/inject="false" opts out of the namespace's injection`
 	case hasNSRev && !d.revValues[nsRev]:
-		return fmt.Sprintf("namespace label istio.io/rev=%q names no installed revision or tag", nsRev)
+		return RuleUnknownRevision, fmt.Sprintf("namespace label istio.io/rev=%q names no installed revision or tag", nsRev)
 	case hasNSInj || hasNSRev:
 	case hasPodRev && optOut:
-		return `pod label sidecar.istio.io/inject="false" opts out`
+		return RuleLabelOptOut, `pod label sidecar.istio.io/inject="false" opts out`
 	case hasPodRev && !d.revValues[podRev]:
-		return fmt.Sprintf("pod label istio.io/rev=%q names no installed revision or tag", podRev)
+		return RuleUnknownRevision, fmt.Sprintf("pod label istio.io/rev=%q names no installed revision or tag", podRev)
 	case hasPodRev:
 	case hasPodInj && podInj == "true" && !d.hasDefault:
-		return `pod label sidecar.istio.io/inject="true" asks for the default injector, but ` + noDefault
+		return RuleNoDefaultInjector, `pod label sidecar.istio.io/inject="true" asks for the default injector, but ` + noDefault
 	case optOut:
-		return `pod label sidecar.istio.io/inject="false" opts out`
+		return RuleLabelOptOut, `pod label sidecar.istio.io/inject="false" opts out`
 	case hasPodInj && podInj != "true":
-		return fmt.Sprintf(`pod label sidecar.istio.io/inject=%q is not exactly "true", so no webhook selects the pod`, podInj)
+		return RuleNoWebhook, fmt.Sprintf(`pod label sidecar.istio.io/inject=%q is not exactly "true", so no webhook selects the pod`, podInj)
 	case hasPodInj:
 	default:
 		if ann, ok := t.Annotations[keyInject]; ok && ann == "true" {
@@ -581,9 +602,9 @@ func (d *Decider) diagnose(t *Target, warnings *[]string) string {
 				`pod annotation sidecar.istio.io/inject="true" cannot opt a pod in: webhook selectors read labels only, so no injector sees this pod; use the label`)
 		}
 		if d.autoDefault {
-			return fmt.Sprintf("namespace %q is a system namespace that the auto webhook (enableNamespacesByDefault) skips", t.Namespace)
+			return RuleIgnoredNamespace, fmt.Sprintf("namespace %q is a system namespace that the auto webhook (enableNamespacesByDefault) skips", t.Namespace)
 		}
-		return fmt.Sprintf("neither namespace %q nor the pod opts in (no istio-injection or istio.io/rev namespace label, no sidecar.istio.io/inject or istio.io/rev pod label) and the default injector does not set enableNamespacesByDefault", t.Namespace)
+		return RuleNoWebhook, fmt.Sprintf("neither namespace %q nor the pod opts in (no istio-injection or istio.io/rev namespace label, no sidecar.istio.io/inject or istio.io/rev pod label) and the default injector does not set enableNamespacesByDefault", t.Namespace)
 	}
-	return "no injection webhook matches the namespace and pod labels"
+	return RuleNoWebhook, "no injection webhook matches the namespace and pod labels"
 }

@@ -11,8 +11,9 @@
 // and IgnoredNamespaces. A Target is one pod: its namespace name and
 // labels, its own labels and annotations, and whether it uses hostNetwork.
 // Mesh.Decide returns a Decision: Inject, the injecting Revision, the
-// Webhook that matched, a one-sentence Reason, the Trace of every rule
-// consulted, and Warnings.
+// Webhook that matched, a one-sentence Reason, the Rule that decided (a
+// stable code from a fixed set, to branch on or count by where the Reason
+// is for people), the Trace of every rule consulted, and Warnings.
 //
 // Injection happens in two stages, and Decide models both.
 //

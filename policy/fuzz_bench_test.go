@@ -56,6 +56,14 @@ func FuzzDecide(f *testing.F) {
 		if d.Inject && d.Webhook == "" {
 			t.Fatalf("injects without a webhook: %+v", d)
 		}
+		if err := checkRule(d); err != "" {
+			t.Fatalf("%s: %+v", err, d)
+		}
+		for i := range mesh.Revisions {
+			if err := checkRule(mesh.Revisions[i].Required(tg)); err != "" {
+				t.Fatalf("Required of revision %d: %s", i, err)
+			}
+		}
 		agree(t, mesh, tg, d)
 		if dc, err := mesh.Compile(); err == nil {
 			if diff := cmp.Diff(d, dc.Decide(tg)); diff != "" {

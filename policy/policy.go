@@ -121,6 +121,10 @@ type Decision struct {
 	// Reason is one sentence naming the label, selector or setting that
 	// decided. Label and annotation values in it are quoted.
 	Reason string
+	// Rule is the rule that decided, from the fixed set of Rule's
+	// constants: what to branch on or count by, where Reason is for
+	// people.
+	Rule Rule
 	// Trace lists every rule consulted, in order.
 	Trace []string
 	// Warnings report ambiguous, deprecated or invalid usage, and more than

@@ -94,8 +94,9 @@ type want struct {
 	inject   bool
 	revision string
 	webhook  string
-	reason   string   // substring of Reason
-	warnings []string // substrings, each in some warning; nil: no warnings expected
+	reason   string      // substring of Reason
+	rule     policy.Rule // "" when the case does not pin it (checkRule still holds)
+	warnings []string    // substrings, each in some warning; nil: no warnings expected
 }
 
 type decideCase struct {
@@ -330,6 +331,12 @@ func check(t *testing.T, why string, got policy.Decision, w want) {
 	if !strings.Contains(got.Reason, w.reason) || got.Reason == "" {
 		fail("Reason lacks %q", w.reason)
 	}
+	if w.rule != "" && got.Rule != w.rule {
+		fail("Rule = %q, want %q", got.Rule, w.rule)
+	}
+	if err := checkRule(got); err != "" {
+		fail("%s", err)
+	}
 	if len(got.Trace) == 0 {
 		fail("empty Trace")
 	}
@@ -477,30 +484,30 @@ func TestRequired(t *testing.T) {
 		want   want
 	}{
 		{"default policy", "empty Policy means enabled", policy.Revision{}, target("web", nil),
-			want{inject: true, reason: "policy is enabled"}},
+			want{inject: true, reason: "policy is enabled", rule: policy.RulePolicyEnabled}},
 		{"namespace labels are not read", "stage A already happened; Required ignores namespace labels", policy.Revision{},
 			target("web", m("istio-injection", "disabled")),
 			want{inject: true, reason: "policy is enabled"}},
 		{"revision name reported", "Decision.Revision names the revision even without a webhook", policy.Revision{Name: "canary"},
 			target("web", enabled), want{inject: true, revision: "canary"}},
 		{"hostNetwork", "first rule", policy.Revision{}, hostNetwork(target("web", nil, "sidecar.istio.io/inject", "true")),
-			want{reason: "hostNetwork"}},
+			want{reason: "hostNetwork", rule: policy.RuleHostNetwork}},
 		{"ignored", "second rule", policy.Revision{}, target("kube-system", nil, "sidecar.istio.io/inject", "true"),
-			want{reason: "ignored namespaces"}},
+			want{reason: "ignored namespaces", rule: policy.RuleIgnoredNamespace}},
 		{"label false", "third rule, opt-out", policy.Revision{}, target("web", nil, "sidecar.istio.io/inject", "false"),
-			want{reason: `pod label sidecar.istio.io/inject="false" opts out`}},
+			want{reason: `pod label sidecar.istio.io/inject="false" opts out`, rule: policy.RuleLabelOptOut}},
 		{"label true, disabled", "third rule, opt-in", policy.Revision{Policy: "disabled"}, target("web", nil, "sidecar.istio.io/inject", "true"),
-			want{inject: true, reason: "asks for injection"}},
+			want{inject: true, reason: "asks for injection", rule: policy.RuleLabelOptIn}},
 		{"label yes", "values other than true/false fall through with a warning", policy.Revision{Policy: "disabled"},
 			target("web", nil, "sidecar.istio.io/inject", "yes"),
-			want{reason: "policy is disabled", warnings: []string{`"yes" is neither`}}},
+			want{reason: "policy is disabled", rule: policy.RulePolicyDisabled, warnings: []string{`"yes" is neither`}}},
 		{"never", "fourth rule", policy.Revision{NeverInjectSelector: []metav1.LabelSelector{{MatchLabels: map[string]string{"app": "x"}}}},
-			target("web", nil, "app", "x"), want{reason: `neverInjectSelector[0] ("app=x")`}},
+			target("web", nil, "app", "x"), want{reason: `neverInjectSelector[0] ("app=x")`, rule: policy.RuleNeverInjectSelector}},
 		{"always with expressions", "fifth rule, with a set-based selector", policy.Revision{Policy: "disabled",
 			AlwaysInjectSelector: []metav1.LabelSelector{{MatchExpressions: []metav1.LabelSelectorRequirement{{Key: "tier", Operator: metav1.LabelSelectorOpIn, Values: []string{"web", "api"}}}}}},
-			target("web", nil, "tier", "api"), want{inject: true, reason: "alwaysInjectSelector[0]"}},
+			target("web", nil, "tier", "api"), want{inject: true, reason: "alwaysInjectSelector[0]", rule: policy.RuleAlwaysInjectSelector}},
 		{"policy disabled", "last rule", policy.Revision{Policy: "disabled"}, target("web", nil),
-			want{reason: "policy is disabled"}},
+			want{reason: "policy is disabled", rule: policy.RulePolicyDisabled}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

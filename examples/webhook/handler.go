@@ -234,7 +234,7 @@ func classify(out []byte, head *requestHead, rev policy.Revision, body []byte) o
 			Annotations: t.Request.Object.Metadata.Annotations,
 			HostNetwork: t.Request.Object.Spec.HostNetwork,
 		})
-		o.decision, o.reason, o.message = "skipped", skipPolicy, d.Reason
+		o.decision, o.reason, o.message = "skipped", skipReason(d.Rule), d.Reason
 		if d.Inject {
 			o.reason, o.message = skipNoChange, "injected before with the same sidecar: nothing to change"
 		}

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"sync/atomic"
 	"time"
+
+	"github.com/kinject/kinject/policy"
 )
 
 // The metrics, in the Prometheus text exposition format (version 0.0.4),
@@ -36,15 +38,46 @@ import (
 // series is fixed; free text (a policy's reason, a denial's message) goes
 // to the log line only. requests = success + skip + failure + errors.
 
-// Skip reasons.
+// Skip reasons: two the handler sees itself, then one per rule of the
+// injector's (policy.Revision.Required) that refuses a pod, named after its
+// policy.Rule (see skipReason).
 const (
-	skipNotPodCreate = iota // another resource, a subresource, UPDATE, DELETE, CONNECT
-	skipPolicy              // the injector's rules (policy.Revision.Required) refused
-	skipNoChange            // to be injected, but nothing to change (injected before, identically)
+	skipNotPodCreate        = iota // another resource, a subresource, UPDATE, DELETE, CONNECT
+	skipNoChange                   // to be injected, but nothing to change (injected before, identically)
+	skipHostNetwork                // policy.RuleHostNetwork
+	skipIgnoredNamespace           // policy.RuleIgnoredNamespace
+	skipLabelOptOut                // policy.RuleLabelOptOut
+	skipAnnotationOptOut           // policy.RuleAnnotationOptOut
+	skipNeverInjectSelector        // policy.RuleNeverInjectSelector
+	skipPolicyDisabled             // policy.RulePolicyDisabled
+	skipPolicyInvalid              // policy.RulePolicyInvalid
+	skipOther                      // a refusal by a rule this list does not name (none today)
 	numSkip
 )
 
-var skipNames = [numSkip]string{"not_pod_create", "policy", "no_change"}
+var skipNames = [numSkip]string{"not_pod_create", "no_change", "host_network", "ignored_namespace", "label_opt_out",
+	"annotation_opt_out", "never_inject_selector", "policy_disabled", "policy_invalid", "other"}
+
+// skipReason is the skip reason of a pod the injector refused by rule r.
+func skipReason(r policy.Rule) int {
+	switch r {
+	case policy.RuleHostNetwork:
+		return skipHostNetwork
+	case policy.RuleIgnoredNamespace:
+		return skipIgnoredNamespace
+	case policy.RuleLabelOptOut:
+		return skipLabelOptOut
+	case policy.RuleAnnotationOptOut:
+		return skipAnnotationOptOut
+	case policy.RuleNeverInjectSelector:
+		return skipNeverInjectSelector
+	case policy.RulePolicyDisabled:
+		return skipPolicyDisabled
+	case policy.RulePolicyInvalid:
+		return skipPolicyInvalid
+	}
+	return skipOther
+}
 
 // Denial reasons, from the HTTP code of the denial's status.
 const (

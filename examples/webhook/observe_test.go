@@ -11,9 +11,11 @@ import (
 	"testing"
 
 	"github.com/kinject/kinject/inject"
+	"github.com/kinject/kinject/policy"
 
 	jsonpatch "github.com/evanphx/json-patch/v5"
 	admissionv1 "k8s.io/api/admission/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // withUID gives a review another request uid.
@@ -64,7 +66,7 @@ func TestMetricsAndLog(t *testing.T) {
 	}{
 		{"replica", "replica", withUID(podReview, "replica"), "", 200, "injected", "", "the next replica: answered from the cache"},
 		{"service", "service", strings.Replace(withUID(podReview, "service"), `"kind": "Pod"}`, `"kind": "Service"}`, 1), "", 200, "skipped", "not_pod_create", "only pod CREATEs are injected"},
-		{"opt out", "opt-out", withUID(withAnnotations(podReview, `{"sidecar.istio.io/inject": "false"}`), "opt-out"), "", 200, "skipped", "policy", "the deprecated annotation opts out inside the injector"},
+		{"opt out", "opt-out", withUID(withAnnotations(podReview, `{"sidecar.istio.io/inject": "false"}`), "opt-out"), "", 200, "skipped", "annotation_opt_out", "the deprecated annotation opts out inside the injector"},
 		{"injected before", "reinject", injectedReview(t, first.Response.Patch), "", 200, "skipped", "no_change", "re-injecting an injected pod changes nothing"},
 		{"bad annotation", "bad-cpu", withUID(withAnnotations(podReview, `{"sidecar.istio.io/proxyCPU": "lots"}`), "bad-cpu"), "", 200, "denied", "invalid_pod", "the pod's own annotation is invalid: a 400 denial"},
 		{"truncated", "", `{"apiVersion":`, "", 400, "error", "bad_review", "not an AdmissionReview"},
@@ -88,19 +90,20 @@ func TestMetricsAndLog(t *testing.T) {
 
 	m := ts.scrape(t)
 	want := map[string]float64{
-		"sidecar_injection_requests_total":                      8,
-		"sidecar_injection_success_total":                       2,
-		`sidecar_injection_skip_total{reason="not_pod_create"}`: 1,
-		`sidecar_injection_skip_total{reason="policy"}`:         1,
-		`sidecar_injection_skip_total{reason="no_change"}`:      1,
-		`sidecar_injection_failure_total{reason="invalid_pod"}`: 1,
-		`sidecar_injection_failure_total{reason="internal"}`:    0,
-		`kinject_webhook_errors_total{type="bad_review"}`:       1,
-		`kinject_webhook_errors_total{type="content_type"}`:     1,
-		`kinject_webhook_errors_total{type="timeout"}`:          0,
-		"sidecar_injection_time_seconds_count":                  8,
-		"kinject_webhook_cache_hits_total":                      1,
-		"kinject_webhook_cache_misses_total":                    4, // first, opt out, injected before, bad annotation
+		"sidecar_injection_requests_total":                          8,
+		"sidecar_injection_success_total":                           2,
+		`sidecar_injection_skip_total{reason="not_pod_create"}`:     1,
+		`sidecar_injection_skip_total{reason="annotation_opt_out"}`: 1,
+		`sidecar_injection_skip_total{reason="no_change"}`:          1,
+		`sidecar_injection_skip_total{reason="host_network"}`:       0,
+		`sidecar_injection_failure_total{reason="invalid_pod"}`:     1,
+		`sidecar_injection_failure_total{reason="internal"}`:        0,
+		`kinject_webhook_errors_total{type="bad_review"}`:           1,
+		`kinject_webhook_errors_total{type="content_type"}`:         1,
+		`kinject_webhook_errors_total{type="timeout"}`:              0,
+		"sidecar_injection_time_seconds_count":                      8,
+		"kinject_webhook_cache_hits_total":                          1,
+		"kinject_webhook_cache_misses_total":                        4, // first, opt out, injected before, bad annotation
 		// The Reviewer keeps allowed answers, with or without a patch
 		// (first, opt out, injected before), never denials.
 		"kinject_webhook_cache_entries":              3,
@@ -232,4 +235,85 @@ func TestScanAnswer(t *testing.T) {
 			t.Errorf("answer %d: the scan declined a compact answer:\n%s", i, out)
 		}
 	}
+}
+
+// TestSkipReasons: a pod the injector refuses is counted under the rule
+// that refused it (policy.Decision.Rule), one label value per rule, never
+// read from the reason's text. Each review goes through a real Injector
+// configured for the rule, then through the handler's classify.
+func TestSkipReasons(t *testing.T) {
+	pod := func(edit string) string {
+		return strings.Replace(podReview, `"labels": {"app": "web"},`, edit, 1)
+	}
+	batch := []metav1.LabelSelector{{MatchLabels: map[string]string{"app": "batch"}}}
+	for _, tc := range []struct {
+		name, why string
+		cfg       func(*inject.Config)
+		review    string
+		want      string
+	}{
+		{"host network", "hostNetwork pods are never injected", nil,
+			strings.Replace(podReview, `"spec": {`, `"spec": {"hostNetwork": true, `, 1), "host_network"},
+		{"ignored namespace", "the injector never injects its ignored namespaces",
+			func(c *inject.Config) { c.IgnoredNamespaces = []string{"shop"} }, podReview, "ignored_namespace"},
+		{"label opt-out", "a pod labelled false that reaches the injector (a selector edited away from Istio's)", nil,
+			pod(`"labels": {"app": "web", "sidecar.istio.io/inject": "false"},`), "label_opt_out"},
+		{"annotation opt-out", "the deprecated annotation", nil,
+			withAnnotations(podReview, `{"sidecar.istio.io/inject": "false"}`), "annotation_opt_out"},
+		{"never selector", "neverInjectSelector matches the pod", func(c *inject.Config) {
+			c.NeverInjectSelector = batch
+		}, pod(`"labels": {"app": "batch"},`), "never_inject_selector"},
+		{"policy disabled", "nothing opts the pod in", func(c *inject.Config) { c.Policy = "disabled" }, podReview, "policy_disabled"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := inject.DefaultConfig()
+			if tc.cfg != nil {
+				tc.cfg(cfg)
+			}
+			inj, err := inject.New(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := inj.Review(context.Background(), []byte(tc.review))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var head requestHead
+			if err := json.Unmarshal([]byte(tc.review), &head); err != nil {
+				t.Fatal(err)
+			}
+			o := classify(out, &head, inj.Revision(), []byte(tc.review))
+			if o.decision != "skipped" || o.reasonName() != tc.want {
+				t.Errorf("%s: %s/%s (%s), want skipped/%s", tc.why, o.decision, o.reasonName(), o.message, tc.want)
+			}
+		})
+	}
+	t.Run("invalid policy", func(t *testing.T) {
+		// inject.New refuses such a policy; an injector built otherwise
+		// would still be counted by its rule.
+		review := []byte(podReview)
+		var head requestHead
+		json.Unmarshal(review, &head)
+		o := classify([]byte(`{"response":{"uid":"u","allowed":true}}`), &head, policy.Revision{Policy: "sometimes"}, review)
+		if o.reasonName() != "policy_invalid" {
+			t.Errorf("a policy neither enabled nor disabled: %s, want policy_invalid", o.reasonName())
+		}
+	})
+	t.Run("fixed set", func(t *testing.T) {
+		// Every refusing rule of the injector has its own label value;
+		// the values are distinct.
+		seen := map[string]bool{}
+		for _, n := range skipNames {
+			if seen[n] {
+				t.Errorf("skip reason %q listed twice", n)
+			}
+			seen[n] = true
+		}
+		for _, r := range []policy.Rule{policy.RuleHostNetwork, policy.RuleIgnoredNamespace, policy.RuleLabelOptOut,
+			policy.RuleAnnotationOptOut, policy.RuleNeverInjectSelector, policy.RulePolicyDisabled, policy.RulePolicyInvalid} {
+			if skipReason(r) == skipOther {
+				t.Errorf("the injector's rule %s has no skip reason of its own", r)
+			}
+		}
+	})
 }

@@ -328,10 +328,10 @@ func TestDeployedConfiguration(t *testing.T) {
 	after := metricsOf(t, w)
 	delta := func(k string) float64 { return after[k] - before[k] }
 	for k, want := range map[string]float64{
-		"sidecar_injection_requests_total":              replicas + 1,
-		"sidecar_injection_success_total":               replicas,
-		`sidecar_injection_skip_total{reason="policy"}`: 1,
-		"sidecar_injection_time_seconds_count":          replicas + 1,
+		"sidecar_injection_requests_total":                          replicas + 1,
+		"sidecar_injection_success_total":                           replicas,
+		`sidecar_injection_skip_total{reason="annotation_opt_out"}`: 1,
+		"sidecar_injection_time_seconds_count":                      replicas + 1,
 	} {
 		if got := delta(k); got != want {
 			t.Errorf("%s moved by %v, want %v", k, got, want)
@@ -355,7 +355,7 @@ func TestDeployedConfiguration(t *testing.T) {
 			if !strings.Contains(logs, `"namespace":"`+ns+`","pod":"metrics-*","decision":"injected"`) {
 				t.Errorf("no injected log line for namespace %s:\n%s", ns, logs)
 			}
-			if !strings.Contains(logs, `"decision":"skipped","reason":"policy"`) {
+			if !strings.Contains(logs, `"decision":"skipped","reason":"annotation_opt_out"`) {
 				t.Errorf("no skipped log line:\n%s", logs)
 			}
 			break
