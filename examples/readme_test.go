@@ -8,6 +8,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"flag"
 	"fmt"
@@ -226,7 +227,7 @@ func TestREADME(t *testing.T) {
 		t.Fatal(err)
 	}
 	blocks := readmeBlocks(t, filepath.Join(root, "README.md"))
-	work := t.TempDir()
+	work := workDir(t, root)
 	copyRepo(t, root, work)
 	env := readmeEnv(t, root, work)
 	t.Run("commands", func(t *testing.T) { runCommands(t, blocks, work, env) })
@@ -253,12 +254,29 @@ func readmeEnv(t *testing.T, root, work string) []string {
 	if err := os.WriteFile(filepath.Join(bin, "kubectl"), []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	return append(os.Environ(),
-		"PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"),
-		// The copy lives in a new directory each run; without paths in the
-		// build, the build cache still serves it.
-		"GOFLAGS="+strings.TrimSpace(os.Getenv("GOFLAGS")+" -trimpath"),
-	)
+	return append(os.Environ(), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+}
+
+// workDir is where the copy of the repository goes: the same directory on
+// every run from the same checkout (the build cache keys a package on its
+// directory, so a new one each run would rebuild the module every time),
+// emptied first, and held by this run alone (lockDir).
+func workDir(t *testing.T, root string) string {
+	t.Helper()
+	sum := sha256.Sum256([]byte(root))
+	dir := filepath.Join(os.TempDir(), fmt.Sprintf("kinject-readme-%x", sum[:6]))
+	unlock := lockDir(t, dir+".lock")
+	t.Cleanup(func() {
+		os.RemoveAll(dir)
+		unlock()
+	})
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
 
 func runCommands(t *testing.T, blocks []block, work string, env []string) {
