@@ -304,13 +304,20 @@ func TestYAMLMemo(t *testing.T) {
 		{"list order", func(m *yamlMemo) { _, _ = m.toYaml([]any{"a", "b"}) }, []any{"b", "a"}, "lists are ordered"},
 		{"not a tree", func(m *yamlMemo) { _, _ = m.toYaml(corev1.Container{Name: "x"}) }, corev1.Container{Name: "y"}, "structs bypass the memo"},
 		{"overflow", func(m *yamlMemo) {
-			for i := 0; i < 3*yamlMemoEntries; i++ {
-				_, _ = m.toYaml(map[string]any{"i": float64(i)})
+			for i := 0; i < 20000; i++ {
+				_, _ = m.toYaml(map[string]any{"i": float64(i), "pad": strings.Repeat("x", i%500)})
 			}
-			if m.n > yamlMemoEntries {
-				t.Errorf("overflow: %d entries, bound %d", m.n, yamlMemoEntries)
+			if m.c.Bytes() > yamlMemoBytes || m.c.Len() < 100 {
+				t.Errorf("overflow: %d entries of %d bytes, bound %d bytes", m.c.Len(), m.c.Bytes(), yamlMemoBytes)
 			}
-		}, map[string]any{"i": 5.0}, "the memo stays bounded"},
+		}, map[string]any{"i": 5.0}, "the memo stays within its bytes, and keeps many small entries"},
+		{"outsized", func(m *yamlMemo) {
+			big := map[string]any{"x": strings.Repeat("y", yamlMemoBytes/8)}
+			_, _ = m.toYaml(big)
+			if m.c.Len() != 0 {
+				t.Errorf("outsized: a %d-byte output was kept", yamlMemoBytes/8)
+			}
+		}, map[string]any{"i": 5.0}, "an output above a sixteenth of the budget is not kept"},
 	}
 	for _, c := range cases {
 		m := newYAMLMemo()

@@ -3,9 +3,10 @@ package template
 import (
 	"fmt"
 	"math"
-	"sync"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/kinject/kinject/internal/cache"
 )
 
 // toYaml and the per-FuncMap memo of its output.
@@ -25,13 +26,13 @@ func toYaml(v any) (string, error) {
 // .Values that templates print, the same on every render) by content, not
 // by identity: a hit needs a tree deeply equal to the remembered copy, so
 // a map changed in place or a fresh map at a reused address can never get
-// a stale answer. Each FuncMap (so each parsed Set) owns one; it is safe
-// for concurrent use and bounded: at yamlMemoEntries it starts over, and
-// outputs over yamlMemoMaxBytes are not kept.
+// a stale answer (two trees with one hash share a slot; the later one
+// wins). Each FuncMap (so each parsed Set) owns one, an internal/cache
+// bounded by yamlMemoBytes: the values printed are the config's, a few
+// small ones, but a template may print per-pod data too, which must not
+// grow it. An output with its tree above a sixteenth of that is not kept.
 type yamlMemo struct {
-	mu      sync.Mutex
-	n       int
-	entries map[uint64][]yamlMemoEntry
+	c *cache.Cache[uint64, yamlMemoEntry]
 }
 
 type yamlMemoEntry struct {
@@ -39,39 +40,27 @@ type yamlMemoEntry struct {
 	out  string
 }
 
-const (
-	yamlMemoEntries  = 64
-	yamlMemoMaxBytes = 4 << 10
-)
+// yamlMemoBytes bounds each Set's memo: 256 KiB, room for dozens of the
+// few-hundred-byte blocks Istio's templates print (resources, lifecycle,
+// security contexts).
+const yamlMemoBytes = 256 << 10
 
-func newYAMLMemo() *yamlMemo { return &yamlMemo{entries: map[uint64][]yamlMemoEntry{}} }
+func newYAMLMemo() *yamlMemo { return &yamlMemo{c: cache.New[uint64, yamlMemoEntry](yamlMemoBytes)} }
 
 func (m *yamlMemo) toYaml(v any) (string, error) {
 	h, ok := hashTree(v, 14695981039346656037)
 	if !ok {
 		return toYaml(v)
 	}
-	m.mu.Lock()
-	for _, e := range m.entries[h] {
-		if equalTree(e.tree, v) {
-			m.mu.Unlock()
-			return e.out, nil
-		}
+	if e, ok := m.c.Get(h); ok && equalTree(e.tree, v) {
+		return e.out, nil
 	}
-	m.mu.Unlock()
 	out, err := toYaml(v)
-	if err != nil || len(out) > yamlMemoMaxBytes {
+	if err != nil || int64(len(out)) > m.c.MaxEntry() {
 		return out, err
 	}
 	tree := copyTree(v)
-	m.mu.Lock()
-	if m.n >= yamlMemoEntries {
-		clear(m.entries)
-		m.n = 0
-	}
-	m.entries[h] = append(m.entries[h], yamlMemoEntry{tree: tree, out: out})
-	m.n++
-	m.mu.Unlock()
+	m.c.Put(h, yamlMemoEntry{tree: tree, out: out}, cache.SizeOf(tree)+int64(len(out)))
 	return out, nil
 }
 
