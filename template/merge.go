@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/kinject/kinject/internal/codec"
@@ -53,6 +54,14 @@ type Applied struct {
 	// already injected (it has sidecar.istio.io/status, and Istio keeps its
 	// existing annotation) and with SkipOverrides.
 	Overrides *Overrides
+	// MetadataWritten lists the members of metadata (labels, name, ...)
+	// the templates' documents write, with any value (null and empty ones
+	// included), sorted: every other member of Pod's metadata is the input
+	// pod's, unchanged. It is nil when no document writes metadata, and
+	// ["*"] when one may change all of it (a $-directive at a document's
+	// root or directly in its metadata, or a metadata that is not a
+	// mapping). A cache keyed without a metadata member relies on it.
+	MetadataWritten []string
 }
 
 // Apply renders the named templates in order (aliases expanded one level;
@@ -77,23 +86,74 @@ func (s *Set) Apply(pod *corev1.Pod, names []string, d *Data, opts ApplyOptions)
 	if pod == nil {
 		pod = &corev1.Pod{}
 	}
-	merged, injected, err := s.applyTemplates(pod, names, d)
+	var written metadataWrites
+	merged, injected, err := s.applyTemplates(pod, names, d, &written)
 	if err != nil {
 		return nil, err
 	}
 	if opts.SkipOverrides {
-		return &Applied{Pod: merged, Injected: injected}, nil
+		return &Applied{Pod: merged, Injected: injected, MetadataWritten: written.list()}, nil
 	}
 	final, overrides, err := applyOverrides(merged, pod, injected)
 	if err != nil {
 		return nil, err
 	}
-	return &Applied{Pod: final, Injected: injected, Overrides: overrides}, nil
+	return &Applied{Pod: final, Injected: injected, Overrides: overrides, MetadataWritten: written.list()}, nil
+}
+
+// metadataWrites collects the metadata members documents write.
+type metadataWrites struct {
+	members map[string]bool
+	all     bool
+}
+
+// add records what one rendered document writes of metadata.
+func (w *metadataWrites) add(doc map[string]any) {
+	for k := range doc {
+		if strings.HasPrefix(k, "$") {
+			w.all = true // a directive on the whole pod
+		}
+	}
+	v, ok := doc["metadata"]
+	if !ok {
+		return
+	}
+	meta, isMap := v.(map[string]any)
+	if !isMap {
+		w.all = true // null deletes it; anything else is refused later
+		return
+	}
+	for k := range meta {
+		if strings.HasPrefix(k, "$") {
+			w.all = true
+			continue
+		}
+		if w.members == nil {
+			w.members = map[string]bool{}
+		}
+		w.members[k] = true
+	}
+}
+
+func (w *metadataWrites) list() []string {
+	if w.all {
+		return []string{"*"}
+	}
+	if len(w.members) == 0 {
+		return nil
+	}
+	out := make([]string, 0, len(w.members))
+	for k := range w.members {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // applyTemplates is Apply without the overrides: merged is the pod with the
 // templates applied, injected is what the templates alone produce.
-func (s *Set) applyTemplates(pod *corev1.Pod, names []string, d *Data) (merged, injected *corev1.Pod, err error) {
+// written collects the metadata members the documents write.
+func (s *Set) applyTemplates(pod *corev1.Pod, names []string, d *Data, written *metadataWrites) (merged, injected *corev1.Pod, err error) {
 	names = s.Expand(names)
 	tmpls := make([]string, 0, len(names))
 	for _, n := range names {
@@ -124,6 +184,7 @@ func (s *Set) applyTemplates(pod *corev1.Pod, names []string, d *Data) (merged, 
 		if patch == nil {
 			continue
 		}
+		written.add(patch)
 		// The common case: no $-directives, merged without strategicpatch
 		// and without modifying anything (see merge_fast.go).
 		if dollar, nulls := scanTree(patch); codec.Fast && !dollar {

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"text/template"
+
+	"github.com/kinject/kinject/template/internal/reads"
 )
 
 // ErrUnknownTemplate is returned (wrapped, with the known names) when Render
@@ -32,6 +34,7 @@ type Set struct {
 	tmpls   map[string]*template.Template
 	sources map[string]string
 	aliases map[string][]string
+	reads   map[string]reads.Result // what each template may read of Data
 	bufs    sync.Pool
 	// progs are the templates compiled for any Data (see compiled.go);
 	// spec, set by Specialize, those compiled for one configuration.
@@ -49,6 +52,7 @@ func Parse(templates map[string]string, opts Options) (*Set, error) {
 		tmpls:   make(map[string]*template.Template, len(templates)),
 		sources: make(map[string]string, len(templates)),
 		aliases: make(map[string][]string, len(opts.Aliases)),
+		reads:   make(map[string]reads.Result, len(templates)),
 	}
 	s.bufs.New = func() any { return new(bytes.Buffer) }
 	funcs := FuncMap(opts.Env)
@@ -65,6 +69,7 @@ func Parse(templates map[string]string, opts Options) (*Set, error) {
 		}
 		s.tmpls[name] = t
 		s.sources[name] = templates[name]
+		s.reads[name] = analyzeReads(t, funcs)
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
