@@ -98,11 +98,24 @@ type Config struct {
 	// webhook's AdmissionReview names the namespace only; Istio's injector
 	// reads the rest from the cluster).
 	Namespaces map[string]NamespaceMeta `json:"-"`
-	// CacheSize bounds the Injector's cache of recent results (pods that
-	// differ only in name, like a workload's replicas, are injected once).
-	// 0 means 1024 entries; a negative value disables the cache.
-	CacheSize int `json:"-"`
+	// CacheBytes bounds the memory of the Injector's cache of recent
+	// results, in bytes: pods that differ only in what the templates do
+	// not read (a workload's replicas, by name and uid) are injected once.
+	// 0 means DefaultCacheBytes; a negative value disables the cache. A
+	// result costing more than a sixteenth of it (a pod with tens of
+	// thousands of environment variables) is never kept. The cache holds
+	// at most this many bytes of results (counted from what they hold: the
+	// injected pod, unless every request is PatchOnly, its patch, the
+	// patch's JSON, the warnings), plus its own small bookkeeping.
+	CacheBytes int64 `json:"-"`
 }
+
+// DefaultCacheBytes is the Injector's result cache budget when
+// Config.CacheBytes is 0: 32 MiB. A replica of a typical pod with Istio's
+// sidecar template costs about 40 KiB with the injected pod kept (manual
+// injection) and under 15 KiB without (a webhook): room for hundreds to
+// thousands of workloads, and outsized results (over 2 MiB) are not kept.
+const DefaultCacheBytes = 32 << 20
 
 // NamespaceMeta is the metadata of a namespace the injector needs.
 type NamespaceMeta struct {

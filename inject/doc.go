@@ -23,8 +23,29 @@
 //
 // New validates a Config once and prepares everything (parsed templates,
 // compiled selectors). The resulting *Injector is immutable and safe for
-// concurrent use; its one piece of internal state is a bounded cache of
-// recent results, which never changes what a call returns.
+// concurrent use; its one piece of internal state is a cache of recent
+// results, which never changes what a call returns.
+//
+// # Caches and memory
+//
+// The Injector remembers results by everything that can reach them: the
+// request, and the pod less the identity fields (name, generateName, uid,
+// resourceVersion, creationTimestamp, managedFields) its templates cannot
+// read, which is decided from the templates' parse trees
+// (template.Set.Reads), never from their text. A workload's replicas then
+// share one result; a template that reads the pod's name gets each pod its
+// own. The Reviewer remembers answers by the raw request less
+// metadata.managedFields, found by the JSON's structure. Both caches are
+// bounded by bytes, evicting the least recently used entries first and
+// never keeping an entry above a sixteenth of their budget:
+// Config.CacheBytes (DefaultCacheBytes, 32 MiB) and
+// ReviewerOptions.CacheBytes (DefaultReviewerCacheBytes, 16 MiB). Their
+// worst case is those budgets, counted from what the entries hold (the
+// cached pods, patches, JSON and warnings, plus about 160 bytes each), so a
+// webhook with a Reviewer holds at most 48 MiB of cached answers however
+// many distinct pods it is sent (a Mesh holds one Injector, so one result
+// cache, per revision); a request in flight needs memory of its own,
+// proportional to the pod.
 //
 // # Entry points
 //

@@ -191,7 +191,7 @@ func ExampleReviewer() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	rv := inject.NewReviewer(inj, inject.ReviewerOptions{CacheSize: 4096})
+	rv := inject.NewReviewer(inj, inject.ReviewerOptions{CacheBytes: 64 << 20})
 	review := func(uid string) []byte {
 		return []byte(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"` + uid + `",` +
 			`"kind":{"group":"","version":"v1","kind":"Pod"},"resource":{"group":"","version":"v1","resource":"pods"},` +

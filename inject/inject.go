@@ -4,12 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
+	"github.com/kinject/kinject/internal/cache"
 	"github.com/kinject/kinject/patch"
 	"github.com/kinject/kinject/policy"
 	"github.com/kinject/kinject/template"
@@ -17,8 +17,9 @@ import (
 )
 
 // Injector injects pods. It is immutable and safe for concurrent use; its
-// only mutable part is an internal, bounded, lock-protected cache of recent
-// results that never changes what it returns.
+// only mutable part is an internal cache of recent results, bounded by
+// Config.CacheBytes, that never changes what it returns (see pod_cache.go
+// for why).
 type Injector struct {
 	cfg              Config
 	set              *template.Set
@@ -27,7 +28,11 @@ type Injector struct {
 	mesh             *policy.Decider
 	defaultTemplates []string
 	checks           template.AnnotationChecks // the release's annotation checks
-	cache            *resultCache
+	cache            *cache.Cache[[32]byte, *cachedPod]
+	// tmplReads are the identity fields each template may read;
+	// defaultReads those of defaultTemplates.
+	tmplReads    map[string]identityField
+	defaultReads identityField
 }
 
 // New validates cfg and prepares an Injector: templates are parsed and
@@ -84,16 +89,7 @@ func New(cfg *Config) (*Injector, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
-	size := c.CacheSize
-	if size == 0 {
-		size = 1024
-	}
-	if !cacheSafe(c.Templates) {
-		// A template that reads the pod's name or UID makes every pod
-		// different; caching by pod template would be wrong.
-		size = -1
-	}
-	return &Injector{
+	i := &Injector{
 		cfg:              c,
 		set:              set,
 		mesh0:            mesh,
@@ -101,8 +97,11 @@ func New(cfg *Config) (*Injector, error) {
 		mesh:             dec,
 		defaultTemplates: c.defaultTemplates(),
 		checks:           annotationChecks(c.Release),
-		cache:            newResultCache(size),
-	}, nil
+		cache:            newResultCache(c.CacheBytes),
+		tmplReads:        identityReads(set),
+	}
+	i.defaultReads = i.readsOf(i.defaultTemplates)
+	return i, nil
 }
 
 // stageB is the injector's own decision (Istio's injectRequired).
@@ -182,19 +181,6 @@ func marshalPod(p *corev1.Pod) ([]byte, error) {
 		return nil, errNilPod
 	}
 	return jsonMarshal(p)
-}
-
-// cacheSafe reports whether no template reads the pod's identity fields,
-// which the result cache leaves out of its key.
-func cacheSafe(templates map[string]string) bool {
-	for _, src := range templates {
-		for _, s := range []string{".ObjectMeta.Name", ".ObjectMeta.GenerateName", ".ObjectMeta.UID", "toYaml .ObjectMeta", "toJSON .ObjectMeta", "structToJSON .ObjectMeta"} {
-			if strings.Contains(src, s) {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 // copyValues deep-copies a values tree (nil becomes an empty map).

@@ -50,10 +50,10 @@ func BenchmarkInjectManifests(b *testing.B) {
 	in := stream1000()
 	for _, mode := range []struct {
 		name  string
-		cache int
+		cache int64
 	}{{"cold", -1}, {"warm", 0}} {
 		b.Run("1000docs/"+mode.name, func(b *testing.B) {
-			inj := newTestInjector(b, func(c *Config) { c.CacheSize = mode.cache })
+			inj := newTestInjector(b, func(c *Config) { c.CacheBytes = mode.cache })
 			b.ReportAllocs()
 			b.SetBytes(int64(len(in)))
 			for b.Loop() {

@@ -13,6 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
+	"github.com/kinject/kinject/internal/cache"
 	"github.com/kinject/kinject/patch"
 	"github.com/kinject/kinject/policy"
 	"github.com/kinject/kinject/template"
@@ -173,16 +174,24 @@ func (i *Injector) injectDecided(ctx context.Context, req PodRequest, ns string,
 		return nil, err
 	}
 
-	key, cacheable := i.cacheKey(req, ns)
+	// The cache lookup. Everything before it is recomputed on every call;
+	// everything after it that reads a pod identity field must feed the
+	// key (pod_cache.go says why the key is enough).
+	names := templateNames(orig)
+	cleared := idAll &^ i.readsOf(names)
+	key, cacheable := i.cacheKey(req, ns, cleared)
 	if cacheable {
-		if c, ok := i.cache.get(key); ok {
+		if c, ok := i.cache.Get(key); ok && (req.PatchOnly || c.pod != nil) {
+			hit := true
 			if !req.PatchOnly {
-				res.Pod = c.instantiate(orig)
+				res.Pod, hit = c.instantiate(orig)
 			}
-			res.Warnings = append(res.Warnings, c.warnings...)
-			res.Patch = c.patchCopy()
-			res.PatchJSON = append([]byte(nil), c.patchJSON...)
-			return res, nil
+			if hit {
+				res.Warnings = append(res.Warnings, c.warnings...)
+				res.Patch = c.patchCopy()
+				res.PatchJSON = append([]byte(nil), c.patchJSON...)
+				return res, nil
+			}
 		}
 	}
 
@@ -211,9 +220,8 @@ func (i *Injector) injectDecided(ctx context.Context, req PodRequest, ns string,
 	if err != nil {
 		return nil, err
 	}
-	names := i.defaultTemplates
-	if v, ok := base.Annotations[annTemplates]; ok && strings.TrimSpace(v) != "" {
-		names = strings.Split(v, ",")
+	if names == nil {
+		names = i.defaultTemplates
 	}
 	applied, err := i.set.Apply(base, names, data, template.ApplyOptions{})
 	if err != nil {
@@ -251,8 +259,9 @@ func (i *Injector) injectDecided(ctx context.Context, req PodRequest, ns string,
 	if err := i.finishPatch(res, orig); err != nil {
 		return nil, err
 	}
-	if cacheable {
-		i.cache.put(key, newCachedPod(res, warnings))
+	if cacheable && carriesThrough(orig, res, applied.MetadataWritten, cleared) {
+		c := newCachedPod(res, warnings, cleared, !req.PatchOnly)
+		i.cache.Put(key, c, cache.SizeOf(c))
 	}
 	return res, nil
 }

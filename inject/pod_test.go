@@ -14,7 +14,7 @@ import (
 
 // corpusInjector returns an Injector for a corpus case's webhook settings
 // and the case's webhook pod.
-func corpusInjector(t testing.TB, id string, cacheSize int) (*Injector, *corev1.Pod) {
+func corpusInjector(t testing.TB, id string, cacheBytes int64) (*Injector, *corev1.Pod) {
 	t.Helper()
 	root := corpusDir(t)
 	dir := filepath.Join(root, "cases", id)
@@ -23,7 +23,7 @@ func corpusInjector(t testing.TB, id string, cacheSize int) (*Injector, *corev1.
 		t.Fatal(err)
 	}
 	cfg := corpusConfig(t, dir, &c, true)
-	cfg.CacheSize = cacheSize
+	cfg.CacheBytes = cacheBytes
 	inj, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -234,7 +234,7 @@ func TestCheckStale(t *testing.T) {
 func BenchmarkInjectPod(b *testing.B) {
 	for _, mode := range []struct {
 		name      string
-		cache     int
+		cache     int64
 		patchOnly bool
 	}{{"cold", -1, false}, {"cached", 0, false}, {"cached-patchonly", 0, true}} {
 		b.Run("hello/"+mode.name, func(b *testing.B) {
@@ -253,7 +253,7 @@ func BenchmarkInjectPod(b *testing.B) {
 	}
 	for _, mode := range []struct {
 		name  string
-		cache int
+		cache int64
 	}{{"cold", -1}, {"cached", 0}} {
 		b.Run("env2000/"+mode.name, func(b *testing.B) {
 			inj, pod := corpusInjector(b, "hello", mode.cache)
@@ -277,7 +277,7 @@ func BenchmarkInjectPod(b *testing.B) {
 func BenchmarkReviewHello(b *testing.B) {
 	for _, mode := range []struct {
 		name  string
-		cache int
+		cache int64
 	}{{"cold", -1}, {"cached", 0}} {
 		b.Run(mode.name, func(b *testing.B) {
 			inj, pod := corpusInjector(b, "hello", mode.cache)

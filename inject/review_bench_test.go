@@ -17,7 +17,7 @@ import (
 
 // Benchmarks of the admission path. Each pod is measured twice:
 //
-//   - cold: the Injector's result cache is disabled (CacheSize -1), so every
+//   - cold: the Injector's result cache is disabled (CacheBytes -1), so every
 //     call renders the template, merges and diffs: a pod the injector has not
 //     seen;
 //   - warm: the default cache, and the same pod every time: the next replica
@@ -131,11 +131,11 @@ func istioHelloConfig(b *testing.B) (*Config, []byte) {
 func benchReview(b *testing.B, cfg *Config, body []byte) {
 	for _, mode := range []struct {
 		name  string
-		cache int
+		cache int64
 	}{{"cold", -1}, {"warm", 0}} {
 		b.Run(mode.name, func(b *testing.B) {
 			c := *cfg
-			c.CacheSize = mode.cache
+			c.CacheBytes = mode.cache
 			inj, err := New(&c)
 			if err != nil {
 				b.Fatal(err)

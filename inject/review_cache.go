@@ -1,15 +1,15 @@
 package inject
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/json"
+	"encoding/binary"
 	"errors"
-	"sync"
 	"sync/atomic"
 
 	admissionv1 "k8s.io/api/admission/v1"
+
+	"github.com/kinject/kinject/internal/cache"
 )
 
 // Reviewer answers AdmissionReviews like (*Injector).Review, and remembers
@@ -18,34 +18,40 @@ import (
 // generateName, labels and spec, and no name or uid yet); for those the
 // Reviewer skips decoding the pod and injecting it, and answers from the
 // raw bytes of the request. The answers are byte for byte the ones Review
-// gives.
+// gives (FuzzReviewerMatchesReview).
 //
-// The key of an answer is the request's namespace and the raw pod with its
-// metadata.managedFields removed (the API server stamps them with the time,
-// and injection never reads or patches them). Only allowed answers are
-// remembered; denials are recomputed. A Reviewer is safe for concurrent use;
-// its memory is bounded by ReviewerOptions.CacheSize. With
+// The key of an answer is the request's namespace and the raw pod, less
+// the value of its metadata.managedFields, which the API server stamps
+// with the time on every replica and which injection never reads (Review
+// drops it before injecting). The value is found by scanning the JSON's
+// structure (see managedFieldsSpan) and left out only when Review would
+// decode it without error; otherwise the whole raw pod is the key. Only
+// allowed answers are remembered; denials are recomputed.
+//
+// A Reviewer is safe for concurrent use. Its memory is bounded by
+// ReviewerOptions.CacheBytes (the answers' patches and warnings), on top of
+// the Injector's own result cache (Config.CacheBytes). With
 // ReviewerOptions.Mutate set it answers through the hook and does not use
 // this memory (review_hook.go).
 type Reviewer struct {
 	inj   *Injector
-	mu    sync.Mutex
-	max   int
-	m     map[[32]byte]reviewAnswer
-	order [][32]byte
-	// hits, misses and bytes feed Stats (review_stats.go); bytes is
-	// guarded by mu.
-	hits, misses atomic.Uint64
-	bytes        int64
+	cache *cache.Cache[[32]byte, reviewAnswer]
 
 	mutate MutateFunc // ReviewerOptions.Mutate
+
+	// hits and misses feed Stats (review_stats.go).
+	hits, misses atomic.Uint64
 }
 
 // ReviewerOptions configure a Reviewer.
 type ReviewerOptions struct {
-	// CacheSize is the number of answers kept (oldest evicted first);
-	// 0 means 1024, a negative value disables the memory.
-	CacheSize int
+	// CacheBytes bounds the memory of the remembered answers, in bytes:
+	// their patches and warnings, plus a small fixed cost each. 0 means
+	// DefaultReviewerCacheBytes, a negative value disables the memory. An
+	// answer costing more than a sixteenth of it is never kept; the least
+	// recently used answers are evicted first.
+	CacheBytes int64
+
 	// Mutate, when set, is the webhook's own change on top of the
 	// injection: it is called for every pod CREATE, injected or not, with
 	// the decoded pod, the request, the decision and the injected pod,
@@ -60,6 +66,12 @@ type ReviewerOptions struct {
 	Mutate MutateFunc
 }
 
+// DefaultReviewerCacheBytes is the Reviewer's budget when
+// ReviewerOptions.CacheBytes is 0: 16 MiB. An answer for a typical pod
+// with Istio's sidecar template is its patch, about 6 KiB: room for
+// thousands of pod templates; answers over 1 MiB are not kept.
+const DefaultReviewerCacheBytes = 16 << 20
+
 type reviewAnswer struct {
 	patch    []byte // the encoded JSONPatch, nil when there is none
 	warnings []string
@@ -67,15 +79,14 @@ type reviewAnswer struct {
 
 // NewReviewer returns a Reviewer that answers with inj.
 func NewReviewer(inj *Injector, opts ReviewerOptions) *Reviewer {
-	max := opts.CacheSize
-	if max == 0 {
-		max = 1024
+	budget := opts.CacheBytes
+	if budget == 0 {
+		budget = DefaultReviewerCacheBytes
 	}
-	r := &Reviewer{inj: inj, max: max, mutate: opts.Mutate}
-	if max > 0 {
-		r.m = make(map[[32]byte]reviewAnswer, max)
+	if opts.Mutate != nil {
+		budget = -1 // answers through the hook are never remembered
 	}
-	return r
+	return &Reviewer{inj: inj, cache: cache.New[[32]byte, reviewAnswer](budget), mutate: opts.Mutate}
 }
 
 // Review answers an AdmissionReview exactly as (*Injector).Review does,
@@ -92,7 +103,7 @@ func (r *Reviewer) Review(ctx context.Context, body []byte) ([]byte, error) {
 		return r.reviewMutate(ctx, review)
 	}
 	req := review.Request
-	if r.m == nil || !isPodCreate(req) || len(req.Object.Raw) == 0 {
+	if r.cache == nil || !isPodCreate(req) || len(req.Object.Raw) == 0 {
 		resp := r.inj.admit(ctx, req)
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -100,10 +111,7 @@ func (r *Reviewer) Review(ctx context.Context, body []byte) ([]byte, error) {
 		return respond(review.TypeMeta, resp)
 	}
 	key := reviewKey(req.Namespace, req.Object.Raw)
-	r.mu.Lock()
-	a, ok := r.m[key]
-	r.mu.Unlock()
-	if ok {
+	if a, ok := r.cache.Get(key); ok {
 		r.hits.Add(1)
 		resp := &admissionv1.AdmissionResponse{UID: req.UID, Allowed: true, Patch: a.patch, Warnings: a.warnings}
 		if a.patch != nil {
@@ -118,54 +126,36 @@ func (r *Reviewer) Review(ctx context.Context, body []byte) ([]byte, error) {
 		return nil, err
 	}
 	if resp.Allowed && resp.Result == nil {
-		r.put(key, reviewAnswer{patch: resp.Patch, warnings: resp.Warnings})
+		a := reviewAnswer{patch: resp.Patch, warnings: resp.Warnings}
+		r.cache.Put(key, a, cache.SizeOf(a))
 	}
 	return respond(review.TypeMeta, resp)
 }
 
-func (r *Reviewer) put(k [32]byte, a reviewAnswer) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if _, ok := r.m[k]; ok {
-		return
-	}
-	if len(r.order) >= r.max {
-		r.bytes -= r.m[r.order[0]].size()
-		delete(r.m, r.order[0])
-		r.order = r.order[1:]
-	}
-	r.m[k] = a
-	r.bytes += a.size()
-	r.order = append(r.order, k)
-}
-
-// reviewKey hashes the namespace and the raw pod without the value of its
-// metadata.managedFields. The value is cut out only when the raw pod holds
-// the key "managedFields" exactly once: a quote inside a JSON string is
-// escaped, so that occurrence is the member itself, and the bytes around it
-// identify everything else. Otherwise the whole raw pod is hashed.
+// reviewKey hashes the namespace and the raw pod. The value of the pod's
+// metadata.managedFields is left out when managedFieldsSpan finds it and
+// it decodes as Review decodes it; its member name and everything around
+// it stay in. What Review's answer depends on is then all in the key:
+// Review decodes the raw pod (the value left out is known to decode
+// cleanly, and decodes into a field Review then clears), takes the
+// namespace from the request, and reads nothing else of the request but
+// its UID, which the answer carries and the cache does not.
 func reviewKey(ns string, raw []byte) [32]byte {
 	h := sha256.New()
+	var n [8]byte
+	binary.BigEndian.PutUint64(n[:], uint64(len(ns)))
+	h.Write(n[:])
 	h.Write([]byte(ns))
-	h.Write([]byte{0})
-	const member = `"managedFields":`
-	if bytes.Count(raw, []byte(`"managedFields"`)) == 1 {
-		if at := bytes.Index(raw, []byte(member)); at >= 0 {
-			start := at + len(member)
-			dec := json.NewDecoder(bytes.NewReader(raw[start:]))
-			var skip json.RawMessage
-			if dec.Decode(&skip) == nil {
-				end := start + int(dec.InputOffset())
-				h.Write(raw[:start])
-				h.Write([]byte{0})
-				h.Write(raw[end:])
-				var k [32]byte
-				h.Sum(k[:0])
-				return k
-			}
-		}
+	if start, end, ok := managedFieldsSpan(raw); ok && managedFieldsDecode(raw[start:end]) {
+		binary.BigEndian.PutUint64(n[:], uint64(start))
+		h.Write([]byte{'c'})
+		h.Write(n[:]) // where the cut is, so the two parts are unambiguous
+		h.Write(raw[:start])
+		h.Write(raw[end:])
+	} else {
+		h.Write([]byte{'w'})
+		h.Write(raw)
 	}
-	h.Write(raw)
 	var k [32]byte
 	h.Sum(k[:0])
 	return k

@@ -12,8 +12,8 @@ import (
 // first and the second time, with the bytes Injector.Review gives.
 func TestReviewerMatchesReview(t *testing.T) {
 	inj := newTestInjector(t, nil)
-	for _, size := range []int{0, -1, 2} {
-		rv := NewReviewer(inj, ReviewerOptions{CacheSize: size})
+	for _, size := range []int64{0, -1, 96 << 10} {
+		rv := NewReviewer(inj, ReviewerOptions{CacheBytes: size})
 		for round := 0; round < 2; round++ {
 			for _, c := range reviewCases {
 				body, _ := readReview(t, c.name)
@@ -51,7 +51,7 @@ func TestReviewerReplicas(t *testing.T) {
 		{"other image", bytes.Replace(body, []byte(`nginx:1.27`), []byte(`nginx:1.28`), 1), false, "a different spec is a different pod"},
 	}
 	for _, v := range variants {
-		before := len(rv.m)
+		before := rv.cache.Len()
 		got, err := rv.Review(context.Background(), v.body)
 		if err != nil {
 			t.Fatal(err)
@@ -63,7 +63,7 @@ func TestReviewerReplicas(t *testing.T) {
 		if !bytes.Equal(got, want) {
 			t.Errorf("%s: answer differs from Injector.Review", v.name)
 		}
-		added := len(rv.m) - before
+		added := rv.cache.Len() - before
 		if v.shared && added != 0 && v.name != "same" {
 			t.Errorf("%s: a new entry was added (%s)", v.name, v.reason)
 		}
@@ -74,18 +74,23 @@ func TestReviewerReplicas(t *testing.T) {
 }
 
 // TestReviewerConcurrent runs many goroutines on one Reviewer (run with
-// -race) and checks every answer.
+// -race) and checks every answer; the budget holds fewer answers than there
+// are distinct requests, so answers are evicted while others are read.
 func TestReviewerConcurrent(t *testing.T) {
 	inj := newTestInjector(t, nil)
-	rv := NewReviewer(inj, ReviewerOptions{CacheSize: 3})
+	const budget = 128 << 10
+	rv := NewReviewer(inj, ReviewerOptions{CacheBytes: budget})
 	var bodies, wants [][]byte
 	for _, c := range reviewCases {
 		body, _ := readReview(t, c.name)
-		want, err := inj.Review(context.Background(), body)
-		if err != nil {
-			t.Fatal(err)
+		for _, ns := range []string{"shop", "a", "b", "c", "d", "e"} {
+			b := bytes.Replace(body, []byte(`"namespace": "shop"`), []byte(`"namespace": "`+ns+`"`), 1)
+			want, err := inj.Review(context.Background(), b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			bodies, wants = append(bodies, b), append(wants, want)
 		}
-		bodies, wants = append(bodies, body), append(wants, want)
 	}
 	var wg sync.WaitGroup
 	errs := make(chan error, 8)
@@ -111,7 +116,7 @@ func TestReviewerConcurrent(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
-	if len(rv.m) > 3 || len(rv.order) != len(rv.m) {
-		t.Errorf("cache holds %d entries (order %d), bound 3", len(rv.m), len(rv.order))
+	if st := rv.Stats(); st.Bytes > budget || st.Entries == 0 {
+		t.Errorf("cache holds %d entries, %d bytes; budget %d", st.Entries, st.Bytes, budget)
 	}
 }

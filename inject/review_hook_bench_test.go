@@ -22,11 +22,11 @@ func BenchmarkReviewMutate(b *testing.B) {
 	}
 	for _, mode := range []struct {
 		name  string
-		cache int
+		cache int64
 	}{{"cold", -1}, {"replica", 0}} {
 		b.Run(mode.name, func(b *testing.B) {
 			c := *cfg
-			c.CacheSize = mode.cache
+			c.CacheBytes = mode.cache
 			inj, err := New(&c)
 			if err != nil {
 				b.Fatal(err)

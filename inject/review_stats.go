@@ -1,7 +1,5 @@
 package inject
 
-import "unsafe"
-
 // ReviewerStats is a snapshot of a Reviewer's answer cache, for a webhook's
 // metrics. Hits and Misses only grow; Entries and Bytes are what the cache
 // holds at the moment of the snapshot.
@@ -16,7 +14,7 @@ type ReviewerStats struct {
 	// Entries is the number of answers held.
 	Entries int
 	// Bytes is the memory the held answers take: their patches, warnings,
-	// keys and bookkeeping.
+	// keys and bookkeeping; never above ReviewerOptions.CacheBytes.
 	Bytes int64
 }
 
@@ -28,18 +26,6 @@ func (r *Reviewer) Stats() ReviewerStats {
 		return ReviewerStats{}
 	}
 	s := ReviewerStats{Hits: r.hits.Load(), Misses: r.misses.Load()}
-	r.mu.Lock()
-	s.Entries, s.Bytes = len(r.m), r.bytes
-	r.mu.Unlock()
+	s.Entries, s.Bytes = r.cache.Len(), r.cache.Bytes()
 	return s
-}
-
-// size is the memory an answer takes in the cache: the bytes it points to
-// plus its own header, its key, and its place in the eviction order.
-func (a reviewAnswer) size() int64 {
-	n := int64(unsafe.Sizeof(a)) + 2*32 + int64(cap(a.patch))
-	for _, w := range a.warnings {
-		n += int64(unsafe.Sizeof(w)) + int64(len(w))
-	}
-	return n
 }

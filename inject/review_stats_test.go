@@ -17,7 +17,7 @@ func TestReviewerStats(t *testing.T) {
 	}
 	steps := []struct {
 		body         []byte
-		cacheSize    int
+		cacheBytes   int64
 		hits, misses uint64
 		entries      int
 		reason       string
@@ -26,15 +26,15 @@ func TestReviewerStats(t *testing.T) {
 		{hello, 0, 1, 1, 1, "its replica is a hit"},
 		{other, 0, 1, 2, 2, "another spec is another miss"},
 		{notPod, 0, 1, 2, 2, "a DELETE never reaches the cache"},
-		{hello, 1, 0, 1, 1, "a cache of one keeps one answer"},
-		{other, 1, 0, 2, 1, "the second answer evicts the first"},
+		{hello, 4 << 10, 0, 1, 0, "an answer above a sixteenth of the budget is not kept"},
+		{hello, 4 << 10, 0, 2, 0, "so its replica misses again"},
 		{hello, -1, 0, 0, 0, "a disabled cache counts nothing"},
 	}
 	var rv *Reviewer
-	size := 99
+	size := int64(99)
 	for i, s := range steps {
-		if s.cacheSize != size {
-			rv, size = NewReviewer(inj, ReviewerOptions{CacheSize: s.cacheSize}), s.cacheSize
+		if s.cacheBytes != size {
+			rv, size = NewReviewer(inj, ReviewerOptions{CacheBytes: s.cacheBytes}), s.cacheBytes
 		}
 		if _, err := rv.Review(context.Background(), s.body); err != nil {
 			t.Fatal(err)
@@ -43,12 +43,8 @@ func TestReviewerStats(t *testing.T) {
 		if got.Hits != s.hits || got.Misses != s.misses || got.Entries != s.entries {
 			t.Errorf("step %d: stats %+v, want hits %d misses %d entries %d (%s)", i, got, s.hits, s.misses, s.entries, s.reason)
 		}
-		var want int64
-		for _, a := range rv.m {
-			want += a.size()
-		}
-		if got.Bytes != want || (got.Entries > 0) != (got.Bytes > 0) {
-			t.Errorf("step %d: Bytes %d, want %d, the sum over the held answers (%s)", i, got.Bytes, want, s.reason)
+		if got.Bytes != rv.cache.Bytes() || got.Bytes > rv.cache.Budget() || (got.Entries > 0) != (got.Bytes > 0) {
+			t.Errorf("step %d: Bytes %d, want what the cache holds (%d), within the budget %d (%s)", i, got.Bytes, rv.cache.Bytes(), rv.cache.Budget(), s.reason)
 		}
 	}
 	if (*Reviewer)(nil).Stats() != (ReviewerStats{}) {

@@ -158,6 +158,7 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	o.src.register(fs)
 	fs.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
 	fs.Int64Var(&o.maxRequestBytes, "max-request-bytes", 8<<20, "largest request body accepted")
+	fs.Int64Var(&o.src.cacheBytes, "cache-bytes", 0, cacheBytesUsage)
 	fs.DurationVar(&o.readTimeout, "read-timeout", 10*time.Second, "time to read a whole request")
 	fs.DurationVar(&o.writeTimeout, "write-timeout", 10*time.Second, "time to answer a request (the review stops then, or at the API server's ?timeout= if earlier)")
 	fs.DurationVar(&o.idleTimeout, "idle-timeout", 90*time.Second, "how long an idle keep-alive connection stays open")

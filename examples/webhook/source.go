@@ -23,6 +23,7 @@ type source struct {
 	files      cliconfig.Files
 	knobs      cliconfig.Knobs
 	namespaces map[string]inject.NamespaceMeta
+	cacheBytes int64 // --cache-bytes (cache.go)
 }
 
 // register defines the configuration flags on fs.
@@ -120,12 +121,14 @@ func (s *source) load(now time.Time) (*loaded, error) {
 	if err != nil {
 		return nil, err
 	}
+	injBytes, rvBytes := s.cacheBudgets()
+	cfg.CacheBytes = injBytes
 	inj, err := inject.New(cfg)
 	if err != nil {
 		return nil, err
 	}
 	return &loaded{
-		reviewer: inject.NewReviewer(inj, inject.ReviewerOptions{}),
+		reviewer: inject.NewReviewer(inj, inject.ReviewerOptions{CacheBytes: rvBytes}),
 		rev:      inj.Revision(),
 		stamp:    stamp,
 		at:       now,

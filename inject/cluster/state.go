@@ -76,7 +76,7 @@ func (s *State) NamespaceMeta() map[string]inject.NamespaceMeta {
 
 // Mesh builds the multi-revision injector the state describes: one
 // inject.Config per revision (adjust them with edit, which may be nil,
-// before they are prepared: CacheSize, NativeSidecars or other knobs the
+// before they are prepared: CacheBytes, NativeSidecars or other knobs the
 // dumps cannot show), the installed webhooks and the namespaces. A
 // revision without a Config (known only from a webhook, or whose
 // ConfigMap Load refused) is left out: a pod the webhooks send to it is
