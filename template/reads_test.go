@@ -357,3 +357,18 @@ func FuzzReads(f *testing.F) {
 		}
 	})
 }
+
+// TestReadsSpecialized: a specialised Set reads what its source does (the
+// Injector asks the Set it renders with).
+func TestReadsSpecialized(t *testing.T) {
+	s, err := Parse(map[string]string{"a": `{{ .ObjectMeta.Namespace }}`, "b": `{{ .ObjectMeta.Name }}`}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp := s.Specialize(&Data{MeshConfig: meshconfig.DefaultMeshConfig()})
+	for _, n := range []string{"a", "b"} {
+		if got, want := sp.Reads(n).String(), s.Reads(n).String(); got != want {
+			t.Errorf("%s: specialised reads %q, want %q", n, got, want)
+		}
+	}
+}
