@@ -244,8 +244,8 @@ func TestCacheTemplateWritesIdentity(t *testing.T) {
 // megabytes (it did: 25 MiB kept per such request). The heap after GC is
 // back where it was.
 func TestCacheOutsized(t *testing.T) {
-	if testing.Short() {
-		t.Skip("a 1.3 MB pod")
+	if testing.Short() || raceEnabled {
+		t.Skip("a 1.3 MB pod, and a heap measurement (-short, -race)")
 	}
 	ctx := context.Background()
 	inj := newTestInjector(t, nil)
