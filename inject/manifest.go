@@ -759,7 +759,7 @@ func typedJSON(obj any, nullTimestamps bool) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return dropNullCreationTimestamp(j), nil
+	return codec.DropNullCreationTimestamps(j), nil
 }
 
 // jsonToYAML gives the bytes of sigs.k8s.io/yaml.JSONToYAML for an
@@ -771,16 +771,3 @@ func jsonToYAML(j []byte) ([]byte, error) { return yamlout.JSONToYAML(j) }
 // yamlNumbers replaces every json.Number in v, in place, as the YAML parser
 // resolves a plain scalar (yamlout.Numbers).
 func yamlNumbers(v any) any { return yamlout.Numbers(v) }
-
-// dropNullCreationTimestamp removes every "creationTimestamp":null member of
-// compact JSON produced by encoding/json. Inside a JSON string the quotes
-// would be escaped, so the pattern only ever matches an object member.
-func dropNullCreationTimestamp(j []byte) []byte {
-	const member = `"creationTimestamp":null`
-	if !bytes.Contains(j, []byte(member)) {
-		return j
-	}
-	j = bytes.ReplaceAll(j, []byte(member+","), nil)
-	j = bytes.ReplaceAll(j, []byte(","+member+"}"), []byte("}"))
-	return bytes.ReplaceAll(j, []byte("{"+member+"}"), []byte("{}"))
-}

@@ -204,23 +204,6 @@ func TestInjectManifestsErrors(t *testing.T) {
 	}
 }
 
-func TestDropNullCreationTimestamp(t *testing.T) {
-	cases := []struct {
-		in, want, reason string
-	}{
-		{`{"metadata":{"creationTimestamp":null,"name":"a"}}`, `{"metadata":{"name":"a"}}`, "first member"},
-		{`{"metadata":{"name":"a","creationTimestamp":null}}`, `{"metadata":{"name":"a"}}`, "last member"},
-		{`{"metadata":{"creationTimestamp":null}}`, `{"metadata":{}}`, "only member"},
-		{`{"a":"\"creationTimestamp\":null"}`, `{"a":"\"creationTimestamp\":null"}`, "inside a string it is data"},
-		{`{"creationTimestamp":"2024-01-01T00:00:00Z"}`, `{"creationTimestamp":"2024-01-01T00:00:00Z"}`, "a real timestamp stays"},
-	}
-	for _, c := range cases {
-		if got := string(dropNullCreationTimestamp([]byte(c.in))); got != c.want {
-			t.Errorf("dropNullCreationTimestamp(%s) = %s, want %s (%s)", c.in, got, c.want, c.reason)
-		}
-	}
-}
-
 // TestJSONToYAMLMatchesSigs checks jsonToYAML against sigs.k8s.io/yaml's
 // JSONToYAML on every golden output and on values chosen at the edges of
 // the YAML resolver.

@@ -92,7 +92,9 @@ func TestInjectPodGolden(t *testing.T) {
 					g.Pod = res.Pod
 				}
 			}
-			out, merr := yaml.Marshal(g)
+			// Printed as manual injection prints for the newest release:
+			// the same on every supported k8s.io release.
+			out, merr := marshalObject(g, false)
 			if merr != nil {
 				t.Fatal(merr)
 			}

@@ -232,7 +232,7 @@ func TestReviewReinjectAndUninject(t *testing.T) {
 			t.Errorf("native=%v: Uninject left the status annotation", native)
 		}
 		if !native {
-			b, err := json.Marshal(got)
+			b, err := typedJSON(got, false) // as the newest k8s.io writes it
 			if err != nil {
 				t.Fatal(err)
 			}

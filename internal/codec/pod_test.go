@@ -241,3 +241,24 @@ func BenchmarkPod(b *testing.B) {
 		})
 	}
 }
+
+func TestDropNullCreationTimestamps(t *testing.T) {
+	for _, c := range []struct{ in, want, reason string }{
+		{`{"metadata":{"creationTimestamp":null,"name":"a"}}`, `{"metadata":{"name":"a"}}`, "first member"},
+		{`{"metadata":{"name":"a","creationTimestamp":null}}`, `{"metadata":{"name":"a"}}`, "last member"},
+		{`{"metadata":{"creationTimestamp":null}}`, `{"metadata":{}}`, "only member"},
+		{`{"a":"\"creationTimestamp\":null"}`, `{"a":"\"creationTimestamp\":null"}`, "inside a string it is data"},
+		{`{"creationTimestamp":"2024-01-01T00:00:00Z"}`, `{"creationTimestamp":"2024-01-01T00:00:00Z"}`, "a real timestamp stays"},
+	} {
+		if got := string(DropNullCreationTimestamps([]byte(c.in))); got != c.want {
+			t.Errorf("DropNullCreationTimestamps(%s) = %s, want %s (%s)", c.in, got, c.want, c.reason)
+		}
+	}
+	b, err := json.Marshal(&corev1.Pod{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(DropNullCreationTimestamps(b)); got != `{"metadata":{},"spec":{"containers":null},"status":{}}` {
+		t.Errorf("a zero pod = %s, want the newest apimachinery's encoding", got)
+	}
+}
