@@ -527,14 +527,31 @@ func findProxy(spec *corev1.PodSpec) *corev1.Container {
 // is the user's decision and is not warned about on every pod; resource
 // errors (a request above its limit) are still reported for every
 // container, since the API server would refuse the pod.
+//
+// The containers are looked up by name in maps built once, so the check is
+// linear in the containers (issue 10 item 3).
 func touchedContainers(base, injected, pod *corev1.Pod) func(string) bool {
+	inj, was, is := containersByName(&injected.Spec), containersByName(&base.Spec), containersByName(&pod.Spec)
 	return func(name string) bool {
-		if findContainer(&injected.Spec, name) != nil {
+		if inj[name] != nil {
 			return true
 		}
-		before, after := findContainer(&base.Spec, name), findContainer(&pod.Spec, name)
+		before, after := was[name], is[name]
 		return before == nil || after == nil || !sameResources(&before.Resources, &after.Resources)
 	}
+}
+
+// containersByName maps each name to what findContainer returns for it.
+func containersByName(spec *corev1.PodSpec) map[string]*corev1.Container {
+	m := make(map[string]*corev1.Container, len(spec.InitContainers)+len(spec.Containers))
+	for _, list := range [2][]corev1.Container{spec.InitContainers, spec.Containers} {
+		for k := range list {
+			if _, seen := m[list[k].Name]; !seen {
+				m[list[k].Name] = &list[k]
+			}
+		}
+	}
+	return m
 }
 
 // findContainer returns the container or init container called name.

@@ -231,14 +231,12 @@ func keepContainers(cs []corev1.Container, drop map[string]bool) []corev1.Contai
 
 func overridesNotPresent(cs, overrides []corev1.Container) []corev1.Container {
 	var out []corev1.Container
+	present := make(map[string]bool, len(cs))
+	for _, c := range cs {
+		present[c.Name] = true
+	}
 	for _, o := range overrides {
-		present := false
-		for _, c := range cs {
-			if c.Name == o.Name {
-				present = true
-			}
-		}
-		if !present && !strings.HasPrefix(o.Name, "\x00") {
+		if !present[o.Name] && !strings.HasPrefix(o.Name, "\x00") {
 			out = append(out, o)
 		}
 	}

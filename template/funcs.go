@@ -122,7 +122,7 @@ func FuncMap(env map[string]string) template.FuncMap {
 		"b64enc":       func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) },
 		"b64dec":       b64dec,
 		"list":         func(v ...any) []any { return append([]any{}, v...) },
-		"append":       appendList,
+		"append":       newAppender().append,
 		"prepend":      prependList,
 		"first":        first,
 		"last":         last,

@@ -5,9 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"weak"
 
 	"sigs.k8s.io/yaml"
 )
@@ -283,14 +286,55 @@ func strslice(v any) []string {
 	return out
 }
 
-func appendList(l any, v any) ([]any, error) {
+// appender is sprig's append in amortised constant time. sprig copies the
+// list on every call, which makes the loop Istio's own sidecar template
+// runs ({{ range .Spec.Containers }}{{ $l = append $l .Name }}{{ end }})
+// quadratic in the containers. appender makes lists with room to grow and
+// remembers, for each array it made, how much of it is in use: appending
+// to the longest list of such an array fills the next slot in place;
+// appending to any other list (an older one: $b := append $a x after
+// $c := append $a y; or one from elsewhere) copies, as sprig does, into an
+// array twice as long. The arrays are remembered by weak pointers and
+// forgotten once collected. Safe for concurrent use.
+type appender struct {
+	mu   sync.Mutex
+	ends map[weak.Pointer[any]]int
+}
+
+func newAppender() *appender { return &appender{ends: map[weak.Pointer[any]]int{}} }
+
+func (a *appender) append(l any, v any) ([]any, error) {
 	xs, err := listOf("append", l)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]any, len(xs), len(xs)+1)
+	if n := len(xs); n > 0 && cap(xs) > n {
+		key := weak.Make(&xs[0])
+		a.mu.Lock()
+		if end, ok := a.ends[key]; ok && end == n {
+			out := xs[:n+1]
+			out[n] = v
+			a.ends[key] = n + 1
+			a.mu.Unlock()
+			return out, nil
+		}
+		a.mu.Unlock()
+	}
+	out := make([]any, len(xs)+1, 2*len(xs)+4)
 	copy(out, xs)
-	return append(out, v), nil
+	out[len(xs)] = v
+	key := weak.Make(&out[0])
+	a.mu.Lock()
+	a.ends[key] = len(out)
+	a.mu.Unlock()
+	runtime.AddCleanup(&out[0], a.forget, key)
+	return out, nil
+}
+
+func (a *appender) forget(key weak.Pointer[any]) {
+	a.mu.Lock()
+	delete(a.ends, key)
+	a.mu.Unlock()
 }
 
 func prependList(l any, v any) ([]any, error) {

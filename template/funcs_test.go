@@ -3,6 +3,7 @@ package template
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -199,6 +200,8 @@ func sprigFuncCases() []funcCase {
 		{"b64dec/bad", "{{ b64dec `!` }}", nil, "", "b64dec", "bad input is an error"},
 		{"append", "{{ $l := list }}{{ $l = append $l `a` }}{{ $l = append $l `b` }}{{ join `,` $l }}", nil, "a,b", "", "how the sidecar template collects container names"},
 		{"append/not-list", "{{ append 3 `a` }}", nil, "", "want a list", "appending to a number"},
+		{"append/branches", "{{ $a := list 1 }}{{ $a = append $a 2 }}{{ $b := append $a 3 }}{{ $c := append $a 4 }}{{ $b = append $b 5 }}{{ join `,` $b }} {{ join `,` $c }} {{ join `,` $a }}", nil, "1,2,3,5 1,2,4 1,2", "", "two appends to one list give two lists, as sprig's copies do"},
+		{"append/strings", "{{ $a := splitList `,` `x,y` }}{{ join `,` (append $a `z`) }} {{ join `,` $a }}", nil, "x,y,z x,y", "", "a list made elsewhere is copied"},
 		{"prepend", "{{ prepend (list `b`) `a` | join `,` }}", nil, "a,b", "", "in front"},
 		{"first-last", "{{ first (list 1 2 3) }}{{ last (list 1 2 3) }}{{ first list }}", nil, "13<no value>", "", "ends; empty list gives nothing"},
 		{"rest-initial", "{{ rest (list 1 2 3) | join `` }}{{ initial (list 1 2 3) | join `` }}", nil, "2312", "", "all but one end"},
@@ -376,4 +379,46 @@ func BenchmarkToYaml(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestAppendConcurrent appends from goroutines to one shared list and to
+// lists of their own (with -race: the in-place growth is safe).
+func TestAppendConcurrent(t *testing.T) {
+	a := newAppender()
+	shared, _ := a.append([]any{"x"}, "y")
+	var wg sync.WaitGroup
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			mine := shared
+			for i := 0; i < 100; i++ {
+				mine, _ = a.append(mine, g)
+			}
+			if len(mine) != 102 || mine[1] != "y" || mine[101] != g {
+				t.Errorf("goroutine %d: %v", g, mine[:3])
+			}
+		}()
+	}
+	wg.Wait()
+	if len(shared) != 2 {
+		t.Errorf("shared list changed: %v", shared)
+	}
+}
+
+// BenchmarkAppendLoop appends n items one by one, as a template collecting
+// container names does: time per item should not grow with n.
+func BenchmarkAppendLoop(b *testing.B) {
+	for _, n := range []int{1000, 10000, 40000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			a := newAppender()
+			b.ReportAllocs()
+			for b.Loop() {
+				var l any
+				for i := 0; i < n; i++ {
+					l, _ = a.append(l, i)
+				}
+			}
+		})
+	}
 }

@@ -392,27 +392,29 @@ const referenceMergeBound = 1000
 // strategicMerge is the reference merge, strategicpatch with corev1.Pod's
 // metadata, bounded by referenceMergeBound. It may modify its arguments.
 func strategicMerge(original, patch map[string]any) (map[string]any, error) {
-	if n := longestList(original, 0); n > referenceMergeBound {
-		return nil, fmt.Errorf("a list of %d items is more than the %d a strategic merge with $-directives (or outside the fast merge) takes", n, referenceMergeBound)
-	}
-	if n := longestList(patch, 0); n > referenceMergeBound {
-		return nil, fmt.Errorf("a list of %d items is more than the %d a strategic merge with $-directives (or outside the fast merge) takes", n, referenceMergeBound)
+	for _, tree := range []map[string]any{original, patch} {
+		if n, at := longestList(tree, 0, nil, nil); n > referenceMergeBound {
+			return nil, fmt.Errorf("%s: a list of %d items is more than the %d a strategic merge with $-directives (or outside the fast merge) takes", pathString(at), n, referenceMergeBound)
+		}
 	}
 	return strategicpatch.StrategicMergeMapPatchUsingLookupPatchMeta(original, patch, podMeta)
 }
 
-// longestList is the length of the longest list in v, at least n.
-func longestList(v any, n int) int {
+// longestList returns the length of the longest list in v, at least n, and
+// its path (at, when n is not exceeded); path is v's own.
+func longestList(v any, n int, at, path []any) (int, []any) {
 	switch v := v.(type) {
 	case map[string]any:
-		for _, x := range v {
-			n = longestList(x, n)
+		for k, x := range v {
+			n, at = longestList(x, n, at, append(path, k))
 		}
 	case []any:
-		n = max(n, len(v))
-		for _, x := range v {
-			n = longestList(x, n)
+		if len(v) > n {
+			n, at = len(v), append([]any(nil), path...)
+		}
+		for i, x := range v {
+			n, at = longestList(x, n, at, append(path, i))
 		}
 	}
-	return n
+	return n, at
 }

@@ -2,6 +2,8 @@ package template
 
 import (
 	"encoding/json"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -106,4 +108,41 @@ func FuzzFastMerge(f *testing.F) {
 		}
 		checkFastMerge(t, o, p)
 	})
+}
+
+// TestReferenceMergeBound: the reference merge (strategicpatch, quadratic
+// in a list's length) refuses lists over referenceMergeBound items; the
+// fast merge takes them.
+func TestReferenceMergeBound(t *testing.T) {
+	containers := func(n int) []any {
+		cs := make([]any, n)
+		for i := range cs {
+			cs[i] = map[string]any{"name": fmt.Sprintf("c%d", i)}
+		}
+		return cs
+	}
+	for _, tt := range []struct {
+		name, reason string
+		n            int
+		patch        map[string]any
+		wantErr      string
+	}{
+		{"at the bound", "a list of referenceMergeBound items is merged by either", referenceMergeBound,
+			map[string]any{"spec": map[string]any{"containers": []any{map[string]any{"name": "c1", "$patch": "delete"}}}}, ""},
+		{"over the bound", "a directive leaves the merge to strategicpatch, which refuses the long list and names it", referenceMergeBound + 1,
+			map[string]any{"spec": map[string]any{"containers": []any{map[string]any{"name": "c1", "$patch": "delete"}}}}, "spec.containers: a list of 1001 items"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			target := map[string]any{"spec": map[string]any{"containers": containers(tt.n)}}
+			_, err := strategicMerge(target, tt.patch)
+			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+				t.Errorf("err = %v, want %q: %s", err, tt.wantErr, tt.reason)
+			}
+		})
+	}
+	big := map[string]any{"spec": map[string]any{"containers": containers(40000)}}
+	m, ok := fastMerge(big, map[string]any{"spec": map[string]any{"containers": []any{map[string]any{"name": "istio-proxy"}}}})
+	if ok != codec.Fast || ok && len(m["spec"].(map[string]any)["containers"].([]any)) != 40001 {
+		t.Errorf("fastMerge of 40,000 containers: taken %v", ok)
+	}
 }
