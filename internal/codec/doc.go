@@ -50,6 +50,9 @@
 //	                                                                        TextTemplate
 //	inject decodeStrictJSON         sigs.k8s.io/yaml.Unmarshal              inject TestFastPathsTaken, manifest         inject FuzzDecodeStrictJSON
 //	(manifest documents)            (decodeTyped)                           goldens
+//	internal/yamlout Append         yamlout.Reference (yaml.v2 Marshal of   yamlout TestMatchesReference, TestMatches-  yamlout FuzzAppend,
+//	(manifest output YAML)          the decoded JSON, sigs.k8s.io/yaml's    SigsYAML; TestGoldensAndCorpus (taken on    FuzzDocuments
+//	                                JSONToYAML)                             every golden and corpus document)
 //
 // The taken tests run every corpus pod, document and template output
 // (../shared/istio-corpus; they skip when it is absent) and fail when a
