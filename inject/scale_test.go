@@ -60,7 +60,7 @@ func BenchmarkScaleContainers(b *testing.B) {
 		}
 		pod := manyContainers(n)
 		b.Run(fmt.Sprintf("InjectPod/%d", n), func(b *testing.B) {
-			inj := newTestInjector(b, func(c *Config) { c.CacheSize = -1 })
+			inj := newTestInjector(b, func(c *Config) { c.CacheBytes = -1 })
 			b.ReportAllocs()
 			for b.Loop() {
 				if _, err := inj.InjectPod(context.Background(), PodRequest{Pod: pod}); err != nil {
@@ -73,7 +73,7 @@ func BenchmarkScaleContainers(b *testing.B) {
 			if benchCorpusDir() != "" {
 				cfg, _ = istioHelloConfig(b)
 			}
-			cfg.CacheSize = -1
+			cfg.CacheBytes = -1
 			inj, err := New(cfg)
 			if err != nil {
 				b.Fatal(err)
@@ -89,7 +89,7 @@ func BenchmarkScaleContainers(b *testing.B) {
 			}
 		})
 		b.Run(fmt.Sprintf("InjectManifests/%d", n), func(b *testing.B) {
-			inj := newTestInjector(b, func(c *Config) { c.CacheSize = -1 })
+			inj := newTestInjector(b, func(c *Config) { c.CacheBytes = -1 })
 			doc := manyContainersDeployment(b, n)
 			b.ReportAllocs()
 			b.SetBytes(int64(len(doc)))
@@ -106,7 +106,7 @@ func BenchmarkScaleContainers(b *testing.B) {
 // linear and fast; the reference merge (kinject_reference builds) refuses
 // lists of more than a thousand items rather than take quadratic time.
 func TestManyContainers(t *testing.T) {
-	inj := newTestInjector(t, func(c *Config) { c.CacheSize = -1 })
+	inj := newTestInjector(t, func(c *Config) { c.CacheBytes = -1 })
 	for _, tt := range []struct {
 		name, reason string
 		n            int
