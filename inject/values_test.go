@@ -2,6 +2,7 @@ package inject
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -165,4 +166,35 @@ func TestSetValueInjects(t *testing.T) {
 	if _, err := DefaultConfig().Value("global.tag"); err != nil {
 		t.Errorf("the embedded values have no global.tag: %v", err)
 	}
+}
+
+// FuzzValuePath: any path either is refused or, once set, reads back the
+// value it was given; nothing panics and a shared Values map is never
+// written.
+func FuzzValuePath(f *testing.F) {
+	for _, s := range []string{"global.tag", `a\.b.c`, "global..tag", ".", `\`, "global.tag.x", "revision"} {
+		f.Add(s, "v")
+	}
+	f.Fuzz(func(t *testing.T, path, v string) {
+		shared := testValues()
+		cfg := &Config{Values: shared}
+		_, _ = cfg.Value(path)
+		err := cfg.SetValue(path, v)
+		if d := cmp.Diff(testValues(), shared); d != "" {
+			t.Fatalf("SetValue(%q) wrote the shared map:\n%s", path, d)
+		}
+		if err != nil {
+			return
+		}
+		// Stored as values.json would hold it: invalid UTF-8 becomes U+FFFD.
+		b, _ := json.Marshal(v)
+		var want string
+		if err := json.Unmarshal(b, &want); err != nil {
+			t.Fatal(err)
+		}
+		got, err := cfg.Value(path)
+		if err != nil || got != want {
+			t.Fatalf("SetValue(%q, %q) then Value = %v, %v", path, v, got, err)
+		}
+	})
 }

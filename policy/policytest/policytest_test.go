@@ -120,3 +120,15 @@ func TestFailureLocation(t *testing.T) {
 		t.Errorf("failure points into policytest.go:\n%s", out)
 	}
 }
+
+// FuzzCheckFile: any bytes give failures or an error, never a panic (the
+// locating walk follows the YAML node tree and the decoded types).
+func FuzzCheckFile(f *testing.F) {
+	f.Add([]byte("mesh: {revisions: [{}]}\ncases:\n- {name: a, reason: r, want: {inject: true}, namspace: {}}\n"))
+	f.Add([]byte("mesh:\n  revisions:\n  - revision: canary\n    revisonTags: [prod]\ncases: []\n"))
+	f.Add([]byte("a: &x {b: *x}\n"))
+	f.Add([]byte("cases:\n- name: a\n  reason: r\n  want: {inject: true, revison: x}\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		_, _ = CheckFile("f.yaml", data)
+	})
+}
