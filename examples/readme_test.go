@@ -209,10 +209,11 @@ func stripComment(l string) string {
 // Commands: every command of an sh block runs, except the e2e suite's (it
 // builds a Kubernetes control plane; CI runs it on its own), with the
 // README's manifest (deployment.yaml) at hand and a kubectl that answers
-// from a recorded cluster. `go test` commands are run with -list '^$'
-// appended: everything is built and every flag parsed (an undefined -update
-// fails), but no test runs, so the command is proved without running the
-// suite inside itself.
+// from a recorded cluster. `go test` commands over the same packages are
+// run together, once, with every flag they pass and -list '^$' appended:
+// every test binary is built and given every flag (an undefined -update
+// fails), but no test runs, so the commands are proved without running the
+// suite inside itself, and at the cost of one build.
 //
 // Code: a Go block that is a whole file is built as a program, one of
 // top-level declarations is vetted as a test file with the imports it
@@ -280,8 +281,6 @@ func workDir(t *testing.T, root string) string {
 }
 
 func runCommands(t *testing.T, blocks []block, work string, env []string) {
-	ran := 0
-	goTest := regexp.MustCompile(`^go test\b`)
 	var commands []command
 	for _, b := range blocks {
 		switch b.lang {
@@ -291,6 +290,15 @@ func runCommands(t *testing.T, blocks []block, work string, env []string) {
 			commands = append(commands, inlineCommands(b)...)
 		}
 	}
+	// Deadline: fail with the README line that was running, not a panic.
+	ctx := context.Background()
+	if d, ok := t.Deadline(); ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, d.Add(-30*time.Second))
+		defer cancel()
+	}
+	var runs []command
+	merged := map[string]*goTestRun{} // `go test` commands, by package list
 	for _, c := range commands {
 		name := fmt.Sprintf("README.md:%d", c.line)
 		if strings.Contains(c.text, "examples/webhook/e2e/run.sh") {
@@ -301,14 +309,48 @@ func runCommands(t *testing.T, blocks []block, work string, env []string) {
 			t.Logf("%s: not run here (%s): %s", name, why, c.text)
 			continue
 		}
-		run := c.text
-		if goTest.MatchString(run) {
-			run += " -list '^$'"
+		if pkgs, flags, ok := parseGoTest(c.text); ok {
+			g := merged[pkgs]
+			if g == nil {
+				g = &goTestRun{pkgs: pkgs, flags: map[string]bool{}}
+				merged[pkgs] = g
+				runs = append(runs, command{line: c.line, text: "\x00" + pkgs})
+			}
+			for _, f := range flags {
+				if !g.flags[f] {
+					g.flags[f] = true
+					g.order = append(g.order, f)
+				}
+			}
+			g.lines = append(g.lines, name)
+			continue
 		}
-		ran++
+		runs = append(runs, c)
+	}
+	if len(runs) == 0 {
+		t.Fatal("no commands found in README.md")
+	}
+	for _, c := range runs {
+		name, run := fmt.Sprintf("README.md:%d", c.line), c.text
+		if pkgs, ok := strings.CutPrefix(run, "\x00"); ok {
+			// Every `go test` command over the same packages, at once: one
+			// build of the test binaries, each given every flag the README
+			// passes them, and -list so that no test runs.
+			g := merged[pkgs]
+			name = strings.Join(g.lines, ",")
+			// go test's own flags go before the packages, the test
+			// binaries' (-update) after them, where go test passes them on.
+			var own, theirs []string
+			for _, f := range g.order {
+				if strings.HasPrefix(f, "-update") {
+					theirs = append(theirs, f)
+				} else {
+					own = append(own, f)
+				}
+			}
+			run = strings.Join(append(append(append([]string{"go test"}, own...), pkgs), theirs...), " ") + " -list '^$'"
+		}
 		t.Run(name, func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
-			defer cancel()
 			cmd := exec.CommandContext(ctx, "bash", "-e", "-o", "pipefail", "-c", run)
 			cmd.Dir, cmd.Env = work, env
 			var stdout, stderr bytes.Buffer
@@ -324,9 +366,45 @@ func runCommands(t *testing.T, blocks []block, work string, env []string) {
 			}
 		})
 	}
-	if ran == 0 {
-		t.Fatal("no commands found in README.md")
+}
+
+// goTestRun merges the README's `go test` commands over one package list.
+type goTestRun struct {
+	pkgs  string
+	flags map[string]bool
+	order []string // flags, first seen first
+	lines []string // README lines merged
+}
+
+// parseGoTest splits `go test [flags] packages [flags]` into its packages
+// and its flags (a flag and its value as one string: "-bench ."), when
+// every flag is one that only selects what runs or what the tests do
+// (so commands can be merged without changing how anything is built).
+func parseGoTest(cmd string) (pkgs string, flags []string, ok bool) {
+	f := strings.Fields(cmd)
+	if len(f) < 2 || f[0] != "go" || f[1] != "test" {
+		return "", nil, false
 	}
+	withValue := map[string]bool{"-bench": true, "-run": true, "-count": true, "-benchtime": true, "-timeout": true}
+	alone := map[string]bool{"-benchmem": true, "-update": true, "-v": true, "-short": true}
+	var packages []string
+	for i := 2; i < len(f); i++ {
+		switch a := f[i]; {
+		case withValue[a] && i+1 < len(f):
+			flags = append(flags, a+" "+f[i+1])
+			i++
+		case alone[a]:
+			flags = append(flags, a)
+		case strings.HasPrefix(a, "-"):
+			return "", nil, false // a build flag or anything unknown: run the command as it is
+		default:
+			packages = append(packages, a)
+		}
+	}
+	if len(packages) == 0 {
+		packages = []string{"."}
+	}
+	return strings.Join(packages, " "), flags, true
 }
 
 func checkCode(t *testing.T, blocks []block, work string, env []string) {
