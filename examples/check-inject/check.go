@@ -281,8 +281,10 @@ func parseTarget(arg, ns string) (kind, name, namespace string, err error) {
 		kind, name = k, n
 	}
 	namespace = ns
-	if n, s, ok := strings.Cut(name, "."); ok {
-		name, namespace = n, s
+	// As istioctl: the namespace follows the last dot (a namespace holds
+	// none, a pod or workload name may).
+	if k := strings.LastIndexByte(name, '.'); k >= 0 {
+		name, namespace = name[:k], name[k+1:]
 	}
 	if namespace == "" {
 		namespace = "default"
@@ -291,6 +293,42 @@ func parseTarget(arg, ns string) (kind, name, namespace string, err error) {
 		return "", "", "", fmt.Errorf("%q: no name", arg)
 	}
 	return kind, name, namespace, nil
+}
+
+// ownedTarget finds a ReplicaSet or Job of the dumps by name, with the
+// pods it controls.
+func (w *world) ownedTarget(kind, ns, name string) (*corev1.PodTemplateSpec, []*corev1.Pod, bool) {
+	var tmpl *corev1.PodTemplateSpec
+	switch kind {
+	case "ReplicaSet":
+		for i := range w.state.ReplicaSets {
+			if rs := &w.state.ReplicaSets[i]; rs.Namespace == ns && rs.Name == name {
+				tmpl = &rs.Spec.Template
+			}
+		}
+	case "Job":
+		for i := range w.state.Jobs {
+			if j := &w.state.Jobs[i]; j.Namespace == ns && j.Name == name {
+				tmpl = &j.Spec.Template
+			}
+		}
+	}
+	if tmpl == nil {
+		return nil, nil, false
+	}
+	var pods []*corev1.Pod
+	for i := range w.state.Pods {
+		p := &w.state.Pods[i]
+		if p.Namespace != ns {
+			continue
+		}
+		for _, ref := range p.OwnerReferences {
+			if ref.Controller != nil && *ref.Controller && ref.Kind == kind && ref.Name == name {
+				pods = append(pods, p)
+			}
+		}
+	}
+	return tmpl, pods, true
 }
 
 // checkTarget is istioctl x check-inject for one pod or workload, or for
@@ -328,6 +366,16 @@ func (w *world) checkTarget(ctx context.Context, o *options, out *output) error 
 					if wl.Template != nil {
 						t.Labels, annotations, hostNetwork = wl.Template.Labels, wl.Template.Annotations, wl.Template.Spec.HostNetwork
 					}
+				}
+			}
+			if !found {
+				// A ReplicaSet of a Deployment or a Job of a CronJob is
+				// part of its owner's workload, but istioctl takes it as
+				// a target too: its own template and pods.
+				var tmpl *corev1.PodTemplateSpec
+				tmpl, pods, found = w.ownedTarget(kind, ns, name)
+				if found {
+					t.Labels, annotations, hostNetwork = tmpl.Labels, tmpl.Annotations, tmpl.Spec.HostNetwork
 				}
 			}
 		}

@@ -56,6 +56,12 @@
 // for running Jobs), then the commands to run, in order: the change, then
 // the restarts, namespace by namespace.
 //
+// Flags take kubectl's and istioctl's names: -f or --filename, -o or
+// --output, -n or --namespace, -l or --labels (istioctl) or --selector
+// (kubectl). A target's namespace is what follows its last dot, as
+// istioctl reads it; a ReplicaSet or Job that a Deployment or CronJob owns
+// can be a target too.
+//
 // -l is kubectl's label selector: with a target or alone with -n it gives
 // the pod's labels (istioctl's meaning, equality only); with --plan,
 // --verify or in the report it selects the workloads whose new pods carry
@@ -113,7 +119,8 @@ func main() {
 }
 
 const usage = `usage: check-inject -f FILE [-f FILE...] [--mesh mesh.yaml] [--istio-version V] [-o table|json|yaml] [-n NS] [-l SELECTOR]
-         [[<type>/]<name>[.<namespace>] | --verify | --plan [CHANGE...]]`
+         [[<type>/]<name>[.<namespace>] | --verify | --plan [CHANGE...]]
+       (-f, -o, -n and -l also as --filename, --output, --namespace and --labels or --selector)`
 
 // options are the parsed command line.
 type options struct {
@@ -149,6 +156,12 @@ func parseArgs(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.output, "o", "table", "output format: table, json or yaml")
 	fs.StringVar(&o.ns, "n", "", "namespace: of the target, or the only one to check")
 	fs.StringVar(&o.selector, "l", "", "label selector: the pod's labels for a pod that does not exist yet, or the workloads to check")
+	// The long names kubectl and istioctl give the same flags.
+	fs.Var((*fileList)(&o.files), "filename", "same as -f")
+	fs.StringVar(&o.output, "output", "table", "same as -o")
+	fs.StringVar(&o.ns, "namespace", "", "same as -n")
+	fs.StringVar(&o.selector, "labels", "", "same as -l (istioctl's name)")
+	fs.StringVar(&o.selector, "selector", "", "same as -l (kubectl's name)")
 	fs.BoolVar(&o.verify, "verify", false, "check that every pod has the sidecar it should have (the guides' 2/2 READY)")
 	fs.Bool("plan", false, "plan the change given by the remaining arguments (none: what is due now)")
 	o.release.Register(fs)
