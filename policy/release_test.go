@@ -210,3 +210,25 @@ func TestDecideByRelease(t *testing.T) {
 		})
 	}
 }
+
+// FuzzParseRelease: any text parses without a panic; a release read back
+// from its String is the same release, and text that is not one matches
+// ErrRelease.
+func FuzzParseRelease(f *testing.F) {
+	for _, s := range []string{"1.23.6", "v1.26.8", "1.23.3-asm.2", "latest", "", "asm-1233-2", "1.30", "01.2", "1.2.3.4", "1..2", "9999.9999.9999"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		r, err := policy.ParseRelease(s)
+		if err != nil {
+			if !errors.Is(err, policy.ErrRelease) {
+				t.Fatalf("%q: error %v does not match ErrRelease", s, err)
+			}
+			return
+		}
+		again, err := policy.ParseRelease(r.String())
+		if err != nil || again != r {
+			t.Fatalf("%q -> %v -> %q -> %v, %v", s, r, r.String(), again, err)
+		}
+	})
+}

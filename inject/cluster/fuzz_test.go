@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
+
 	"github.com/kinject/kinject/inject"
 	"github.com/kinject/kinject/inject/cluster"
 )
@@ -97,3 +99,45 @@ func TestMeshConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// FuzzCheckStale: a running pod whose injection annotations and labels are
+// anything (a status annotation from an older or foreign injector, a
+// hand-edited one) is checked without a panic, the same way twice, and a
+// stale answer always says why.
+func FuzzCheckStale(f *testing.F) {
+	f.Add(`{"initContainers":["istio-init"],"containers":["istio-proxy"],"volumes":["istio-envoy"],"revision":"1-30"}`, "1-30", "true")
+	f.Add(`{"containers":["web"],"revision":""}`, "", "")
+	f.Add(`{"initContainers":null,"containers":null,"revision":"gone"}`, "gone", "False")
+	f.Add(`{`, "1-31", "false")
+	f.Add(`[]`, "x", "yes")
+	s := loadFixtures(f, "namespaces.yaml", nil)
+	m, err := s.Mesh(nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	var base *corev1.Pod
+	for i := range s.Pods {
+		if s.Pods[i].Namespace == "stable-shop" && strings.HasPrefix(s.Pods[i].Name, "web-") {
+			base = &s.Pods[i]
+		}
+	}
+	if base == nil {
+		f.Fatal("no stable-shop web pod in the fixtures")
+	}
+	f.Fuzz(func(t *testing.T, status, rev, inject string) {
+		p := base.DeepCopy()
+		p.Annotations["sidecar.istio.io/status"] = status
+		p.Labels["istio.io/rev"] = rev
+		p.Labels["sidecar.istio.io/inject"] = inject
+		a, errA := m.CheckStale(context.Background(), injectReq(p))
+		b, errB := m.CheckStale(context.Background(), injectReq(p))
+		if (errA == nil) != (errB == nil) || errA == nil && (a.Action != b.Action || a.Reason != b.Reason) {
+			t.Fatalf("not deterministic: %v %v / %v %v", a.Action, errA, b.Action, errB)
+		}
+		if errA == nil && a.Stale && a.Reason == "" {
+			t.Fatalf("stale without a reason: %+v", a)
+		}
+	})
+}
+
+func injectReq(p *corev1.Pod) inject.PodRequest { return inject.PodRequest{Pod: p} }
