@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"unicode/utf8"
+
+	"github.com/kinject/kinject/internal/codec"
 )
 
 // ErrInvalidJSON reports a document that is not valid JSON, or that kinject
@@ -477,67 +479,10 @@ func (p *parser) duplicate(idx int32) int32 {
 	return -1
 }
 
-// appendUnquoted appends the decoded contents of a valid JSON string body
-// (without quotes). Lone surrogates decode to U+FFFD, as in encoding/json.
+// appendUnquoted appends the text of a JSON string body (without quotes)
+// the parser has checked, as encoding/json decodes it (codec.AppendUnquote:
+// lone surrogates and bytes that are not UTF-8 become U+FFFD).
 func appendUnquoted(dst, s []byte) []byte {
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c != '\\' {
-			j := i + 1
-			for j < len(s) && s[j] != '\\' {
-				j++
-			}
-			dst = append(dst, s[i:j]...)
-			i = j
-			continue
-		}
-		switch s[i+1] {
-		case 'b':
-			dst = append(dst, '\b')
-		case 'f':
-			dst = append(dst, '\f')
-		case 'n':
-			dst = append(dst, '\n')
-		case 'r':
-			dst = append(dst, '\r')
-		case 't':
-			dst = append(dst, '\t')
-		case 'u':
-			r := rune(hex4(s[i+2 : i+6]))
-			i += 6
-			if r >= 0xD800 && r < 0xDC00 && i+6 <= len(s) && s[i] == '\\' && s[i+1] == 'u' {
-				if r2 := rune(hex4(s[i+2 : i+6])); r2 >= 0xDC00 && r2 < 0xE000 {
-					r = (r-0xD800)<<10 | (r2 - 0xDC00) + 0x10000
-					i += 6
-					dst = utf8.AppendRune(dst, r)
-					continue
-				}
-			}
-			if r >= 0xD800 && r < 0xE000 {
-				r = utf8.RuneError
-			}
-			dst = utf8.AppendRune(dst, r)
-			continue
-		default: // '"', '\\', '/'
-			dst = append(dst, s[i+1])
-		}
-		i += 2
-	}
-	return dst
-}
-
-func hex4(b []byte) uint32 {
-	var v uint32
-	for _, c := range b[:4] {
-		v <<= 4
-		switch {
-		case c >= '0' && c <= '9':
-			v |= uint32(c - '0')
-		case c >= 'a' && c <= 'f':
-			v |= uint32(c - 'a' + 10)
-		default:
-			v |= uint32(c - 'A' + 10)
-		}
-	}
-	return v
+	out, _ := codec.AppendUnquote(dst, s)
+	return out
 }

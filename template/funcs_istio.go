@@ -121,21 +121,14 @@ func isNil(v any) bool {
 	return false
 }
 
+// structToJSON is protoToJSON with Istio's fallback: {} when v does not
+// encode.
 func structToJSON(v any) string {
-	if isNil(v) {
-		return "{}"
-	}
-	var b []byte
-	var err error
-	if p, ok := v.(protoJSONer); ok {
-		b, err = p.ProtoJSON()
-	} else {
-		b, err = json.Marshal(v)
-	}
+	s, err := protoToJSON(v)
 	if err != nil {
 		return "{}"
 	}
-	return compactJSON(b)
+	return s
 }
 
 // protoToJSON always prints one line: templates place it inside a YAML

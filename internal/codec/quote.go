@@ -1,6 +1,9 @@
 package codec
 
-import "unicode/utf8"
+import (
+	"unicode/utf16"
+	"unicode/utf8"
+)
 
 // QuoteFlags choose between encoding/json's two ways of writing a string.
 type QuoteFlags uint8
@@ -124,4 +127,98 @@ func NeedsQuoting[S ~string | ~[]byte](s S, flags QuoteFlags) bool {
 		}
 	}
 	return false
+}
+
+// AppendUnquote appends the text of a JSON string whose body (what lies
+// between its quotes) is body, as encoding/json decodes it: escapes
+// resolved, surrogate pairs joined, a lone surrogate or a byte that is not
+// UTF-8 as U+FFFD. ok is false, with dst unchanged, for a body that is not
+// JSON: a raw control character, an unknown or cut-off escape, an
+// unescaped quote.
+func AppendUnquote(dst, body []byte) (_ []byte, ok bool) {
+	out := dst
+	for i := 0; i < len(body); {
+		c := body[i]
+		switch {
+		case c == '"' || c < 0x20:
+			return dst, false
+		case c == '\\':
+			if i+1 >= len(body) {
+				return dst, false
+			}
+			switch e := body[i+1]; e {
+			case '"', '\\', '/':
+				out = append(out, e)
+			case 'b':
+				out = append(out, '\b')
+			case 'f':
+				out = append(out, '\f')
+			case 'n':
+				out = append(out, '\n')
+			case 'r':
+				out = append(out, '\r')
+			case 't':
+				out = append(out, '\t')
+			case 'u':
+				r, ok := hex4(body[i+2:])
+				if !ok {
+					return dst, false
+				}
+				i += 6
+				if utf16.IsSurrogate(r) {
+					if r2, ok := hex4(body[min(i+2, len(body)):]); ok && i+1 < len(body) && body[i] == '\\' && body[i+1] == 'u' {
+						if d := utf16.DecodeRune(r, r2); d != utf8.RuneError {
+							out = utf8.AppendRune(out, d)
+							i += 6
+							continue
+						}
+					}
+					r = utf8.RuneError
+				}
+				out = utf8.AppendRune(out, r)
+				continue
+			default:
+				return dst, false
+			}
+			i += 2
+		case c < utf8.RuneSelf:
+			j := i + 1
+			for j < len(body) && body[j] >= 0x20 && body[j] < utf8.RuneSelf && body[j] != '"' && body[j] != '\\' {
+				j++
+			}
+			out = append(out, body[i:j]...)
+			i = j
+		default:
+			r, size := utf8.DecodeRune(body[i:])
+			if r == utf8.RuneError && size == 1 {
+				out = utf8.AppendRune(out, utf8.RuneError)
+			} else {
+				out = append(out, body[i:i+size]...)
+			}
+			i += size
+		}
+	}
+	return out, true
+}
+
+// hex4 reads the four hex digits a \u escape starts with.
+func hex4(b []byte) (rune, bool) {
+	if len(b) < 4 {
+		return 0, false
+	}
+	var r rune
+	for _, c := range b[:4] {
+		switch {
+		case c >= '0' && c <= '9':
+			c -= '0'
+		case c >= 'a' && c <= 'f':
+			c -= 'a' - 10
+		case c >= 'A' && c <= 'F':
+			c -= 'A' - 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(c)
+	}
+	return r, true
 }

@@ -65,3 +65,51 @@ func FuzzAppendQuote(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) { checkQuote(t, s) })
 }
+
+func checkUnquote(t testing.TB, body string) {
+	t.Helper()
+	var want string
+	err := json.Unmarshal([]byte(`"`+body+`"`), &want)
+	got, ok := AppendUnquote([]byte("x"), []byte(body))
+	if ok != (err == nil) {
+		t.Fatalf("AppendUnquote(%q) ok = %v, encoding/json: %v", body, ok, err)
+	}
+	if ok && string(got) != "x"+want {
+		t.Fatalf("AppendUnquote(%q) = %q, encoding/json %q", body, got[1:], want)
+	}
+	if !ok && string(got) != "x" {
+		t.Fatalf("AppendUnquote(%q) declined but changed dst: %q", body, got)
+	}
+}
+
+func TestAppendUnquote(t *testing.T) {
+	for _, tt := range []struct{ name, body, reason string }{
+		{"plain", "istio-proxy", "nothing to resolve"},
+		{"escapes", `a\"b\\c\/d\b\f\n\r\t`, "every short escape"},
+		{"unicode", `\u00e9\u65e5`, "\\u escapes"},
+		{"pair", `\ud83d\ude80`, "a surrogate pair is one rune"},
+		{"lone high", `a\ud83db`, "a lone surrogate is U+FFFD"},
+		{"lone low", `\ude80`, "a low surrogate alone too"},
+		{"high then other escape", `\ud83d\u0041`, "the second escape is read on its own"},
+		{"invalid utf-8", "a\xffb\xc3", "bytes that are not UTF-8 become U+FFFD"},
+		{"multibyte", "héllo 日本", "valid UTF-8 as is"},
+		{"control", "a\nb", "a raw newline is not JSON"},
+		{"bad escape", `\x41`, "unknown escape"},
+		{"cut escape", `ab\`, "a backslash at the end"},
+		{"cut unicode", `\u00e`, "three hex digits"},
+		{"bad hex", `\u00g1`, "not hex"},
+		{"quote", `a"b`, "an unescaped quote ends the string"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Log(tt.reason)
+			checkUnquote(t, tt.body)
+		})
+	}
+}
+
+func FuzzAppendUnquote(f *testing.F) {
+	for _, s := range []string{`a\"b`, `\ud83d\ude80`, `\ud83d`, "\xff", `\u00zz`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, body string) { checkUnquote(t, body) })
+}

@@ -1,9 +1,9 @@
 package yamlout
 
 import (
-	"strconv"
-	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/kinject/kinject/internal/codec"
 )
 
 // node is a JSON value. Strings and numbers keep their text: a string's is
@@ -166,91 +166,23 @@ func (p *parser) str() ([]byte, bool) {
 	return nil, false
 }
 
+// slowStr reads the rest of a string that holds an escape or non-ASCII
+// text: its end is the first quote no backslash escapes, and its text is
+// what encoding/json decodes (codec.AppendUnquote).
 func (p *parser) slowStr(start int) ([]byte, bool) {
-	out := append([]byte(nil), p.s[start:p.i]...)
-	for p.i < len(p.s) {
-		c := p.s[p.i]
-		switch {
-		case c == '"':
-			p.i++
-			return out, true
-		case c < 0x20:
-			return nil, false
-		case c == '\\':
-			if p.i+1 >= len(p.s) {
-				return nil, false
-			}
-			e := p.s[p.i+1]
-			p.i += 2
-			switch e {
-			case '"', '\\', '/':
-				out = append(out, e)
-			case 'b':
-				out = append(out, '\b')
-			case 'f':
-				out = append(out, '\f')
-			case 'n':
-				out = append(out, '\n')
-			case 'r':
-				out = append(out, '\r')
-			case 't':
-				out = append(out, '\t')
-			case 'u':
-				r, ok := p.hex4()
-				if !ok {
-					return nil, false
-				}
-				if utf16.IsSurrogate(r) {
-					r2 := rune(-1)
-					if p.i+1 < len(p.s) && p.s[p.i] == '\\' && p.s[p.i+1] == 'u' {
-						save := p.i
-						p.i += 2
-						if r2, ok = p.hex4(); !ok {
-							return nil, false
-						}
-						if d := utf16.DecodeRune(r, r2); d != utf8.RuneError {
-							out = utf8.AppendRune(out, d)
-							continue
-						}
-						p.i = save // the second escape is read on its own
-					}
-					r = utf8.RuneError
-				}
-				out = utf8.AppendRune(out, r)
-			default:
-				return nil, false
-			}
-		case c < utf8.RuneSelf:
-			out = append(out, c)
-			p.i++
-		default:
-			r, size := utf8.DecodeRune(p.s[p.i:])
-			if r == utf8.RuneError && size == 1 {
-				out = utf8.AppendRune(out, utf8.RuneError)
-			} else {
-				out = append(out, p.s[p.i:p.i+size]...)
-			}
-			p.i += size
+	i := p.i
+	for i < len(p.s) && p.s[i] != '"' {
+		if p.s[i] == '\\' {
+			i++
 		}
+		i++
 	}
-	return nil, false
-}
-
-func (p *parser) hex4() (rune, bool) {
-	if p.i+4 > len(p.s) {
-		return 0, false
+	if i >= len(p.s) {
+		return nil, false
 	}
-	v, err := strconv.ParseUint(string(p.s[p.i:p.i+4]), 16, 32)
-	if err != nil {
-		return 0, false
-	}
-	for _, c := range p.s[p.i : p.i+4] {
-		if c == '+' || c == '-' || c == '_' {
-			return 0, false
-		}
-	}
-	p.i += 4
-	return rune(v), true
+	out, ok := codec.AppendUnquote(nil, p.s[start:i])
+	p.i = i + 1
+	return out, ok
 }
 
 func (p *parser) object() node {
