@@ -16,7 +16,9 @@
 //     UnmarshalJSON, text marshalling). This is the only struct-tag walk in
 //     kinject.
 //   - AppendQuote and QuotedLen: the only JSON string escaper, byte for
-//     byte encoding/json's, with its HTML escaping as an option.
+//     byte encoding/json's, with its HTML escaping as an option; and
+//     AppendUnquote, the only JSON string decoder (patch's and yamlout's
+//     parsers use it).
 //   - Tree, DecodeTree and AppendJSON: fast paths that walk plans instead of
 //     reflecting per value (below).
 //
