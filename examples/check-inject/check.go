@@ -66,16 +66,18 @@ type target struct {
 }
 
 type decision struct {
-	Inject        bool     `json:"inject"`
-	Revision      string   `json:"revision"`
-	Configuration string   `json:"configuration,omitempty"`
-	Webhook       string   `json:"webhook,omitempty"`
-	Reason        string   `json:"reason"`
-	Warnings      []string `json:"warnings,omitempty"`
+	Inject        bool   `json:"inject"`
+	Revision      string `json:"revision"`
+	Configuration string `json:"configuration,omitempty"`
+	Webhook       string `json:"webhook,omitempty"`
+	Reason        string `json:"reason"`
+	// Rule is policy.Decision.Rule: the rule that decided, a stable code.
+	Rule     policy.Rule `json:"rule"`
+	Warnings []string    `json:"warnings,omitempty"`
 }
 
 func newDecision(d policy.Decision) *decision {
-	out := &decision{Inject: d.Inject, Configuration: d.Configuration, Webhook: d.Webhook, Reason: d.Reason, Warnings: d.Warnings}
+	out := &decision{Inject: d.Inject, Configuration: d.Configuration, Webhook: d.Webhook, Reason: d.Reason, Rule: d.Rule, Warnings: d.Warnings}
 	if d.Inject || d.Webhook != "" {
 		out.Revision = revLabel(d.Revision)
 	}
@@ -98,6 +100,9 @@ type workloadRow struct {
 	Configuration string `json:"configuration,omitempty"`
 	Webhook       string `json:"webhook,omitempty"`
 	Reason        string `json:"reason"`
+	// Rule is the rule that decided (policy.Decision.Rule); "" when the
+	// workload's template is not in the input.
+	Rule policy.Rule `json:"rule,omitempty"`
 	// Pods counts the running pods in the input, Stale those whose
 	// sidecar is not what the cluster injects now.
 	Pods  int `json:"pods"`
@@ -221,7 +226,7 @@ func (w *world) report(ctx context.Context, o *options, out *output) error {
 				Labels: wl.Template.Labels, Annotations: wl.Template.Annotations, HostNetwork: wl.Template.Spec.HostNetwork,
 			})
 			nd := newDecision(d)
-			row.Inject, row.Revision, row.Configuration, row.Webhook, row.Reason = nd.Inject, nd.Revision, nd.Configuration, nd.Webhook, nd.Reason
+			row.Inject, row.Revision, row.Configuration, row.Webhook, row.Reason, row.Rule = nd.Inject, nd.Revision, nd.Configuration, nd.Webhook, nd.Reason, nd.Rule
 		}
 		for _, p := range wl.Pods {
 			if !isRunning(p) || w.mesh == nil {

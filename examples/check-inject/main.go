@@ -76,8 +76,8 @@
 //	kind: CheckInject | Report | Plan | Verification
 //	target:    {kind, namespace, name, labels}                     # CheckInject
 //	webhooks:  [{webhook, revision, injected, matchedWebhook, deactivated, reason}]  # CheckInject: istioctl's rows
-//	decision:  {inject, revision, configuration, webhook, reason, warnings}          # CheckInject: the full verdict
-//	workloads: [{namespace, kind, name, inject, revision, configuration, webhook, reason, pods, stale}]  # Report
+//	decision:  {inject, revision, configuration, webhook, reason, rule, warnings}    # CheckInject: the full verdict
+//	workloads: [{namespace, kind, name, inject, revision, configuration, webhook, reason, rule, pods, stale}]  # Report
 //	pods:      [{namespace, name, stale, action, runningRevision, currentRevision, reason, changes, moreChanges}]  # CheckInject
 //	plan:      {change, workloads: [{kind, namespace, name, pods, now, after, action, need, stale, reason, changes}], commands, restarts}
 //	verify:    {pods: [{namespace, name, workload, containers, want, revision, intended, ok, action, reason}], total, ok, injected}
@@ -85,8 +85,8 @@
 //	notes:     [text]                                              # every kind
 //
 // revision values are istio.io/rev values ("default" is the revisionless
-// install, "" none). Actions and finding codes are the constants of
-// inject/cluster (Action), inject (StaleAction) and policy (Code).
+// install, "" none). Actions, rules and finding codes are the constants of
+// inject/cluster (Action), inject (StaleAction) and policy (Rule, Code).
 //
 // # Exit status
 //
