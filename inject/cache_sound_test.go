@@ -383,7 +383,10 @@ func (g *tmplGen) expr() string {
 	case 6:
 		return "(" + g.expr() + ")" + g.pick(genFields[1:]...)
 	case 7:
-		return `(annotation .ObjectMeta "a" ` + g.expr() + `)`
+		// The default goes in as JSON: annotation prints a non-string
+		// default with fmt, pointers as addresses, which differ from one
+		// render to the next with or without a cache.
+		return `(annotation .ObjectMeta "a" (` + g.expr() + ` | toJson))`
 	default:
 		return "(list " + g.expr() + ")"
 	}
