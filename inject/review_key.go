@@ -107,15 +107,23 @@ func skipBlanks(raw []byte, i int) int {
 	return i
 }
 
-// skipString returns the index after the JSON string starting at raw[i].
+// skipString returns the index after the JSON string starting at raw[i]:
+// the next quote not escaped by an odd run of backslashes.
 func skipString(raw []byte, i int) (int, bool) {
-	for j := i + 1; j < len(raw); j++ {
-		switch raw[j] {
-		case '\\':
-			j++
-		case '"':
+	for j := i + 1; j < len(raw); {
+		k := bytes.IndexByte(raw[j:], '"')
+		if k < 0 {
+			return 0, false
+		}
+		j += k
+		n := 0
+		for b := j - 1; b > i && raw[b] == '\\'; b-- {
+			n++
+		}
+		if n%2 == 0 {
 			return j + 1, true
 		}
+		j++
 	}
 	return 0, false
 }
@@ -150,8 +158,17 @@ func skipValue(raw []byte, i int) (int, bool) {
 		return 0, false
 	}
 	j := i
-	for j < len(raw) && !bytes.ContainsRune([]byte(",}] \t\r\n"), rune(raw[j])) {
+	for j < len(raw) && !isDelimiter(raw[j]) {
 		j++
 	}
 	return j, j > i
+}
+
+// isDelimiter reports whether c ends a JSON number or literal.
+func isDelimiter(c byte) bool {
+	switch c {
+	case ',', '}', ']', ' ', '\t', '\r', '\n':
+		return true
+	}
+	return false
 }

@@ -30,6 +30,8 @@ func TestManagedFieldsSpan(t *testing.T) {
 		{"none", `{"metadata":{"name":"a"}}`, "", "no managedFields"},
 		{"not-object", `[1,2]`, "", "not an object"},
 		{"truncated", `{"metadata":{"managedFields":[`, "", "invalid JSON: no panic, nothing found"},
+		{"escaped-quote", `{"metadata":{"labels":{"a":"x\"}\"managedFields\":[1]"},"managedFields":[]}}`, "[]", "an escaped quote does not end a string"},
+		{"backslash-pair", `{"metadata":{"labels":{"a":"x\\"},"managedFields":[]}}`, "[]", "an escaped backslash before a quote: the quote ends the string"},
 		{"nested-strings", `{"metadata":{"managedFields":[{"fieldsV1":{"f:a]}":{}}}]}}`, `[{"fieldsV1":{"f:a]}":{}}}]`, "brackets inside strings"},
 	}
 	for _, tt := range tests {
