@@ -1,6 +1,7 @@
 package patch
 
 import (
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -158,6 +159,22 @@ func BenchmarkMarshalSidecar(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := p.MarshalJSON(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkMarshalSidecarJSON is BenchmarkMarshalSidecar through
+// json.Marshal, which validates and compacts what MarshalJSON wrote.
+func BenchmarkMarshalSidecarJSON(b *testing.B) {
+	original, modified := sidecarPair(b)
+	p, err := DiffPod(original, modified)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := json.Marshal(p); err != nil {
 			b.Fatal(err)
 		}
 	}

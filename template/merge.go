@@ -87,7 +87,7 @@ func (s *Set) Apply(pod *corev1.Pod, names []string, d *Data, opts ApplyOptions)
 		pod = &corev1.Pod{}
 	}
 	var written metadataWrites
-	merged, injected, err := s.applyTemplates(pod, names, d, &written)
+	merged, injected, err := s.applyTemplates(pod, names, d, &written, codec.Fast)
 	if err != nil {
 		return nil, err
 	}
@@ -152,8 +152,10 @@ func (w *metadataWrites) list() []string {
 
 // applyTemplates is Apply without the overrides: merged is the pod with the
 // templates applied, injected is what the templates alone produce.
-// written collects the metadata members the documents write.
-func (s *Set) applyTemplates(pod *corev1.Pod, names []string, d *Data, written *metadataWrites) (merged, injected *corev1.Pod, err error) {
+// written collects the metadata members the documents write. With
+// untouched set, the pod's containers that no template names are merged as
+// stubs and put back afterwards (see untouched.go).
+func (s *Set) applyTemplates(pod *corev1.Pod, names []string, d *Data, written *metadataWrites, untouched bool) (merged, injected *corev1.Pod, err error) {
 	names = s.Expand(names)
 	tmpls := make([]string, 0, len(names))
 	for _, n := range names {
@@ -161,6 +163,21 @@ func (s *Set) applyTemplates(pod *corev1.Pod, names []string, d *Data, written *
 			return nil, nil, err
 		}
 		tmpls = append(tmpls, n)
+	}
+	patches := make([]map[string]any, len(tmpls))
+	for i, name := range tmpls {
+		err := s.render(name, d, func(out []byte) error {
+			var err error
+			patches[i], err = s.decodeOutput(name, out)
+			return err
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	var kept *keptContainers
+	if untouched {
+		pod, kept = stubUntouched(pod, patches)
 	}
 	target, err := toMap(pod)
 	if err != nil {
@@ -172,15 +189,7 @@ func (s *Set) applyTemplates(pod *corev1.Pod, names []string, d *Data, written *
 	// its arguments, then gets copies.
 	shared := false
 	for i, name := range tmpls {
-		var patch map[string]any
-		err := s.render(name, d, func(out []byte) error {
-			var err error
-			patch, err = s.decodeOutput(name, out)
-			return err
-		})
-		if err != nil {
-			return nil, nil, err
-		}
+		patch := patches[i]
 		if patch == nil {
 			continue
 		}
@@ -225,6 +234,7 @@ func (s *Set) applyTemplates(pod *corev1.Pod, names []string, d *Data, written *
 	if merged, err = fromMap(target); err != nil {
 		return nil, nil, fmt.Errorf("merged pod: %w", err)
 	}
+	kept.restore(merged)
 	if injected, err = fromMap(alone); err != nil {
 		return nil, nil, fmt.Errorf("injected pod: %w", err)
 	}
