@@ -61,7 +61,7 @@ func New(cfg *Config) (*Injector, error) {
 	// The values are the Injector's own (a caller changing its map later
 	// changes nothing), and the same map for every pod, so the templates
 	// can be specialised to them.
-	c.Values = copyValues(c.Values)
+	c.Values = codec.CopyMap(c.Values)
 	set = set.Specialize(&template.Data{
 		Values:                   c.Values,
 		Revision:                 c.Revision,
@@ -208,27 +208,4 @@ func marshalPod(p *corev1.Pod) ([]byte, error) {
 		return nil, errNilPod
 	}
 	return jsonMarshal(p)
-}
-
-// copyValues deep-copies a values tree (nil becomes an empty map).
-func copyValues(v map[string]any) map[string]any {
-	out := make(map[string]any, len(v))
-	for k, x := range v {
-		out[k] = copyValue(x)
-	}
-	return out
-}
-
-func copyValue(v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		return copyValues(v)
-	case []any:
-		out := make([]any, len(v))
-		for i, x := range v {
-			out[i] = copyValue(x)
-		}
-		return out
-	}
-	return v
 }

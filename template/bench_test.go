@@ -141,7 +141,7 @@ func helloTrees(b *testing.B) (pod, patch, merged map[string]any) {
 	if pod, err = toMap(p.pod); err != nil {
 		b.Fatal(err)
 	}
-	merged, err = strategicMerge(deepCopyMap(pod), deepCopyMap(patch))
+	merged, err = strategicMerge(codec.CopyMap(pod), codec.CopyMap(patch))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -156,7 +156,7 @@ func BenchmarkMergeSidecar(b *testing.B) {
 	b.Run("fast", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			o, p := deepCopyMap(pod), deepCopyMap(patch)
+			o, p := codec.CopyMap(pod), codec.CopyMap(patch)
 			if _, ok := fastMerge(o, p); !ok && codec.Fast {
 				b.Fatal("declined")
 			}
@@ -165,7 +165,7 @@ func BenchmarkMergeSidecar(b *testing.B) {
 	b.Run("strategicpatch", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			o, p := deepCopyMap(pod), deepCopyMap(patch)
+			o, p := codec.CopyMap(pod), codec.CopyMap(patch)
 			if _, err := strategicMerge(o, p); err != nil {
 				b.Fatal(err)
 			}

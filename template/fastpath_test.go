@@ -55,7 +55,7 @@ func TestFastPathsTaken(t *testing.T) {
 				}
 				for _, target := range []map[string]any{pod, {}} {
 					check("fastMerge", checkFastMerge(t, target, patch), what+"/"+name)
-					merged, err := strategicMerge(deepCopyMap(target), deepCopyMap(patch))
+					merged, err := strategicMerge(codec.CopyMap(target), codec.CopyMap(patch))
 					if err != nil {
 						t.Fatal(err)
 					}

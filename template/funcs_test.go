@@ -11,6 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/yaml"
 
+	"github.com/kinject/kinject/internal/codec"
 	"github.com/kinject/kinject/template/meshconfig"
 )
 
@@ -292,9 +293,9 @@ func TestYAMLMemo(t *testing.T) {
 	}{
 		{"miss", func(*yamlMemo) {}, res, "an empty memo renders"},
 		{"same map", func(m *yamlMemo) { _, _ = m.toYaml(res) }, res, "a hit returns the remembered output"},
-		{"equal copy", func(m *yamlMemo) { _, _ = m.toYaml(res) }, copyTree(res), "another map with the same content hits too"},
+		{"equal copy", func(m *yamlMemo) { _, _ = m.toYaml(res) }, codec.CopyTree(res), "another map with the same content hits too"},
 		{"changed in place", func(m *yamlMemo) {
-			r := copyTree(res).(map[string]any)
+			r := codec.CopyTree(res).(map[string]any)
 			_, _ = m.toYaml(r)
 			r["limits"] = map[string]any{"cpu": "2"}
 			if got, _ := m.toYaml(r); !strings.Contains(got, "limits") {

@@ -7,6 +7,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/kinject/kinject/internal/cache"
+	"github.com/kinject/kinject/internal/codec"
 )
 
 // toYaml and the per-FuncMap memo of its output.
@@ -59,7 +60,7 @@ func (m *yamlMemo) toYaml(v any) (string, error) {
 	if err != nil || int64(len(out)) > m.c.MaxEntry() {
 		return out, err
 	}
-	tree := copyTree(v)
+	tree := codec.CopyTree(v)
 	m.c.Put(h, yamlMemoEntry{tree: tree, out: out}, cache.SizeOf(tree)+int64(len(out)))
 	return out, nil
 }
@@ -155,29 +156,4 @@ func equalTree(a, b any) bool {
 		return true
 	}
 	return false
-}
-
-// copyTree deep-copies a JSON-like tree (nil maps and lists stay nil).
-func copyTree(v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		if v == nil {
-			return v
-		}
-		out := make(map[string]any, len(v))
-		for k, x := range v {
-			out[k] = copyTree(x)
-		}
-		return out
-	case []any:
-		if v == nil {
-			return v
-		}
-		out := make([]any, len(v))
-		for i, x := range v {
-			out[i] = copyTree(x)
-		}
-		return out
-	}
-	return v
 }

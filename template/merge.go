@@ -206,7 +206,7 @@ func (s *Set) applyTemplates(pod *corev1.Pod, names []string, d *Data, written *
 			}
 		}
 		if shared {
-			target, alone, shared = deepCopyMap(target), deepCopyMap(alone), false
+			target, alone, shared = codec.CopyMap(target), codec.CopyMap(alone), false
 		}
 		// Both merges need the patch, and strategicpatch keeps parts of
 		// it in its results and strips directives and nulls from it. The
@@ -223,7 +223,7 @@ func (s *Set) applyTemplates(pod *corev1.Pod, names []string, d *Data, written *
 			}
 			continue
 		}
-		if alone, err = strategicMerge(alone, deepCopyMap(patch)); err != nil {
+		if alone, err = strategicMerge(alone, codec.CopyMap(patch)); err != nil {
 			return nil, nil, fmt.Errorf("template %q: strategic merge: %w", name, err)
 		}
 		target = moveNativeSidecars(target, initNames(alone))
@@ -418,28 +418,6 @@ func hasDirectives(v any) bool {
 		}
 	}
 	return false
-}
-
-func deepCopyMap(m map[string]any) map[string]any {
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		out[k] = deepCopy(v)
-	}
-	return out
-}
-
-func deepCopy(v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		return deepCopyMap(v)
-	case []any:
-		out := make([]any, len(v))
-		for i, x := range v {
-			out[i] = deepCopy(x)
-		}
-		return out
-	}
-	return v
 }
 
 func jsonKind(v any) string {

@@ -16,7 +16,7 @@ import (
 // fastMergeMap answered.
 func checkFastMerge(t testing.TB, original, patch map[string]any) bool {
 	t.Helper()
-	origBefore, patchBefore := deepCopyMap(original), deepCopyMap(patch)
+	origBefore, patchBefore := codec.CopyMap(original), codec.CopyMap(patch)
 	got, ok := fastMerge(original, patch)
 	if d := cmp.Diff(origBefore, original); d != "" {
 		t.Fatalf("fastMergeMap modified the original:\n%s", d)
@@ -27,7 +27,7 @@ func checkFastMerge(t testing.TB, original, patch map[string]any) bool {
 	if !ok {
 		return false
 	}
-	want, err := strategicMergeOrPanic(deepCopyMap(original), deepCopyMap(patch))
+	want, err := strategicMergeOrPanic(codec.CopyMap(original), codec.CopyMap(patch))
 	if err != nil {
 		t.Fatalf("fastMergeMap answered where strategicpatch fails (%v)\noriginal %v\npatch %v", err, original, patch)
 	}

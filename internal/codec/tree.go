@@ -436,3 +436,35 @@ func decodeWithMethod(v any, dst reflect.Value) bool {
 	}
 	return u.UnmarshalJSON(b) == nil
 }
+
+// CopyTree deep-copies a tree: every map and list is new, scalars are shared
+// (they are immutable). A nil map or list stays nil.
+func CopyTree(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		if v == nil {
+			return v
+		}
+		return CopyMap(v)
+	case []any:
+		if v == nil {
+			return v
+		}
+		out := make([]any, len(v))
+		for i, x := range v {
+			out[i] = CopyTree(x)
+		}
+		return out
+	}
+	return v
+}
+
+// CopyMap is CopyTree for an object; a nil map gives an empty one, so the
+// copy can always be written to.
+func CopyMap(m map[string]any) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, x := range m {
+		out[k] = CopyTree(x)
+	}
+	return out
+}
