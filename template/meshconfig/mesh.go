@@ -19,52 +19,144 @@ import (
 // are kept as raw JSON: they round-trip but their inner fields are not
 // checked.
 type MeshConfig struct {
-	ProxyListenPort                int32                  `json:"proxyListenPort,omitempty"`
-	ProxyInboundListenPort         int32                  `json:"proxyInboundListenPort,omitempty"`
-	ProxyHTTPPort                  int32                  `json:"proxyHttpPort,omitempty"`
-	ConnectTimeout                 *Duration              `json:"connectTimeout,omitempty"`
-	ProtocolDetectionTimeout       *Duration              `json:"protocolDetectionTimeout,omitempty"`
-	TCPKeepalive                   json.RawMessage        `json:"tcpKeepalive,omitempty"`
-	IngressClass                   string                 `json:"ingressClass,omitempty"`
-	IngressService                 string                 `json:"ingressService,omitempty"`
-	IngressControllerMode          IngressControllerMode  `json:"ingressControllerMode,omitempty"`
-	IngressSelector                string                 `json:"ingressSelector,omitempty"`
-	EnableTracing                  bool                   `json:"enableTracing,omitempty"`
-	AccessLogFile                  string                 `json:"accessLogFile,omitempty"`
-	AccessLogFormat                string                 `json:"accessLogFormat,omitempty"`
-	AccessLogEncoding              AccessLogEncoding      `json:"accessLogEncoding,omitempty"`
-	EnableEnvoyAccessLogService    bool                   `json:"enableEnvoyAccessLogService,omitempty"`
-	DisableEnvoyListenerLog        bool                   `json:"disableEnvoyListenerLog,omitempty"`
-	DefaultConfig                  *ProxyConfig           `json:"defaultConfig,omitempty"`
-	OutboundTrafficPolicy          *OutboundTrafficPolicy `json:"outboundTrafficPolicy,omitempty"`
-	InboundTrafficPolicy           *InboundTrafficPolicy  `json:"inboundTrafficPolicy,omitempty"`
-	ConfigSources                  []json.RawMessage      `json:"configSources,omitempty"`
-	EnableAutoMTLS                 *BoolValue             `json:"enableAutoMtls,omitempty"`
-	TrustDomain                    string                 `json:"trustDomain,omitempty"`
-	TrustDomainAliases             []string               `json:"trustDomainAliases,omitempty"`
-	CACertificates                 []json.RawMessage      `json:"caCertificates,omitempty"`
-	DefaultServiceExportTo         []string               `json:"defaultServiceExportTo,omitempty"`
-	DefaultVirtualServiceExportTo  []string               `json:"defaultVirtualServiceExportTo,omitempty"`
-	DefaultDestinationRuleExportTo []string               `json:"defaultDestinationRuleExportTo,omitempty"`
-	RootNamespace                  string                 `json:"rootNamespace,omitempty"`
-	LocalityLbSetting              json.RawMessage        `json:"localityLbSetting,omitempty"`
-	DNSRefreshRate                 *Duration              `json:"dnsRefreshRate,omitempty"`
-	H2UpgradePolicy                string                 `json:"h2UpgradePolicy,omitempty"`
-	InboundClusterStatName         string                 `json:"inboundClusterStatName,omitempty"`
-	OutboundClusterStatName        string                 `json:"outboundClusterStatName,omitempty"`
-	Certificates                   []json.RawMessage      `json:"certificates,omitempty"`
-	ServiceSettings                []json.RawMessage      `json:"serviceSettings,omitempty"`
-	EnablePrometheusMerge          *BoolValue             `json:"enablePrometheusMerge,omitempty"`
-	VerifyCertificateAtClient      *BoolValue             `json:"verifyCertificateAtClient,omitempty"`
-	CA                             json.RawMessage        `json:"ca,omitempty"`
-	ExtensionProviders             []*ExtensionProvider   `json:"extensionProviders,omitempty"`
-	DefaultProviders               *DefaultProviders      `json:"defaultProviders,omitempty"`
-	DiscoverySelectors             []json.RawMessage      `json:"discoverySelectors,omitempty"`
-	PathNormalization              json.RawMessage        `json:"pathNormalization,omitempty"`
-	DefaultHTTPRetryPolicy         json.RawMessage        `json:"defaultHttpRetryPolicy,omitempty"`
-	MeshMTLS                       json.RawMessage        `json:"meshMTLS,omitempty"`
-	TLSDefaults                    json.RawMessage        `json:"tlsDefaults,omitempty"`
-	ServiceScopeConfigs            []json.RawMessage      `json:"serviceScopeConfigs,omitempty"`
+	// ProxyListenPort is the port the sidecar accepts captured outbound traffic
+	// on; default 15001.
+	ProxyListenPort int32 `json:"proxyListenPort,omitempty"`
+	// ProxyInboundListenPort is the port the sidecar accepts captured inbound
+	// traffic on; default 15006.
+	ProxyInboundListenPort int32 `json:"proxyInboundListenPort,omitempty"`
+	// ProxyHTTPPort is the port of an explicit HTTP proxy listener for
+	// applications configured to use one; 0 means none.
+	ProxyHTTPPort int32 `json:"proxyHttpPort,omitempty"`
+	// ConnectTimeout bounds how long a proxy waits to open a connection to an
+	// upstream; default 10s.
+	ConnectTimeout *Duration `json:"connectTimeout,omitempty"`
+	// ProtocolDetectionTimeout is how long the proxy waits for a client's first
+	// bytes before treating the connection as plain TCP; default 0s, no timeout.
+	ProtocolDetectionTimeout *Duration `json:"protocolDetectionTimeout,omitempty"`
+	// TCPKeepalive is the keepalive setting for upstream connections, kept as raw
+	// JSON.
+	TCPKeepalive json.RawMessage `json:"tcpKeepalive,omitempty"`
+	// IngressClass is the Kubernetes ingress class Istio serves; default "istio".
+	IngressClass string `json:"ingressClass,omitempty"`
+	// IngressService is the gateway Service whose address Istio writes into
+	// Ingress status; default "istio-ingressgateway".
+	IngressService string `json:"ingressService,omitempty"`
+	// IngressControllerMode says which Ingress resources Istio serves: none, all,
+	// or only those of IngressClass; default STRICT.
+	IngressControllerMode IngressControllerMode `json:"ingressControllerMode,omitempty"`
+	// IngressSelector is the istio label value of the gateway pods that serve
+	// Ingress resources; empty means IngressService's pods.
+	IngressSelector string `json:"ingressSelector,omitempty"`
+	// EnableTracing turns span reporting by the proxies on or off; default true.
+	EnableTracing bool `json:"enableTracing,omitempty"`
+	// AccessLogFile is where proxies write access logs, such as "/dev/stdout";
+	// empty turns file logging off.
+	AccessLogFile string `json:"accessLogFile,omitempty"`
+	// AccessLogFormat is the Envoy format string of access log lines; empty means
+	// Istio's default format.
+	AccessLogFormat string `json:"accessLogFormat,omitempty"`
+	// AccessLogEncoding chooses TEXT or JSON access log lines; default TEXT.
+	AccessLogEncoding AccessLogEncoding `json:"accessLogEncoding,omitempty"`
+	// EnableEnvoyAccessLogService makes proxies stream access logs to
+	// defaultConfig.envoyAccessLogService.
+	EnableEnvoyAccessLogService bool `json:"enableEnvoyAccessLogService,omitempty"`
+	// DisableEnvoyListenerLog stops the access log entries Envoy writes for
+	// connections no filter chain accepts.
+	DisableEnvoyListenerLog bool `json:"disableEnvoyListenerLog,omitempty"`
+	// DefaultConfig is the proxy configuration every sidecar starts from, before
+	// its pod's proxy.istio.io/config; ParseMeshConfig merges it over
+	// DefaultProxyConfig and never leaves it nil.
+	DefaultConfig *ProxyConfig `json:"defaultConfig,omitempty"`
+	// OutboundTrafficPolicy says whether proxies pass traffic to hosts outside the
+	// service registry; default ALLOW_ANY.
+	OutboundTrafficPolicy *OutboundTrafficPolicy `json:"outboundTrafficPolicy,omitempty"`
+	// InboundTrafficPolicy says where the sidecar delivers inbound traffic;
+	// templates see its mode as .InboundTrafficPolicyMode (see InboundMode).
+	InboundTrafficPolicy *InboundTrafficPolicy `json:"inboundTrafficPolicy,omitempty"`
+	// ConfigSources lists where istiod reads Istio resources from (Kubernetes, xDS
+	// servers), kept as raw JSON.
+	ConfigSources []json.RawMessage `json:"configSources,omitempty"`
+	// EnableAutoMTLS lets client proxies use Istio mutual TLS on their own when
+	// the server has a sidecar; default true.
+	EnableAutoMTLS *BoolValue `json:"enableAutoMtls,omitempty"`
+	// TrustDomain is the trust domain of the workloads' SPIFFE identities; default
+	// "cluster.local".
+	TrustDomain string `json:"trustDomain,omitempty"`
+	// TrustDomainAliases are other trust domains whose identities count as this
+	// mesh's, as during a trust domain migration.
+	TrustDomainAliases []string `json:"trustDomainAliases,omitempty"`
+	// CACertificates are extra root certificates for workloads to trust, kept as
+	// raw JSON entries.
+	CACertificates []json.RawMessage `json:"caCertificates,omitempty"`
+	// DefaultServiceExportTo is the namespaces a Service is visible to unless it
+	// says otherwise; default ["*"], every namespace.
+	DefaultServiceExportTo []string `json:"defaultServiceExportTo,omitempty"`
+	// DefaultVirtualServiceExportTo is the same default for VirtualServices;
+	// default ["*"].
+	DefaultVirtualServiceExportTo []string `json:"defaultVirtualServiceExportTo,omitempty"`
+	// DefaultDestinationRuleExportTo is the same default for DestinationRules;
+	// default ["*"].
+	DefaultDestinationRuleExportTo []string `json:"defaultDestinationRuleExportTo,omitempty"`
+	// RootNamespace is the namespace whose Istio resources apply mesh-wide;
+	// default "istio-system".
+	RootNamespace string `json:"rootNamespace,omitempty"`
+	// LocalityLbSetting configures locality-aware load balancing, kept as raw
+	// JSON; default {"enabled":true}.
+	LocalityLbSetting json.RawMessage `json:"localityLbSetting,omitempty"`
+	// DNSRefreshRate is how often proxies resolve DNS-typed service hosts again;
+	// default 60s.
+	DNSRefreshRate *Duration `json:"dnsRefreshRate,omitempty"`
+	// H2UpgradePolicy (h2UpgradePolicy) is the default for upgrading HTTP/1.1
+	// upstream connections to HTTP/2, DO_NOT_UPGRADE or UPGRADE, kept as the name.
+	H2UpgradePolicy string `json:"h2UpgradePolicy,omitempty"`
+	// InboundClusterStatName is the pattern of inbound cluster names in stats;
+	// empty means Istio's default.
+	InboundClusterStatName string `json:"inboundClusterStatName,omitempty"`
+	// OutboundClusterStatName is the pattern of outbound cluster names in stats;
+	// empty means Istio's default.
+	OutboundClusterStatName string `json:"outboundClusterStatName,omitempty"`
+	// Certificates asks istiod to provision DNS certificates for the listed names,
+	// kept as raw JSON entries.
+	Certificates []json.RawMessage `json:"certificates,omitempty"`
+	// ServiceSettings are per-host settings such as keeping a service
+	// cluster-local, kept as raw JSON entries.
+	ServiceSettings []json.RawMessage `json:"serviceSettings,omitempty"`
+	// EnablePrometheusMerge makes the injector point the pod's prometheus.io
+	// scrape annotations at the sidecar, which merges the application's metrics
+	// with its own; unset means true (read it with PrometheusMerge).
+	EnablePrometheusMerge *BoolValue `json:"enablePrometheusMerge,omitempty"`
+	// VerifyCertificateAtClient makes proxies check upstream server certificates
+	// against the system roots when a TLS setting names no CA.
+	VerifyCertificateAtClient *BoolValue `json:"verifyCertificateAtClient,omitempty"`
+	// CA points istiod at an external certificate authority for workload
+	// certificates, kept as raw JSON.
+	CA json.RawMessage `json:"ca,omitempty"`
+	// ExtensionProviders are the named telemetry and external authorization
+	// backends that Telemetry and AuthorizationPolicy resources refer to;
+	// ParseMeshConfig adds them to the defaults (prometheus, stackdriver, envoy).
+	ExtensionProviders []*ExtensionProvider `json:"extensionProviders,omitempty"`
+	// DefaultProviders names the providers used when a Telemetry resource names
+	// none; default metrics from "prometheus".
+	DefaultProviders *DefaultProviders `json:"defaultProviders,omitempty"`
+	// DiscoverySelectors are label selectors limiting the namespaces istiod
+	// watches, kept as raw JSON.
+	DiscoverySelectors []json.RawMessage `json:"discoverySelectors,omitempty"`
+	// PathNormalization says how proxies normalise request paths before matching
+	// policies, kept as raw JSON.
+	PathNormalization json.RawMessage `json:"pathNormalization,omitempty"`
+	// DefaultHTTPRetryPolicy is the retry policy of HTTP routes that set none,
+	// kept as raw JSON.
+	DefaultHTTPRetryPolicy json.RawMessage `json:"defaultHttpRetryPolicy,omitempty"`
+	// MeshMTLS sets TLS parameters (minimum version, ciphers) of Istio mutual TLS
+	// inside the mesh, kept as raw JSON.
+	MeshMTLS json.RawMessage `json:"meshMTLS,omitempty"`
+	// TLSDefaults sets TLS parameters for TLS outside Istio mutual TLS, such as
+	// gateways, kept as raw JSON.
+	TLSDefaults json.RawMessage `json:"tlsDefaults,omitempty"`
+	// ServiceScopeConfigs mark services as local to their cluster or global across
+	// a multicluster mesh, kept as raw JSON.
+	ServiceScopeConfigs []json.RawMessage `json:"serviceScopeConfigs,omitempty"`
 }
 
 // GetDefaultConfig returns the mesh's default proxy config (nil-safe).
@@ -113,18 +205,25 @@ func (m *MeshConfig) PrometheusMerge() bool {
 
 // OutboundTrafficPolicy says what happens to traffic for unknown hosts.
 type OutboundTrafficPolicy struct {
+	// Mode is REGISTRY_ONLY (traffic to unknown hosts is refused) or ALLOW_ANY (it
+	// passes through); the zero value is REGISTRY_ONLY.
 	Mode OutboundMode `json:"mode,omitempty"`
 }
 
 // InboundTrafficPolicy says how inbound traffic reaches the application.
 type InboundTrafficPolicy struct {
+	// Mode is PASSTHROUGH (traffic goes to the address it was sent to) or
+	// LOCALHOST (it goes to localhost); the zero value is PASSTHROUGH.
 	Mode InboundMode `json:"mode,omitempty"`
 }
 
 // DefaultProviders names the extension providers used when none is chosen.
 type DefaultProviders struct {
-	Tracing       []string `json:"tracing,omitempty"`
-	Metrics       []string `json:"metrics,omitempty"`
+	// Tracing names the providers spans are reported to.
+	Tracing []string `json:"tracing,omitempty"`
+	// Metrics names the providers metrics are reported to.
+	Metrics []string `json:"metrics,omitempty"`
+	// AccessLogging names the providers access logs go to.
 	AccessLogging []string `json:"accessLogging,omitempty"`
 }
 
@@ -132,22 +231,43 @@ type DefaultProviders struct {
 // exactly one provider. Only OpenTelemetry is typed (templates read its
 // serviceAttributeEnrichment); the others are kept as raw JSON objects.
 type ExtensionProvider struct {
-	Name               string          `json:"name"`
-	EnvoyExtAuthzHTTP  json.RawMessage `json:"envoyExtAuthzHttp,omitempty"`
-	EnvoyExtAuthzGRPC  json.RawMessage `json:"envoyExtAuthzGrpc,omitempty"`
-	Zipkin             json.RawMessage `json:"zipkin,omitempty"`
-	Lightstep          json.RawMessage `json:"lightstep,omitempty"`
-	Datadog            json.RawMessage `json:"datadog,omitempty"`
-	Stackdriver        json.RawMessage `json:"stackdriver,omitempty"`
-	Opencensus         json.RawMessage `json:"opencensus,omitempty"`
-	Skywalking         json.RawMessage `json:"skywalking,omitempty"`
-	Opentelemetry      *OpenTelemetry  `json:"opentelemetry,omitempty"`
-	Prometheus         json.RawMessage `json:"prometheus,omitempty"`
+	// Name is how Telemetry and AuthorizationPolicy resources refer to the
+	// provider; required, and a provider named like a default replaces it.
+	Name string `json:"name"`
+	// EnvoyExtAuthzHTTP is an external authorization service reached over HTTP.
+	EnvoyExtAuthzHTTP json.RawMessage `json:"envoyExtAuthzHttp,omitempty"`
+	// EnvoyExtAuthzGRPC is an external authorization service reached over gRPC.
+	EnvoyExtAuthzGRPC json.RawMessage `json:"envoyExtAuthzGrpc,omitempty"`
+	// Zipkin is a Zipkin tracing backend.
+	Zipkin json.RawMessage `json:"zipkin,omitempty"`
+	// Lightstep is a Lightstep tracing backend.
+	Lightstep json.RawMessage `json:"lightstep,omitempty"`
+	// Datadog is a Datadog tracing backend.
+	Datadog json.RawMessage `json:"datadog,omitempty"`
+	// Stackdriver is Google Cloud's operations suite, for traces, metrics and
+	// logs.
+	Stackdriver json.RawMessage `json:"stackdriver,omitempty"`
+	// Opencensus is an OpenCensus agent tracing backend.
+	Opencensus json.RawMessage `json:"opencensus,omitempty"`
+	// Skywalking is an Apache SkyWalking tracing backend.
+	Skywalking json.RawMessage `json:"skywalking,omitempty"`
+	// Opentelemetry is an OpenTelemetry collector for traces, the one provider
+	// kinject decodes.
+	Opentelemetry *OpenTelemetry `json:"opentelemetry,omitempty"`
+	// Prometheus is the Prometheus metrics provider.
+	Prometheus json.RawMessage `json:"prometheus,omitempty"`
+	// EnvoyFileAccessLog writes access logs to a file (the default "envoy"
+	// provider writes to /dev/stdout).
 	EnvoyFileAccessLog json.RawMessage `json:"envoyFileAccessLog,omitempty"`
-	EnvoyHTTPAls       json.RawMessage `json:"envoyHttpAls,omitempty"`
-	EnvoyTCPAls        json.RawMessage `json:"envoyTcpAls,omitempty"`
-	EnvoyOtelAls       json.RawMessage `json:"envoyOtelAls,omitempty"`
-	SDS                json.RawMessage `json:"sds,omitempty"`
+	// EnvoyHTTPAls streams HTTP access logs to a gRPC access log service.
+	EnvoyHTTPAls json.RawMessage `json:"envoyHttpAls,omitempty"`
+	// EnvoyTCPAls streams TCP access logs to a gRPC access log service.
+	EnvoyTCPAls json.RawMessage `json:"envoyTcpAls,omitempty"`
+	// EnvoyOtelAls sends access logs to an OpenTelemetry collector.
+	EnvoyOtelAls json.RawMessage `json:"envoyOtelAls,omitempty"`
+	// SDS is an external secret discovery service supplying certificates to
+	// gateways.
+	SDS json.RawMessage `json:"sds,omitempty"`
 }
 
 // GetOpentelemetry returns the OpenTelemetry provider (nil-safe).
@@ -160,14 +280,29 @@ func (e *ExtensionProvider) GetOpentelemetry() *OpenTelemetry {
 
 // OpenTelemetry is the OpenTelemetry tracing provider.
 type OpenTelemetry struct {
-	Service                    string          `json:"service,omitempty"`
-	Port                       uint32          `json:"port,omitempty"`
-	MaxTagLength               uint32          `json:"maxTagLength,omitempty"`
-	HTTP                       json.RawMessage `json:"http,omitempty"`
-	GRPC                       json.RawMessage `json:"grpc,omitempty"`
-	ResourceDetectors          json.RawMessage `json:"resourceDetectors,omitempty"`
-	DynatraceSampler           json.RawMessage `json:"dynatraceSampler,omitempty"`
-	ServiceAttributeEnrichment string          `json:"serviceAttributeEnrichment,omitempty"`
+	// Service is the collector's host name, such as
+	// "otel-collector.observability.svc.cluster.local".
+	Service string `json:"service,omitempty"`
+	// Port is the collector's port.
+	Port uint32 `json:"port,omitempty"`
+	// MaxTagLength caps the length of span tag values; 0 means the proxy's
+	// default.
+	MaxTagLength uint32 `json:"maxTagLength,omitempty"`
+	// HTTP sends spans over OTLP/HTTP with these settings instead of gRPC, kept as
+	// raw JSON.
+	HTTP json.RawMessage `json:"http,omitempty"`
+	// GRPC holds the OTLP/gRPC settings (timeout, headers), kept as raw JSON.
+	GRPC json.RawMessage `json:"grpc,omitempty"`
+	// ResourceDetectors choose what fills the spans' resource attributes, kept as
+	// raw JSON.
+	ResourceDetectors json.RawMessage `json:"resourceDetectors,omitempty"`
+	// DynatraceSampler configures Dynatrace's sampler, kept as raw JSON.
+	DynatraceSampler json.RawMessage `json:"dynatraceSampler,omitempty"`
+	// ServiceAttributeEnrichment set to "OTEL_SEMANTIC_CONVENTIONS" makes the
+	// template function otelResourceAttributes (which Istio's templates call for
+	// the proxy's OTEL_RESOURCE_ATTRIBUTES) return the pod's service namespace,
+	// version and instance ID; any other value leaves it empty.
+	ServiceAttributeEnrichment string `json:"serviceAttributeEnrichment,omitempty"`
 }
 
 // DefaultMeshConfig returns Istio's mesh defaults (what
