@@ -28,45 +28,127 @@ import (
 // never reads (readinessProbe, privateKeyProvider, proxyHeaders, sds) are kept
 // as raw JSON and are not validated beyond being JSON objects.
 type ProxyConfig struct {
-	ConfigPath                      string               `json:"configPath,omitempty"`
-	BinaryPath                      string               `json:"binaryPath,omitempty"`
-	ServiceCluster                  string               `json:"serviceCluster,omitempty"`
-	DrainDuration                   *Duration            `json:"drainDuration,omitempty"`
-	ParentShutdownDuration          *Duration            `json:"parentShutdownDuration,omitempty"`
-	DiscoveryAddress                string               `json:"discoveryAddress,omitempty"`
-	ZipkinAddress                   string               `json:"zipkinAddress,omitempty"`
-	StatsdUDPAddress                string               `json:"statsdUdpAddress,omitempty"`
-	EnvoyMetricsServiceAddress      string               `json:"envoyMetricsServiceAddress,omitempty"`
-	ProxyAdminPort                  int32                `json:"proxyAdminPort,omitempty"`
-	AvailabilityZone                string               `json:"availabilityZone,omitempty"`
-	ControlPlaneAuthPolicy          AuthenticationPolicy `json:"controlPlaneAuthPolicy,omitempty"`
-	CustomConfigFile                string               `json:"customConfigFile,omitempty"`
-	StatNameLength                  int32                `json:"statNameLength,omitempty"`
-	Concurrency                     *Int32Value          `json:"concurrency,omitempty"`
-	ProxyBootstrapTemplatePath      string               `json:"proxyBootstrapTemplatePath,omitempty"`
-	InterceptionMode                InterceptionMode     `json:"interceptionMode,omitempty"`
-	Tracing                         *Tracing             `json:"tracing,omitempty"`
-	SDS                             json.RawMessage      `json:"sds,omitempty"`
-	EnvoyAccessLogService           *RemoteService       `json:"envoyAccessLogService,omitempty"`
-	EnvoyMetricsService             *RemoteService       `json:"envoyMetricsService,omitempty"`
-	ProxyMetadata                   map[string]string    `json:"proxyMetadata,omitempty"`
-	StatusPort                      int32                `json:"statusPort,omitempty"`
-	ExtraStatTags                   []string             `json:"extraStatTags,omitempty"`
-	GatewayTopology                 *Topology            `json:"gatewayTopology,omitempty"`
-	TerminationDrainDuration        *Duration            `json:"terminationDrainDuration,omitempty"`
-	MeshID                          string               `json:"meshId,omitempty"`
-	ReadinessProbe                  json.RawMessage      `json:"readinessProbe,omitempty"`
-	ProxyStatsMatcher               *ProxyStatsMatcher   `json:"proxyStatsMatcher,omitempty"`
-	HoldApplicationUntilProxyStarts *BoolValue           `json:"holdApplicationUntilProxyStarts,omitempty"`
-	CACertificatesPem               []string             `json:"caCertificatesPem,omitempty"`
-	Image                           *ProxyImage          `json:"image,omitempty"`
-	PrivateKeyProvider              json.RawMessage      `json:"privateKeyProvider,omitempty"`
-	ProxyHeaders                    json.RawMessage      `json:"proxyHeaders,omitempty"`
-	TracingServiceName              TracingServiceName   `json:"tracingServiceName,omitempty"`
-	RuntimeValues                   map[string]string    `json:"runtimeValues,omitempty"`
-	FileFlushInterval               *Duration            `json:"fileFlushInterval,omitempty"`
-	FileFlushMinSizeKb              *UInt32Value         `json:"fileFlushMinSizeKb,omitempty"`
-	StatsFlushInterval              *Duration            `json:"statsFlushInterval,omitempty"`
+	// ConfigPath is the directory the proxy writes its generated Envoy bootstrap
+	// to; default "./etc/istio/proxy".
+	ConfigPath string `json:"configPath,omitempty"`
+	// BinaryPath is the path of the Envoy binary the agent starts; default
+	// "/usr/local/bin/envoy".
+	BinaryPath string `json:"binaryPath,omitempty"`
+	// ServiceCluster is the legacy cluster name the proxy reports itself under;
+	// default "istio-proxy" (TracingServiceName now decides span service names).
+	ServiceCluster string `json:"serviceCluster,omitempty"`
+	// DrainDuration is how long Envoy drains old connections when its listeners
+	// change or it restarts; default 45s.
+	DrainDuration *Duration `json:"drainDuration,omitempty"`
+	// ParentShutdownDuration is the old hot-restart grace before a previous Envoy
+	// is stopped; Istio no longer uses it.
+	ParentShutdownDuration *Duration `json:"parentShutdownDuration,omitempty"`
+	// DiscoveryAddress is the istiod address (host:port) the proxy fetches its
+	// configuration and certificates from; default
+	// "istiod.istio-system.svc:15012".
+	DiscoveryAddress string `json:"discoveryAddress,omitempty"`
+	// ZipkinAddress is the old form of Tracing.Zipkin's collector address
+	// (host:port).
+	ZipkinAddress string `json:"zipkinAddress,omitempty"`
+	// StatsdUDPAddress is a statsd sink (host:port) Envoy sends stats to; empty
+	// means none.
+	StatsdUDPAddress string `json:"statsdUdpAddress,omitempty"`
+	// EnvoyMetricsServiceAddress is the old form of EnvoyMetricsService's address
+	// (host:port).
+	EnvoyMetricsServiceAddress string `json:"envoyMetricsServiceAddress,omitempty"`
+	// ProxyAdminPort is the localhost port of Envoy's admin interface; default
+	// 15000.
+	ProxyAdminPort int32 `json:"proxyAdminPort,omitempty"`
+	// AvailabilityZone is an old way to set the proxy's locality; Istio reads the
+	// locality from the node's labels now.
+	AvailabilityZone string `json:"availabilityZone,omitempty"`
+	// ControlPlaneAuthPolicy is how the proxy authenticates to istiod; default
+	// MUTUAL_TLS.
+	ControlPlaneAuthPolicy AuthenticationPolicy `json:"controlPlaneAuthPolicy,omitempty"`
+	// CustomConfigFile is a path to an Envoy bootstrap used instead of the
+	// generated one.
+	CustomConfigFile string `json:"customConfigFile,omitempty"`
+	// StatNameLength caps the length of Envoy stat names, longer ones being
+	// shortened; default 189.
+	StatNameLength int32 `json:"statNameLength,omitempty"`
+	// Concurrency is the number of Envoy worker threads: 0 means one per CPU core
+	// of the node; unset leaves Istio to size it from the proxy container's CPU.
+	Concurrency *Int32Value `json:"concurrency,omitempty"`
+	// ProxyBootstrapTemplatePath is the path of the template the agent fills in to
+	// make Envoy's bootstrap; empty means the built-in one.
+	ProxyBootstrapTemplatePath string `json:"proxyBootstrapTemplatePath,omitempty"`
+	// InterceptionMode is how traffic is captured into the sidecar: REDIRECT (the
+	// default), TPROXY (keeps the client's source address) or NONE. The injector
+	// reads it, with the sidecar.istio.io/interceptionMode annotation, to decide
+	// whether the proxy must run as root.
+	InterceptionMode InterceptionMode `json:"interceptionMode,omitempty"`
+	// Tracing chooses the tracer the proxy reports spans to and its sampling; nil
+	// means none configured here.
+	Tracing *Tracing `json:"tracing,omitempty"`
+	// SDS is the old secret discovery setting, kept as raw JSON; Istio ignores it.
+	SDS json.RawMessage `json:"sds,omitempty"`
+	// EnvoyAccessLogService is the gRPC access log service the proxy streams to
+	// when the mesh's enableEnvoyAccessLogService is on.
+	EnvoyAccessLogService *RemoteService `json:"envoyAccessLogService,omitempty"`
+	// EnvoyMetricsService is a metrics service the proxy pushes its stats to.
+	EnvoyMetricsService *RemoteService `json:"envoyMetricsService,omitempty"`
+	// ProxyMetadata are environment variables for the proxy container, which the
+	// agent reads as settings; merged key by key. In a proxy.istio.io/config
+	// annotation, the template package's validation refuses keys that are not
+	// environment variable names and values a template could not write unquoted.
+	ProxyMetadata map[string]string `json:"proxyMetadata,omitempty"`
+	// StatusPort is the port of the agent's health and merged-metrics endpoint;
+	// default 15020. The injector points rewritten probes and Prometheus merging
+	// at the mesh defaultConfig's value, not a pod's override; for probes the
+	// status.sidecar.istio.io/port annotation wins, and a port of 0 turns probe
+	// rewriting off.
+	StatusPort int32 `json:"statusPort,omitempty"`
+	// ExtraStatTags are tag names, beyond Istio's standard ones, that the proxy's
+	// metrics may carry.
+	ExtraStatTags []string `json:"extraStatTags,omitempty"`
+	// GatewayTopology describes what stands in front of a gateway proxy; nil for
+	// sidecars.
+	GatewayTopology *Topology `json:"gatewayTopology,omitempty"`
+	// TerminationDrainDuration is how long the proxy keeps serving after the pod
+	// is told to stop; default 5s.
+	TerminationDrainDuration *Duration `json:"terminationDrainDuration,omitempty"`
+	// MeshID names the mesh in telemetry; empty means the trust domain.
+	MeshID string `json:"meshId,omitempty"`
+	// ReadinessProbe replaces the proxy container's readiness probe, kept as raw
+	// JSON.
+	ReadinessProbe json.RawMessage `json:"readinessProbe,omitempty"`
+	// ProxyStatsMatcher selects Envoy stats to keep beyond Istio's default set.
+	ProxyStatsMatcher *ProxyStatsMatcher `json:"proxyStatsMatcher,omitempty"`
+	// HoldApplicationUntilProxyStarts makes the application containers wait until
+	// the proxy is ready: the injector then puts the proxy container first (as
+	// does values global.proxy.holdApplicationUntilProxyStarts).
+	HoldApplicationUntilProxyStarts *BoolValue `json:"holdApplicationUntilProxyStarts,omitempty"`
+	// CACertificatesPem are extra PEM root certificates the proxy trusts for
+	// workload-to-workload TLS.
+	CACertificatesPem []string `json:"caCertificatesPem,omitempty"`
+	// Image chooses the proxy image variant; the injector reads its imageType
+	// unless the pod's sidecar.istio.io/proxyImageType annotation sets one.
+	Image *ProxyImage `json:"image,omitempty"`
+	// PrivateKeyProvider hands private key operations to an accelerator (such as
+	// CryptoMB or QAT), kept as raw JSON.
+	PrivateKeyProvider json.RawMessage `json:"privateKeyProvider,omitempty"`
+	// ProxyHeaders controls the headers the proxy adds or removes (server, request
+	// ID, forwarded client certificate), kept as raw JSON.
+	ProxyHeaders json.RawMessage `json:"proxyHeaders,omitempty"`
+	// TracingServiceName is how the service name on the proxy's spans is made;
+	// default APP_LABEL_AND_NAMESPACE.
+	TracingServiceName TracingServiceName `json:"tracingServiceName,omitempty"`
+	// RuntimeValues are Envoy runtime flags (name to value); merged key by key.
+	RuntimeValues map[string]string `json:"runtimeValues,omitempty"`
+	// FileFlushInterval is how often Envoy flushes access log files; unset means
+	// Envoy's default.
+	FileFlushInterval *Duration `json:"fileFlushInterval,omitempty"`
+	// FileFlushMinSizeKb is the access log buffer size, in KiB, that forces a
+	// flush; unset means Envoy's default.
+	FileFlushMinSizeKb *UInt32Value `json:"fileFlushMinSizeKb,omitempty"`
+	// StatsFlushInterval is how often Envoy flushes its stats to the configured
+	// sinks; unset means Envoy's default.
+	StatsFlushInterval *Duration `json:"statsFlushInterval,omitempty"`
 }
 
 // DefaultProxyConfig returns Istio's built-in proxy defaults (what
@@ -298,16 +380,32 @@ func cleanJSONError(err error) error {
 
 // Tracing is the proxy's tracing configuration.
 type Tracing struct {
-	Zipkin           json.RawMessage            `json:"zipkin,omitempty"`
-	Lightstep        json.RawMessage            `json:"lightstep,omitempty"`
-	Datadog          json.RawMessage            `json:"datadog,omitempty"`
-	Stackdriver      json.RawMessage            `json:"stackdriver,omitempty"`
-	OpenCensusAgent  json.RawMessage            `json:"openCensusAgent,omitempty"`
-	CustomTags       map[string]json.RawMessage `json:"customTags,omitempty"`
-	MaxPathTagLength uint32                     `json:"maxPathTagLength,omitempty"`
-	Sampling         float64                    `json:"sampling,omitempty"`
-	TLSSettings      *ClientTLSSettings         `json:"tlsSettings,omitempty"`
-	EnableIstioTags  *BoolValue                 `json:"enableIstioTags,omitempty"`
+	// Zipkin reports spans to a Zipkin collector, kept as raw JSON.
+	Zipkin json.RawMessage `json:"zipkin,omitempty"`
+	// Lightstep reports spans to Lightstep, kept as raw JSON.
+	Lightstep json.RawMessage `json:"lightstep,omitempty"`
+	// Datadog reports spans to a Datadog agent, kept as raw JSON.
+	Datadog json.RawMessage `json:"datadog,omitempty"`
+	// Stackdriver reports spans to Google Cloud Trace, kept as raw JSON.
+	Stackdriver json.RawMessage `json:"stackdriver,omitempty"`
+	// OpenCensusAgent reports spans to an OpenCensus agent, kept as raw JSON.
+	OpenCensusAgent json.RawMessage `json:"openCensusAgent,omitempty"`
+	// CustomTags are tags added to every span, each taken from a literal, an
+	// environment variable or a request header; each kept as raw JSON.
+	CustomTags map[string]json.RawMessage `json:"customTags,omitempty"`
+	// MaxPathTagLength caps the length of the request path tag on spans; 0 means
+	// the proxy's default.
+	MaxPathTagLength uint32 `json:"maxPathTagLength,omitempty"`
+	// Sampling is the percentage of requests traced, 0 to 100; 0 leaves it to
+	// istiod's default.
+	Sampling float64 `json:"sampling,omitempty"`
+	// TLSSettings secures the connection to the tracer; in a proxy.istio.io/config
+	// annotation, the template package's validation refuses a caCertificates path
+	// a template could not write unquoted.
+	TLSSettings *ClientTLSSettings `json:"tlsSettings,omitempty"`
+	// EnableIstioTags adds Istio's own tags (such as the canonical service) to
+	// spans; unset means true.
+	EnableIstioTags *BoolValue `json:"enableIstioTags,omitempty"`
 }
 
 // GetTlsSettings returns the tracer's TLS settings (nil-safe). The name
@@ -323,15 +421,28 @@ func (t *Tracing) GetTlsSettings() *ClientTLSSettings { //nolint:stylecheck
 
 // ClientTLSSettings are TLS settings for a connection the proxy opens.
 type ClientTLSSettings struct {
-	Mode               TLSMode    `json:"mode,omitempty"`
-	ClientCertificate  string     `json:"clientCertificate,omitempty"`
-	PrivateKey         string     `json:"privateKey,omitempty"`
-	CACertificates     string     `json:"caCertificates,omitempty"`
-	CredentialName     string     `json:"credentialName,omitempty"`
-	SubjectAltNames    []string   `json:"subjectAltNames,omitempty"`
-	SNI                string     `json:"sni,omitempty"`
+	// Mode is DISABLE, SIMPLE (verify the server), MUTUAL (also present a client
+	// certificate from files) or ISTIO_MUTUAL (use Istio's own certificates); the
+	// zero value is DISABLE.
+	Mode TLSMode `json:"mode,omitempty"`
+	// ClientCertificate is the path of the client certificate file, for MUTUAL.
+	ClientCertificate string `json:"clientCertificate,omitempty"`
+	// PrivateKey is the path of the client's private key file, for MUTUAL.
+	PrivateKey string `json:"privateKey,omitempty"`
+	// CACertificates is the path of the CA bundle that verifies the server.
+	CACertificates string `json:"caCertificates,omitempty"`
+	// CredentialName names a Kubernetes secret holding the certificates, instead
+	// of file paths.
+	CredentialName string `json:"credentialName,omitempty"`
+	// SubjectAltNames are the names a server certificate may carry to be accepted.
+	SubjectAltNames []string `json:"subjectAltNames,omitempty"`
+	// SNI is the server name sent in the TLS handshake.
+	SNI string `json:"sni,omitempty"`
+	// InsecureSkipVerify turns off verification of the server certificate.
 	InsecureSkipVerify *BoolValue `json:"insecureSkipVerify,omitempty"`
-	CACrl              string     `json:"caCrl,omitempty"`
+	// CACrl is the path of a certificate revocation list checked against the
+	// server certificate.
+	CACrl string `json:"caCrl,omitempty"`
 }
 
 // GetCaCertificates returns the CA certificate path (nil-safe). The name
@@ -345,24 +456,40 @@ func (c *ClientTLSSettings) GetCaCertificates() string { //nolint:stylecheck
 
 // RemoteService is a service the proxy reports to (access log, metrics).
 type RemoteService struct {
-	Address      string             `json:"address,omitempty"`
-	TLSSettings  *ClientTLSSettings `json:"tlsSettings,omitempty"`
-	TCPKeepalive json.RawMessage    `json:"tcpKeepalive,omitempty"`
+	// Address is the service's host:port.
+	Address string `json:"address,omitempty"`
+	// TLSSettings secures the connection; nil means plain text.
+	TLSSettings *ClientTLSSettings `json:"tlsSettings,omitempty"`
+	// TCPKeepalive is the keepalive setting of the connection, kept as raw JSON.
+	TCPKeepalive json.RawMessage `json:"tcpKeepalive,omitempty"`
 }
 
 // Topology describes a gateway's place in the network.
 type Topology struct {
-	NumTrustedProxies           uint32          `json:"numTrustedProxies,omitempty"`
-	ForwardClientCertDetails    string          `json:"forwardClientCertDetails,omitempty"`
+	// NumTrustedProxies is how many proxies in front of the gateway set
+	// X-Forwarded-For entries that can be trusted.
+	NumTrustedProxies uint32 `json:"numTrustedProxies,omitempty"`
+	// ForwardClientCertDetails says what the gateway does with the
+	// x-forwarded-client-cert header (such as SANITIZE or APPEND_FORWARD), kept as
+	// the name.
+	ForwardClientCertDetails string `json:"forwardClientCertDetails,omitempty"`
+	// SetCurrentClientCertDetails chooses which client certificate fields go into
+	// that header, kept as raw JSON.
 	SetCurrentClientCertDetails json.RawMessage `json:"setCurrentClientCertDetails,omitempty"`
-	ProxyProtocol               json.RawMessage `json:"proxyProtocol,omitempty"`
+	// ProxyProtocol makes the gateway expect a PROXY protocol header, kept as raw
+	// JSON.
+	ProxyProtocol json.RawMessage `json:"proxyProtocol,omitempty"`
 }
 
 // ProxyStatsMatcher selects the Envoy stats a proxy reports.
 type ProxyStatsMatcher struct {
+	// InclusionPrefixes keeps stats whose name starts with one of these.
 	InclusionPrefixes []string `json:"inclusionPrefixes,omitempty"`
+	// InclusionSuffixes keeps stats whose name ends with one of these.
 	InclusionSuffixes []string `json:"inclusionSuffixes,omitempty"`
-	InclusionRegexps  []string `json:"inclusionRegexps,omitempty"`
+	// InclusionRegexps keeps stats whose whole name matches one of these regular
+	// expressions.
+	InclusionRegexps []string `json:"inclusionRegexps,omitempty"`
 }
 
 // ProxyImage selects the proxy image variant.
@@ -373,7 +500,10 @@ type ProxyImage struct {
 
 // BoolValue is protobuf's google.protobuf.BoolValue: a bool whose presence
 // matters. It encodes as a plain JSON bool.
-type BoolValue struct{ Value bool }
+type BoolValue struct {
+	// Value is the wrapped bool.
+	Value bool
+}
 
 // GetValue returns the value, false for a nil wrapper (Istio's templates
 // call .HoldApplicationUntilProxyStarts.GetValue on a possibly unset field).
@@ -389,7 +519,10 @@ func (b *BoolValue) UnmarshalJSON(d []byte) error { return json.Unmarshal(d, &b.
 func NewBool(v bool) *BoolValue { return &BoolValue{Value: v} }
 
 // Int32Value is protobuf's google.protobuf.Int32Value.
-type Int32Value struct{ Value int32 }
+type Int32Value struct {
+	// Value is the wrapped number.
+	Value int32
+}
 
 // GetValue returns the value, 0 for a nil wrapper.
 func (v *Int32Value) GetValue() int32 {
@@ -410,7 +543,10 @@ func (v *Int32Value) UnmarshalJSON(d []byte) error {
 }
 
 // UInt32Value is protobuf's google.protobuf.UInt32Value.
-type UInt32Value struct{ Value uint32 }
+type UInt32Value struct {
+	// Value is the wrapped number.
+	Value uint32
+}
 
 // GetValue returns the value, 0 for a nil wrapper.
 func (v *UInt32Value) GetValue() uint32 {
@@ -442,7 +578,10 @@ func protoInt(d []byte, bits int, signed bool) (int64, error) {
 // Duration is protobuf's google.protobuf.Duration. It encodes as protobuf
 // JSON does ("45s", "0.500s", "0s") and decodes that form as well as Go's
 // ("1m30s").
-type Duration struct{ D time.Duration }
+type Duration struct {
+	// D is the wrapped duration.
+	D time.Duration
+}
 
 // NewDuration returns a set Duration.
 func NewDuration(d time.Duration) *Duration { return &Duration{D: d} }
