@@ -25,10 +25,13 @@ import (
 type Config struct {
 	// Policy is the injector's policy: "enabled" (the default) or "disabled".
 	Policy string `json:"policy,omitempty"`
-	// AlwaysInjectSelector and NeverInjectSelector are label selectors on
-	// the pod's labels consulted when the pod does not say itself.
+	// AlwaysInjectSelector are label selectors on the pod's labels,
+	// consulted when the pod does not say itself: a match injects, unless a
+	// NeverInjectSelector matches (see policy.Revision).
 	AlwaysInjectSelector []metav1.LabelSelector `json:"alwaysInjectSelector,omitempty"`
-	NeverInjectSelector  []metav1.LabelSelector `json:"neverInjectSelector,omitempty"`
+	// NeverInjectSelector are label selectors on the pod's labels,
+	// consulted before AlwaysInjectSelector: a match refuses injection.
+	NeverInjectSelector []metav1.LabelSelector `json:"neverInjectSelector,omitempty"`
 	// InjectedAnnotations are added to every injected pod (a pod's own
 	// value wins).
 	InjectedAnnotations map[string]string `json:"injectedAnnotations,omitempty"`
@@ -119,6 +122,8 @@ const DefaultCacheBytes = 32 << 20
 
 // NamespaceMeta is the metadata of a namespace the injector needs.
 type NamespaceMeta struct {
+	// Labels and Annotations are the namespace's metadata.labels and
+	// metadata.annotations.
 	Labels, Annotations map[string]string
 }
 

@@ -69,9 +69,9 @@ type ManifestResult struct {
 	// sidecar and those the policy left alone, over all documents.
 	Injected, Skipped int
 	// Warnings are the first MaxListed warnings of the stream, each
-	// prefixed with the document it came from; WarningCount counts them
-	// all. OnDocument sees every one.
-	Warnings     []string
+	// prefixed with the document it came from. OnDocument sees every one.
+	Warnings []string
+	// WarningCount counts every warning of the stream, listed or not.
 	WarningCount int
 }
 

@@ -76,10 +76,11 @@ type FieldChange struct {
 	// or metadata.annotations[sidecar.istio.io/status]; list elements are
 	// named by their name (or mountPath) where they have one, else by index.
 	Path string `json:"path"`
-	// Running and Current are the field's value in the running pod and in
-	// what would be injected now, as compact JSON; "" when the field is
-	// absent on that side.
+	// Running is the field's value in the running pod, as compact JSON;
+	// "" when the pod lacks the field.
 	Running string `json:"running,omitempty"`
+	// Current is the field's value in what would be injected now, as
+	// compact JSON; "" when that lacks the field.
 	Current string `json:"current,omitempty"`
 }
 

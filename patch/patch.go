@@ -21,9 +21,16 @@ var ErrInvalidPatch = errors.New("invalid patch")
 // raw JSON value, where a JSON null is the four bytes null and a nil Value
 // means no value.
 type Operation struct {
-	Op    string          `json:"op"`
-	Path  string          `json:"path"`
-	From  string          `json:"from,omitempty"`
+	// Op is the operation's name, such as "add" or "replace".
+	Op string `json:"op"`
+	// Path is the JSON pointer the operation acts on ("" is the whole
+	// document).
+	Path string `json:"path"`
+	// From is the JSON pointer "move" and "copy" read ("" is the whole
+	// document); applying another operation ignores it.
+	From string `json:"from,omitempty"`
+	// Value is the raw JSON value "add", "replace" and "test" require;
+	// applying another operation ignores it.
 	Value json.RawMessage `json:"value,omitempty"`
 }
 

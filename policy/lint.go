@@ -80,7 +80,9 @@ type Finding struct {
 
 // LintNamespace is a namespace as Lint reads it.
 type LintNamespace struct {
-	Name   string            `json:"name"`
+	// Name is the namespace's name; workloads name it in their Namespace.
+	Name string `json:"name"`
+	// Labels are the namespace's labels, which decide its pods' injection.
 	Labels map[string]string `json:"labels,omitempty"`
 }
 
@@ -91,23 +93,33 @@ type LintNamespace struct {
 type LintWorkload struct {
 	// Kind is the workload's kind as Kubernetes spells it (Deployment,
 	// StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, Pod).
-	Kind      string `json:"kind"`
+	Kind string `json:"kind"`
+	// Namespace is the workload's namespace; Lint takes its labels from the
+	// LintInput.Namespaces entry of that name, and a namespace not listed
+	// counts as one without labels.
 	Namespace string `json:"namespace"`
-	Name      string `json:"name"`
+	// Name is the workload's name, used in findings' Object and Fix.
+	Name string `json:"name"`
 	// Pod is what the workload's new pods carry.
 	Pod Target `json:"pod"`
-	// JobLabels and JobAnnotations are a CronJob's
+	// JobLabels are the labels of a CronJob's spec.jobTemplate.metadata,
+	// which manual injection reads.
+	JobLabels map[string]string `json:"jobLabels,omitempty"`
+	// JobAnnotations are the annotations of a CronJob's
 	// spec.jobTemplate.metadata, which manual injection reads.
-	JobLabels      map[string]string `json:"jobLabels,omitempty"`
 	JobAnnotations map[string]string `json:"jobAnnotations,omitempty"`
 }
 
 // LintInput is everything Lint reads: the mesh, the namespaces, the
 // workloads and how many running pods carry each revision's sidecar.
 type LintInput struct {
-	Mesh       Mesh
+	// Mesh is what is installed; it must be valid (see Mesh.Validate).
+	Mesh Mesh
+	// Namespaces are the cluster's namespaces; each is checked, and counts
+	// as using the revision its labels select even with no workloads.
 	Namespaces []LintNamespace
-	Workloads  []LintWorkload
+	// Workloads are the workloads to check, in any namespace.
+	Workloads []LintWorkload
 	// Running counts running pods by the revision their sidecar came from,
 	// as istio.io/rev values ("default" for the revisionless install).
 	Running map[string]int

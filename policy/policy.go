@@ -32,6 +32,7 @@ func istioIgnoredNamespaces() []string {
 // with its tags and injector settings. The zero Mesh has no injector and
 // injects nothing.
 type Mesh struct {
+	// Revisions are the installed control planes, each with its tags.
 	Revisions []Revision `json:"revisions"`
 	// Webhooks, when non-nil, are the MutatingWebhookConfigurations
 	// installed in the cluster (what `kubectl get
@@ -66,13 +67,15 @@ type Revision struct {
 	// that reaches the injector unless it opts out; "disabled" injects only
 	// pods that opt in. Any other value turns injection off, as in Istio.
 	Policy string `json:"policy,omitempty"`
-	// AlwaysInjectSelector and NeverInjectSelector are label selectors on the
-	// pod's labels, consulted when the pod has no usable
-	// sidecar.istio.io/inject value: the first matching never selector
-	// refuses, else the first matching always selector injects. Empty and
-	// invalid selectors are skipped, as Istio does.
+	// AlwaysInjectSelector are label selectors on the pod's labels,
+	// consulted when the pod has no usable sidecar.istio.io/inject value:
+	// unless a NeverInjectSelector matches, the first matching one injects.
+	// Empty and invalid selectors are skipped, as Istio does.
 	AlwaysInjectSelector []metav1.LabelSelector `json:"alwaysInjectSelector,omitempty"`
-	NeverInjectSelector  []metav1.LabelSelector `json:"neverInjectSelector,omitempty"`
+	// NeverInjectSelector are label selectors on the pod's labels, consulted
+	// like AlwaysInjectSelector but first: the first matching one refuses
+	// injection. Empty and invalid selectors are skipped.
+	NeverInjectSelector []metav1.LabelSelector `json:"neverInjectSelector,omitempty"`
 	// EnableNamespacesByDefault installs the auto webhook, which sends pods
 	// of unlabelled namespaces to the injector. It only has an effect on the
 	// default injector.
@@ -94,8 +97,9 @@ type Target struct {
 	Namespace string `json:"namespace,omitempty"`
 	// NamespaceLabels are the namespace's labels.
 	NamespaceLabels map[string]string `json:"namespaceLabels,omitempty"`
-	// Labels and Annotations are the pod's (or pod template's).
-	Labels      map[string]string `json:"labels,omitempty"`
+	// Labels are the pod's (or pod template's) labels.
+	Labels map[string]string `json:"labels,omitempty"`
+	// Annotations are the pod's (or pod template's) annotations.
 	Annotations map[string]string `json:"annotations,omitempty"`
 	// HostNetwork is the pod's spec.hostNetwork.
 	HostNetwork bool `json:"hostNetwork,omitempty"`

@@ -19,6 +19,7 @@ import (
 // JSON and YAML it is a string (a bare YAML number such as 1.30 would read
 // as 1.3, so it is refused).
 type Release struct {
+	// Major, Minor and Patch are the release's numbers, as in 1.23.6.
 	Major, Minor, Patch int
 }
 

@@ -25,7 +25,10 @@ const AutoImage = "auto"
 // on top of the templates' output. Marshalled as JSON it is the value of the
 // proxy.istio.io/overrides annotation.
 type Overrides struct {
-	Containers     []corev1.Container `json:"containers,omitempty"`
+	// Containers are the user's versions of injected containers, matched
+	// by name and strategic-merged over the templates' output.
+	Containers []corev1.Container `json:"containers,omitempty"`
+	// InitContainers are the same for injected init containers.
 	InitContainers []corev1.Container `json:"initContainers,omitempty"`
 }
 

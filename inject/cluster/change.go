@@ -28,17 +28,29 @@ type Change struct {
 // LabelChange is one `kubectl label namespace NS... KEY=VALUE... KEY-...
 // [--overwrite]`.
 type LabelChange struct {
-	Namespaces []string          `json:"namespaces"`
-	Set        map[string]string `json:"set,omitempty"`
-	Remove     []string          `json:"remove,omitempty"`
-	Overwrite  bool              `json:"overwrite,omitempty"`
+	// Namespaces are the namespaces to label; Apply fails on one the state
+	// does not have.
+	Namespaces []string `json:"namespaces"`
+	// Set are the labels to give each namespace (KEY=VALUE).
+	Set map[string]string `json:"set,omitempty"`
+	// Remove are the label keys to take off (KEY-); a key absent is no
+	// error. ParseChange refuses a key both set and removed.
+	Remove []string `json:"remove,omitempty"`
+	// Overwrite is --overwrite: without it, setting a label that already
+	// has another value is an error.
+	Overwrite bool `json:"overwrite,omitempty"`
 }
 
 // TagMove is one `istioctl tag set TAG --revision REVISION [--overwrite]`.
 type TagMove struct {
-	Tag       string `json:"tag"`
-	Revision  string `json:"revision"`
-	Overwrite bool   `json:"overwrite,omitempty"`
+	// Tag is the revision tag to point, such as "default" or "prod".
+	Tag string `json:"tag"`
+	// Revision is the installed revision the tag points at after the
+	// change ("default" for the revisionless install).
+	Revision string `json:"revision"`
+	// Overwrite is --overwrite: without it, moving a tag that points at
+	// another revision is an error.
+	Overwrite bool `json:"overwrite,omitempty"`
 }
 
 // ErrChange is matched (errors.Is) by ParseChange's errors.

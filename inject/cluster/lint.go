@@ -121,8 +121,12 @@ func firstLine(err error) string {
 // change (or for the state as it is), the verification and the lint
 // findings, computed with one set of options.
 type Report struct {
-	Plan     *Plan            `json:"plan"`
-	Verify   *Verification    `json:"verify"`
+	// Plan is the plan for the change, or for the state as it is when
+	// there is none; Failing counts its restarts.
+	Plan *Plan `json:"plan"`
+	// Verify is the verification of the running pods.
+	Verify *Verification `json:"verify"`
+	// Findings are policy.Lint's findings for the state.
 	Findings []policy.Finding `json:"findings"`
 }
 

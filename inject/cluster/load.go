@@ -32,14 +32,20 @@ type State struct {
 	Webhooks []admissionregistrationv1.MutatingWebhookConfiguration
 	// Namespaces are the cluster's namespaces.
 	Namespaces []corev1.Namespace
-	// The running workloads.
-	Pods         []corev1.Pod
-	ReplicaSets  []appsv1.ReplicaSet
-	Deployments  []appsv1.Deployment
+	// Pods are the dumps' pods.
+	Pods []corev1.Pod
+	// ReplicaSets are the dumps' ReplicaSets.
+	ReplicaSets []appsv1.ReplicaSet
+	// Deployments are the dumps' Deployments.
+	Deployments []appsv1.Deployment
+	// StatefulSets are the dumps' StatefulSets.
 	StatefulSets []appsv1.StatefulSet
-	DaemonSets   []appsv1.DaemonSet
-	Jobs         []batchv1.Job
-	CronJobs     []batchv1.CronJob
+	// DaemonSets are the dumps' DaemonSets.
+	DaemonSets []appsv1.DaemonSet
+	// Jobs are the dumps' Jobs.
+	Jobs []batchv1.Job
+	// CronJobs are the dumps' CronJobs.
+	CronJobs []batchv1.CronJob
 	// Skipped counts the objects of other kinds (Services, Secrets, other
 	// ConfigMaps and webhooks) that Load does not need.
 	Skipped int

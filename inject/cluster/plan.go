@@ -72,9 +72,12 @@ type Plan struct {
 
 // WorkloadPlan is a plan's line for one workload.
 type WorkloadPlan struct {
-	Kind      string `json:"kind"`
+	// Kind is the workload's kind, as Workload.Kind.
+	Kind string `json:"kind"`
+	// Namespace is the workload's namespace.
 	Namespace string `json:"namespace"`
-	Name      string `json:"name"`
+	// Name is the workload's name.
+	Name string `json:"name"`
 	// Pods counts its running pods.
 	Pods int `json:"pods"`
 	// Now lists the revisions its running pods' sidecars come from, as

@@ -18,27 +18,33 @@ type Verification struct {
 	// Pods are the running pods the options select, by namespace and
 	// name.
 	Pods []PodCheck `json:"pods"`
-	// Total counts them; OK those as intended; Injected those with the
-	// intended sidecar.
-	Total    int `json:"total"`
-	OK       int `json:"ok"`
+	// Total counts them.
+	Total int `json:"total"`
+	// OK counts those as intended (PodCheck.OK).
+	OK int `json:"ok"`
+	// Injected counts those with the intended sidecar.
 	Injected int `json:"injected"`
 }
 
 // PodCheck is one pod's verdict.
 type PodCheck struct {
+	// Namespace is the pod's namespace.
 	Namespace string `json:"namespace"`
-	Name      string `json:"name"`
+	// Name is the pod's name.
+	Name string `json:"name"`
 	// Workload is its workload, as kind/name.
 	Workload string `json:"workload"`
 	// Containers counts its containers as READY counts them (restartable
-	// init containers, native sidecars, included); Want is how many a pod
-	// as intended has. "2/2" is Containers of Want when both are 2.
+	// init containers, native sidecars, included).
 	Containers int `json:"containers"`
-	Want       int `json:"want"`
-	// Revision is the revision its sidecar comes from and Intended the one
-	// it should come from, as istio.io/rev values ("" for none).
+	// Want is how many containers the pod has as intended, counted the same
+	// way. "2/2" is Containers of Want when both are 2.
+	Want int `json:"want"`
+	// Revision is the revision its sidecar comes from, as an istio.io/rev
+	// value ("" for none).
 	Revision string `json:"revision"`
+	// Intended is the revision its sidecar should come from, as an
+	// istio.io/rev value ("" for none).
 	Intended string `json:"intended"`
 	// OK reports that the pod is as intended: the right sidecar, or none
 	// where none belongs.

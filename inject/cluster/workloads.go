@@ -19,9 +19,11 @@ import (
 type Workload struct {
 	// Kind is Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob,
 	// Pod (a bare pod) or the kind an owner reference names.
-	Kind      string `json:"kind"`
+	Kind string `json:"kind"`
+	// Namespace is the workload's namespace.
 	Namespace string `json:"namespace"`
-	Name      string `json:"name"`
+	// Name is the workload's name.
+	Name string `json:"name"`
 	// Template is what its next pods are made from: the workload's pod
 	// template, or for a bare pod the pod as its author wrote it (Uninject).
 	// Nil when the owner is not in the dumps.

@@ -25,9 +25,11 @@ type Field struct {
 	// encoding/json skips the member when that pointer is nil, and
 	// allocates it when decoding.
 	ViaPointer bool
-	// MergeKey and Strategies are the Kubernetes strategic-merge tags:
-	// patchMergeKey, and patchStrategy split at commas.
-	MergeKey   string
+	// MergeKey is the Kubernetes patchMergeKey tag: the member that
+	// identifies a list element in a strategic merge.
+	MergeKey string
+	// Strategies are the Kubernetes patchStrategy tag split at commas
+	// ("merge", "replace", "retainKeys").
 	Strategies []string
 }
 

@@ -53,9 +53,9 @@ const (
 type Special uint8
 
 const (
-	NotSpecial  Special = iota
-	Quantity            // resource.Quantity
-	IntOrString         // intstr.IntOrString
+	NotSpecial  Special = iota // any other type
+	Quantity                   // resource.Quantity
+	IntOrString                // intstr.IntOrString
 )
 
 // Plan is the JSON shape of one Go type: what every encoder, decoder,
@@ -63,7 +63,9 @@ const (
 // tags itself. Plans are built once per type, on first use, and only read
 // afterwards; they are safe for concurrent use.
 type Plan struct {
+	// Type is the Go type the plan describes.
 	Type reflect.Type
+	// Kind is the type's JSON shape, which decides the fields that apply.
 	Kind Kind
 	// Elem is the plan of the element (Slice), the pointee (Pointer) or
 	// the value (Map).
@@ -89,6 +91,7 @@ type Plan struct {
 // FieldPlan is a struct member with the plan of its type.
 type FieldPlan struct {
 	Field
+	// Plan is the plan of the member's type.
 	Plan *Plan
 }
 

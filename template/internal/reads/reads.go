@@ -85,7 +85,8 @@ type Func struct {
 	// when the argument's static type is Types[i] (or a pointer to it) and
 	// lists the parts of the argument the function reads, each whole. An
 	// argument without an entry, or of another type, is read whole.
-	Args  [][]Path
+	Args [][]Path
+	// Types are the argument types Args's entries apply to, by position.
 	Types []reflect.Type
 }
 

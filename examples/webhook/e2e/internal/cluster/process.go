@@ -17,7 +17,7 @@ import (
 
 // Process is a server started by the harness, with its output in a log file.
 type Process struct {
-	Name string
+	Name string // what StartProcess was given: the log's base name and errors' prefix
 	Log  string // path of the combined stdout/stderr log
 	cmd  *exec.Cmd
 	done chan struct{}

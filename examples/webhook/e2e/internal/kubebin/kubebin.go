@@ -38,8 +38,10 @@ const EnvCacheDir = "KINJECT_E2E_CACHE"
 
 // Binaries are the absolute paths of the built executables.
 type Binaries struct {
+	// KubeAPIServer is the path of the kube-apiserver executable.
 	KubeAPIServer string
-	Etcd          string
+	// Etcd is the path of the etcd executable.
+	Etcd string
 	// Dir is the versioned cache directory that holds both.
 	Dir string
 }
