@@ -20,10 +20,11 @@ import (
 // checked.
 type MeshConfig struct {
 	// ProxyListenPort is the port the sidecar accepts captured outbound traffic
-	// on; default 15001.
+	// on; default 15001. Istio's templates give it to istio-iptables (-p).
 	ProxyListenPort int32 `json:"proxyListenPort,omitempty"`
 	// ProxyInboundListenPort is the port the sidecar accepts captured inbound
-	// traffic on; default 15006.
+	// traffic on; default 15006. Istio's templates give it to istio-iptables
+	// (-z).
 	ProxyInboundListenPort int32 `json:"proxyInboundListenPort,omitempty"`
 	// ProxyHTTPPort is the port of an explicit HTTP proxy listener for
 	// applications configured to use one; 0 means none.
@@ -80,8 +81,10 @@ type MeshConfig struct {
 	// EnableAutoMTLS lets client proxies use Istio mutual TLS on their own when
 	// the server has a sidecar; default true.
 	EnableAutoMTLS *BoolValue `json:"enableAutoMtls,omitempty"`
-	// TrustDomain is the trust domain of the workloads' SPIFFE identities; default
-	// "cluster.local".
+	// TrustDomain is the trust domain of the workloads' SPIFFE identities;
+	// default "cluster.local". Istio's templates set the proxy's TRUST_DOMAIN
+	// (and, without values.global.meshID, its mesh ID) from it, falling back
+	// to values.global.trustDomain.
 	TrustDomain string `json:"trustDomain,omitempty"`
 	// TrustDomainAliases are other trust domains whose identities count as this
 	// mesh's, as during a trust domain migration.
@@ -107,8 +110,9 @@ type MeshConfig struct {
 	// DNSRefreshRate is how often proxies resolve DNS-typed service hosts again;
 	// default 60s.
 	DNSRefreshRate *Duration `json:"dnsRefreshRate,omitempty"`
-	// H2UpgradePolicy (h2UpgradePolicy) is the default for upgrading HTTP/1.1
-	// upstream connections to HTTP/2, DO_NOT_UPGRADE or UPGRADE, kept as the name.
+	// H2UpgradePolicy is the default for upgrading HTTP/1.1 upstream
+	// connections to HTTP/2, DO_NOT_UPGRADE or UPGRADE. Unlike the typed enums
+	// it is a plain string: the name is not checked and a number is refused.
 	H2UpgradePolicy string `json:"h2UpgradePolicy,omitempty"`
 	// InboundClusterStatName is the pattern of inbound cluster names in stats;
 	// empty means Istio's default.
@@ -299,9 +303,10 @@ type OpenTelemetry struct {
 	// DynatraceSampler configures Dynatrace's sampler, kept as raw JSON.
 	DynatraceSampler json.RawMessage `json:"dynatraceSampler,omitempty"`
 	// ServiceAttributeEnrichment set to "OTEL_SEMANTIC_CONVENTIONS" makes the
-	// template function otelResourceAttributes (which Istio's templates call for
-	// the proxy's OTEL_RESOURCE_ATTRIBUTES) return the pod's service namespace,
-	// version and instance ID; any other value leaves it empty.
+	// template function otelResourceAttributes, which Istio's templates after
+	// 1.29 call for the proxy's OTEL_RESOURCE_ATTRIBUTES, return the pod's
+	// service namespace, version and instance ID; any other value leaves it
+	// empty.
 	ServiceAttributeEnrichment string `json:"serviceAttributeEnrichment,omitempty"`
 }
 

@@ -40,8 +40,8 @@ type ProxyConfig struct {
 	// DrainDuration is how long Envoy drains old connections when its listeners
 	// change or it restarts; default 45s.
 	DrainDuration *Duration `json:"drainDuration,omitempty"`
-	// ParentShutdownDuration is the old hot-restart grace before a previous Envoy
-	// is stopped; Istio no longer uses it.
+	// ParentShutdownDuration is an old hot-restart setting (how long a previous
+	// Envoy lived on), kept for round trips.
 	ParentShutdownDuration *Duration `json:"parentShutdownDuration,omitempty"`
 	// DiscoveryAddress is the istiod address (host:port) the proxy fetches its
 	// configuration and certificates from; default
@@ -78,14 +78,16 @@ type ProxyConfig struct {
 	// make Envoy's bootstrap; empty means the built-in one.
 	ProxyBootstrapTemplatePath string `json:"proxyBootstrapTemplatePath,omitempty"`
 	// InterceptionMode is how traffic is captured into the sidecar: REDIRECT (the
-	// default), TPROXY (keeps the client's source address) or NONE. The injector
-	// reads it, with the sidecar.istio.io/interceptionMode annotation, to decide
-	// whether the proxy must run as root.
+	// default), TPROXY (keeps the client's source address) or NONE. Istio's
+	// templates pass it to istio-iptables; the injector also reads it, or the
+	// sidecar.istio.io/interceptionMode annotation, when a pod overrides the
+	// proxy's user: under TPROXY the proxy stays root.
 	InterceptionMode InterceptionMode `json:"interceptionMode,omitempty"`
 	// Tracing chooses the tracer the proxy reports spans to and its sampling; nil
 	// means none configured here.
 	Tracing *Tracing `json:"tracing,omitempty"`
-	// SDS is the old secret discovery setting, kept as raw JSON; Istio ignores it.
+	// SDS is a legacy secret discovery setting, kept as raw JSON for round
+	// trips.
 	SDS json.RawMessage `json:"sds,omitempty"`
 	// EnvoyAccessLogService is the gRPC access log service the proxy streams to
 	// when the mesh's enableEnvoyAccessLogService is on.
@@ -120,8 +122,8 @@ type ProxyConfig struct {
 	// ProxyStatsMatcher selects Envoy stats to keep beyond Istio's default set.
 	ProxyStatsMatcher *ProxyStatsMatcher `json:"proxyStatsMatcher,omitempty"`
 	// HoldApplicationUntilProxyStarts makes the application containers wait until
-	// the proxy is ready: the injector then puts the proxy container first (as
-	// does values global.proxy.holdApplicationUntilProxyStarts).
+	// the proxy is ready: the injector then moves the proxy to the front of the
+	// containers (so does values.global.proxy.holdApplicationUntilProxyStarts).
 	HoldApplicationUntilProxyStarts *BoolValue `json:"holdApplicationUntilProxyStarts,omitempty"`
 	// CACertificatesPem are extra PEM root certificates the proxy trusts for
 	// workload-to-workload TLS.
@@ -470,8 +472,9 @@ type Topology struct {
 	// X-Forwarded-For entries that can be trusted.
 	NumTrustedProxies uint32 `json:"numTrustedProxies,omitempty"`
 	// ForwardClientCertDetails says what the gateway does with the
-	// x-forwarded-client-cert header (such as SANITIZE or APPEND_FORWARD), kept as
-	// the name.
+	// x-forwarded-client-cert header (such as SANITIZE or APPEND_FORWARD).
+	// Unlike the typed enums it is a plain string: the name is not checked and
+	// a number is refused.
 	ForwardClientCertDetails string `json:"forwardClientCertDetails,omitempty"`
 	// SetCurrentClientCertDetails chooses which client certificate fields go into
 	// that header, kept as raw JSON.
