@@ -6,18 +6,23 @@ import (
 	"encoding/json"
 	"io"
 	"path/filepath"
+	"reflect"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/kinject/kinject/internal/codec"
 	admissionv1 "k8s.io/api/admission/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/yaml"
 )
 
 // TestFastPathsTaken runs every document of every corpus input through
 // the package's fast paths (internal/codec's doc lists them) and their
-// references: the strict-JSON decode of manifests, the pod encoder on the
+// references: the strict-JSON decode of manifests, the pod and review
+// decoder on the webhook's pods and their reviews, the pod encoder on the
 // pods before and after injection, and the review response encoder on the
 // answer to each pod's admission review. Each must be taken and give the
 // reference's result, so a k8s.io upgrade that makes one decline fails
@@ -102,13 +107,32 @@ func TestFastPathsTaken(t *testing.T) {
 			t.Fatalf("%s: %v", path, err)
 		}
 		what := filepath.Base(filepath.Dir(path)) + "/" + filepath.Base(path)
+		var fast corev1.Pod
+		ok := codec.DecodeJSON(readFile(t, path), &fast)
+		check("codec.DecodeJSON (pod)", ok, what)
+		if ok && !reflect.DeepEqual(&fast, &pod) {
+			t.Fatalf("%s: codec.DecodeJSON differs from encoding/json:\n%s", what, cmp.Diff(&pod, &fast))
+		}
+		req := &admissionv1.AdmissionRequest{UID: "u", Operation: admissionv1.Create, Namespace: "default",
+			Kind:   metav1.GroupVersionKind{Version: "v1", Kind: "Pod"},
+			Object: runtime.RawExtension{Raw: readFile(t, path)}}
+		body := mustJSON(t, &admissionv1.AdmissionReview{TypeMeta: metav1.TypeMeta{APIVersion: "admission.k8s.io/v1", Kind: "AdmissionReview"}, Request: req})
+		var review, refReview admissionv1.AdmissionReview
+		ok = codec.DecodeJSON([]byte(body), &review)
+		check("codec.DecodeJSON (review)", ok, what)
+		if err := json.Unmarshal([]byte(body), &refReview); err != nil {
+			t.Fatal(err)
+		}
+		if ok && !reflect.DeepEqual(&review, &refReview) {
+			t.Fatalf("%s: codec.DecodeJSON of the review differs from encoding/json:\n%s", what, cmp.Diff(&refReview, &review))
+		}
 		checkPodEncoding(t, &pod, check, what)
 		if res, err := inj.InjectPod(context.Background(), PodRequest{Pod: &pod, Namespace: "default"}); err == nil {
 			checkPodEncoding(t, res.Pod, check, what+" injected")
 			checkReviewEncoding(t, res, check, what)
 		}
 	}
-	if codec.Fast && (taken["decodeStrictJSON"] == 0 || taken["codec.AppendJSON (pod)"] == 0) {
+	if codec.Fast && (taken["decodeStrictJSON"] == 0 || taken["codec.AppendJSON (pod)"] == 0 || taken["codec.DecodeJSON (pod)"] == 0 || taken["codec.DecodeJSON (review)"] == 0) {
 		t.Fatalf("fast paths taken: %v", taken)
 	}
 	t.Logf("fast paths taken: %v", taken)

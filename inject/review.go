@@ -73,8 +73,11 @@ func (i *Injector) Review(ctx context.Context, body []byte) ([]byte, error) {
 // decodeReview decodes and checks the envelope of a request review.
 func decodeReview(body []byte) (*admissionv1.AdmissionReview, error) {
 	var review admissionv1.AdmissionReview
-	if err := json.Unmarshal(body, &review); err != nil {
-		return nil, fmt.Errorf("%w: decoding: %w", ErrBadReview, err)
+	if !codec.DecodeJSON(body, &review) {
+		review = admissionv1.AdmissionReview{}
+		if err := json.Unmarshal(body, &review); err != nil {
+			return nil, fmt.Errorf("%w: decoding: %w", ErrBadReview, err)
+		}
 	}
 	switch {
 	case review.Kind != "AdmissionReview":

@@ -14,6 +14,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/kinject/kinject/internal/codec"
 	"github.com/kinject/kinject/patch"
 	"github.com/kinject/kinject/policy"
 )
@@ -115,8 +116,11 @@ func DecodePod(req *admissionv1.AdmissionRequest) (*corev1.Pod, error) {
 		return nil, &Denial{Code: http.StatusBadRequest, Message: "kinject: request.object is empty"}
 	}
 	var pod corev1.Pod
-	if err := json.Unmarshal(req.Object.Raw, &pod); err != nil {
-		return nil, &Denial{Code: http.StatusBadRequest, Message: fmt.Sprintf("kinject: decoding request.object as a Pod: %v", err)}
+	if !codec.DecodeJSON(req.Object.Raw, &pod) {
+		pod = corev1.Pod{}
+		if err := json.Unmarshal(req.Object.Raw, &pod); err != nil {
+			return nil, &Denial{Code: http.StatusBadRequest, Message: fmt.Sprintf("kinject: decoding request.object as a Pod: %v", err)}
+		}
 	}
 	// A patch is computed against the decoded pod, which always has
 	// metadata; against a raw object without it ("{}"), its

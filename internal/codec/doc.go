@@ -19,8 +19,8 @@
 //     byte encoding/json's, with its HTML escaping as an option; and
 //     AppendUnquote, the only JSON string decoder (patch's and yamlout's
 //     parsers use it).
-//   - Tree, DecodeTree and AppendJSON: fast paths that walk plans instead of
-//     reflecting per value (below).
+//   - Tree, DecodeTree, DecodeJSON and AppendJSON: fast paths that walk
+//     plans instead of reflecting per value (below).
 //
 // # Fast paths
 //
@@ -50,6 +50,9 @@
 //	template compiled programs      text/template                           template TestCompiledMatchesReference       template FuzzCompiledTemplates,
 //	(internal/texteval, Specialize)                                         (taken required), texteval TestMatches-     texteval FuzzMatchesTextTemplate
 //	                                                                        TextTemplate
+//	codec.DecodeJSON (inject:       json.Unmarshal                          codec TestDecodeJSON, TestDecodeJSONReview; codec FuzzDecodeJSON
+//	DecodePod, decodeReview)                                                inject TestFastPathsTaken (every corpus
+//	                                                                        webhook pod and its review)
 //	inject decodeStrictJSON         sigs.k8s.io/yaml.Unmarshal              inject TestFastPathsTaken, manifest         inject FuzzDecodeStrictJSON
 //	(manifest documents)            (decodeTyped)                           goldens
 //	internal/yamlout Append         yamlout.Reference (yaml.v2 Marshal of   yamlout TestMatchesReference, TestMatches-  yamlout FuzzAppend,
