@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"sort"
 	"strings"
 
@@ -115,48 +114,4 @@ func firstLine(err error) string {
 		return strings.Join(parts, "; ")
 	}
 	return strings.ReplaceAll(err.Error(), "\n", "; ")
-}
-
-// Report gathers what check-inject prints for a state: the plan for a
-// change (or for the state as it is), the verification and the lint
-// findings, computed with one set of options.
-type Report struct {
-	// Plan is the plan for the change, or for the state as it is when
-	// there is none; Failing counts its restarts.
-	Plan *Plan `json:"plan"`
-	// Verify is the verification of the running pods.
-	Verify *Verification `json:"verify"`
-	// Findings are policy.Lint's findings for the state.
-	Findings []policy.Finding `json:"findings"`
-}
-
-// Failing reports what CI gates on: a lint error, or a workload to restart.
-func (r *Report) Failing() bool {
-	if r.Plan != nil && r.Plan.Restarts > 0 {
-		return true
-	}
-	for _, f := range r.Findings {
-		if f.Severity == policy.SeverityError {
-			return true
-		}
-	}
-	return false
-}
-
-// String summarises the report in one line, for logs.
-func (r *Report) String() string {
-	errs := 0
-	for _, f := range r.Findings {
-		if f.Severity == policy.SeverityError {
-			errs++
-		}
-	}
-	restarts, ok, total := 0, 0, 0
-	if r.Plan != nil {
-		restarts = r.Plan.Restarts
-	}
-	if r.Verify != nil {
-		ok, total = r.Verify.OK, r.Verify.Total
-	}
-	return fmt.Sprintf("%d workloads to restart, %d lint errors, %d of %d pods as intended", restarts, errs, ok, total)
 }
