@@ -111,9 +111,8 @@ type MeshConfig struct {
 	// default 60s.
 	DNSRefreshRate *Duration `json:"dnsRefreshRate,omitempty"`
 	// H2UpgradePolicy is the default for upgrading HTTP/1.1 upstream
-	// connections to HTTP/2, DO_NOT_UPGRADE or UPGRADE. Unlike the typed enums
-	// it is a plain string: the name is not checked and a number is refused.
-	H2UpgradePolicy string `json:"h2UpgradePolicy,omitempty"`
+	// connections to HTTP/2: DO_NOT_UPGRADE (the zero value) or UPGRADE.
+	H2UpgradePolicy H2UpgradePolicy `json:"h2UpgradePolicy,omitempty"`
 	// InboundClusterStatName is the pattern of inbound cluster names in stats;
 	// empty means Istio's default.
 	InboundClusterStatName string `json:"inboundClusterStatName,omitempty"`
@@ -421,6 +420,31 @@ func (m IngressControllerMode) MarshalJSON() ([]byte, error) { return json.Marsh
 func (m *IngressControllerMode) UnmarshalJSON(d []byte) error {
 	v, err := ingressModes.parse("ingressControllerMode", d)
 	*m = IngressControllerMode(v)
+	return err
+}
+
+// H2UpgradePolicy is whether proxies upgrade HTTP/1.1 upstream connections
+// to HTTP/2 by default.
+type H2UpgradePolicy int32
+
+// H2 upgrade policies.
+const (
+	H2DoNotUpgrade H2UpgradePolicy = 0
+	H2Upgrade      H2UpgradePolicy = 1
+)
+
+var h2UpgradePolicies = enumNames{{0, "DO_NOT_UPGRADE"}, {1, "UPGRADE"}}
+
+// String returns the policy's name.
+func (p H2UpgradePolicy) String() string { return h2UpgradePolicies.name(int32(p)) }
+
+// MarshalJSON prints the name.
+func (p H2UpgradePolicy) MarshalJSON() ([]byte, error) { return json.Marshal(p.String()) }
+
+// UnmarshalJSON accepts the name or the number.
+func (p *H2UpgradePolicy) UnmarshalJSON(d []byte) error {
+	v, err := h2UpgradePolicies.parse("h2UpgradePolicy", d)
+	*p = H2UpgradePolicy(v)
 	return err
 }
 

@@ -129,6 +129,39 @@ func TestParseMeshConfig(t *testing.T) {
 			doc: "defaultConfig:\n  interceptionMode: BOUNCE\n", wantErr: `invalid interceptionMode "BOUNCE" (known: REDIRECT, TPROXY, NONE)`,
 		},
 		{
+			name: "h2 upgrade by name", reason: "h2UpgradePolicy is an enum: its name is read",
+			doc: "h2UpgradePolicy: UPGRADE",
+			check: func(m *MeshConfig) string {
+				return cmp.Diff(H2Upgrade, m.H2UpgradePolicy)
+			},
+		},
+		{
+			name: "h2 upgrade by number", reason: "protobuf's JSON accepts an enum's number as well as its name",
+			doc: "h2UpgradePolicy: 1",
+			check: func(m *MeshConfig) string {
+				return cmp.Diff(H2Upgrade, m.H2UpgradePolicy)
+			},
+		},
+		{
+			name: "bad h2 upgrade", reason: "an h2UpgradePolicy Istio does not know is an error, as for every enum",
+			doc: "h2UpgradePolicy: ALWAYS", wantErr: `invalid h2UpgradePolicy "ALWAYS" (known: DO_NOT_UPGRADE, UPGRADE)`,
+		},
+		{
+			name: "forward client cert", reason: "gatewayTopology.forwardClientCertDetails is an enum: its name is read",
+			doc: "defaultConfig:\n  gatewayTopology:\n    forwardClientCertDetails: APPEND_FORWARD\n",
+			check: func(m *MeshConfig) string {
+				if m.DefaultConfig.GatewayTopology == nil {
+					return "no gatewayTopology"
+				}
+				return cmp.Diff("APPEND_FORWARD", m.DefaultConfig.GatewayTopology.ForwardClientCertDetails.String())
+			},
+		},
+		{
+			name: "bad forward client cert", reason: "an unknown forwardClientCertDetails is an error listing the known ones",
+			doc:     "defaultConfig:\n  gatewayTopology:\n    forwardClientCertDetails: KEEP\n",
+			wantErr: `invalid gatewayTopology.forwardClientCertDetails "KEEP" (known: UNDEFINED, SANITIZE`,
+		},
+		{
 			name: "bad duration", reason: "durations must parse",
 			doc: "connectTimeout: soon", wantErr: `invalid duration "soon"`,
 		},
@@ -172,6 +205,8 @@ func TestProtoJSON(t *testing.T) {
 		{"wrapper false", "a set wrapper prints even when false", `{"holdApplicationUntilProxyStarts": false}`, `{"holdApplicationUntilProxyStarts":false}`},
 		{"enum", "enums print by name", "interceptionMode: TPROXY", `{"interceptionMode":"TPROXY"}`},
 		{"enum default", "REDIRECT is the zero value and is omitted", "interceptionMode: REDIRECT", `{}`},
+		{"topology enum", "a gateway's forwardClientCertDetails prints by name",
+			"gatewayTopology: {forwardClientCertDetails: SANITIZE_SET}", `{"gatewayTopology":{"forwardClientCertDetails":"SANITIZE_SET"}}`},
 		{"empty message", "a set empty message prints as {}", "tracing: {}", `{"tracing":{}}`},
 		{"field order", "fields print in protobuf field order, not alphabetically",
 			"proxyMetadata: {FOO: bar}\nconcurrency: 0\ndiscoveryAddress: foo:123",

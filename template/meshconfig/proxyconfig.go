@@ -473,9 +473,7 @@ type Topology struct {
 	NumTrustedProxies uint32 `json:"numTrustedProxies,omitempty"`
 	// ForwardClientCertDetails says what the gateway does with the
 	// x-forwarded-client-cert header (such as SANITIZE or APPEND_FORWARD).
-	// Unlike the typed enums it is a plain string: the name is not checked and
-	// a number is refused.
-	ForwardClientCertDetails string `json:"forwardClientCertDetails,omitempty"`
+	ForwardClientCertDetails ForwardClientCertDetails `json:"forwardClientCertDetails,omitempty"`
 	// SetCurrentClientCertDetails chooses which client certificate fields go into
 	// that header, kept as raw JSON.
 	SetCurrentClientCertDetails json.RawMessage `json:"setCurrentClientCertDetails,omitempty"`
@@ -680,6 +678,28 @@ func (e enumNames) parse(kind string, d []byte) (int32, error) {
 		known[i] = x.name
 	}
 	return 0, fmt.Errorf("invalid %s %q (known: %s)", kind, s, strings.Join(known, ", "))
+}
+
+// ForwardClientCertDetails is what a gateway does with the
+// x-forwarded-client-cert header of a request.
+type ForwardClientCertDetails int32
+
+var forwardClientCertDetails = enumNames{
+	{0, "UNDEFINED"}, {1, "SANITIZE"}, {2, "FORWARD_ONLY"}, {3, "APPEND_FORWARD"},
+	{4, "SANITIZE_SET"}, {5, "ALWAYS_FORWARD_ONLY"},
+}
+
+// String returns the setting's name.
+func (f ForwardClientCertDetails) String() string { return forwardClientCertDetails.name(int32(f)) }
+
+// MarshalJSON prints the name.
+func (f ForwardClientCertDetails) MarshalJSON() ([]byte, error) { return json.Marshal(f.String()) }
+
+// UnmarshalJSON accepts the name or the number.
+func (f *ForwardClientCertDetails) UnmarshalJSON(d []byte) error {
+	v, err := forwardClientCertDetails.parse("gatewayTopology.forwardClientCertDetails", d)
+	*f = ForwardClientCertDetails(v)
+	return err
 }
 
 // InterceptionMode is how inbound traffic reaches the proxy. The zero value
