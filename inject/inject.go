@@ -26,6 +26,7 @@ type Injector struct {
 	set              *template.Set
 	mesh0            *meshconfig.MeshConfig
 	rev              policy.Revision
+	required         func(policy.Target) policy.Decision // rev's stage B, compiled once
 	mesh             *policy.Decider
 	defaultTemplates []string
 	checks           template.AnnotationChecks // the release's annotation checks
@@ -95,6 +96,7 @@ func New(cfg *Config) (*Injector, error) {
 		set:              set,
 		mesh0:            mesh,
 		rev:              rev,
+		required:         rev.CompileRequired(),
 		mesh:             dec,
 		defaultTemplates: c.defaultTemplates(),
 		checks:           annotationChecks(c.Release),
@@ -106,7 +108,7 @@ func New(cfg *Config) (*Injector, error) {
 }
 
 // stageB is the injector's own decision (Istio's injectRequired).
-func (i *Injector) stageB(t policy.Target) policy.Decision { return i.rev.Required(t) }
+func (i *Injector) stageB(t policy.Target) policy.Decision { return i.required(t) }
 
 // PodRequest is one pod to inject and what surrounds it.
 type PodRequest struct {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -85,7 +86,11 @@ func TestRequiredMatchesIstioWebhook(t *testing.T) {
 			if namespace == "" {
 				namespace = p.AdmissionNamespace
 			}
-			d := rev.Required(policy.Target{Namespace: namespace, Labels: pod.Labels, Annotations: pod.Annotations, HostNetwork: pod.Spec.HostNetwork})
+			tg := policy.Target{Namespace: namespace, Labels: pod.Labels, Annotations: pod.Annotations, HostNetwork: pod.Spec.HostNetwork}
+			d := rev.Required(tg)
+			if c := rev.CompileRequired()(tg); !reflect.DeepEqual(c, d) {
+				t.Errorf("%s part %d: CompileRequired answers %+v, Required %+v", filepath.Base(caseDir), p.Index, c, d)
+			}
 			if want := p.Result == "patch"; d.Inject != want {
 				t.Errorf("%s part %d: Inject = %v, Istio's webhook %s\nreason: %s", filepath.Base(caseDir), p.Index, d.Inject, p.Result, d.Reason)
 			}

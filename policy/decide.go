@@ -116,8 +116,22 @@ func (m Mesh) Decide(t Target) Decision {
 // call, as Istio does; with none configured it allocates little.
 func (r Revision) Required(t Target) Decision {
 	inj := compileInjector(&r)
-	d := Decision{Revision: r.Name, Trace: make([]string, 0, 6)}
-	podValueWarnings(&t, r.Release.lenientInjectValues(), &d.Warnings)
+	return inj.required(r.Name, r.Release.lenientInjectValues(), t)
+}
+
+// CompileRequired compiles r's stage B once and returns it as a function
+// that answers exactly as r.Required does, without parsing r's selectors on
+// every call. It keeps what it needs of r: changing r afterwards changes
+// nothing. The function is safe for concurrent use.
+func (r Revision) CompileRequired() func(Target) Decision {
+	inj := compileInjector(&r)
+	name, lenient := r.Name, r.Release.lenientInjectValues()
+	return func(t Target) Decision { return inj.required(name, lenient, t) }
+}
+
+func (inj *injector) required(name string, lenient bool, t Target) Decision {
+	d := Decision{Revision: name, Trace: make([]string, 0, 6)}
+	podValueWarnings(&t, lenient, &d.Warnings)
 	o := inj.decide(&t, &d.Trace, &d.Warnings)
 	d.Inject, d.Reason, d.Rule = o.inject, o.why, o.rule
 	return d
@@ -206,7 +220,7 @@ func compileInjector(r *Revision) injector {
 	inj := injector{
 		desc:         desc,
 		rel:          r.Release,
-		ignored:      r.ignored(),
+		ignored:      slices.Clone(r.ignored()),
 		traceHostOff: "injector of " + desc + ": hostNetwork is not set",
 		traceNotIgn:  fmt.Sprintf("injector of %s: namespace is not one of the ignored namespaces %q", desc, r.ignored()),
 		traceNoValue: "injector of " + desc + ": pod has no sidecar.istio.io/inject label or annotation",

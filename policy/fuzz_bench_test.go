@@ -133,5 +133,12 @@ func BenchmarkRequired(b *testing.B) {
 				bc.rev.Required(t)
 			}
 		})
+		b.Run(bc.name+"/compiled", func(b *testing.B) {
+			required := bc.rev.CompileRequired()
+			b.ReportAllocs()
+			for b.Loop() {
+				required(t)
+			}
+		})
 	}
 }

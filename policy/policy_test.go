@@ -512,6 +512,9 @@ func TestRequired(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			got := tc.rev.Required(tc.target)
+			if compiled := tc.rev.CompileRequired()(tc.target); !cmp.Equal(got, compiled) {
+				t.Errorf("%s: CompileRequired answers otherwise than Required:\n%s", tc.why, cmp.Diff(got, compiled))
+			}
 			if got.Webhook != "" {
 				t.Errorf("%s: Webhook = %q, want empty from Required", tc.why, got.Webhook)
 			}
@@ -634,5 +637,39 @@ func TestDeciderConcurrent(t *testing.T) {
 	}
 	for g := 0; g < 4; g++ {
 		<-done
+	}
+}
+
+// TestCompileRequiredKeepsItsRevision: the compiled stage B holds what it
+// needs of the revision, so a caller reusing or changing the Revision value
+// afterwards cannot change the answers of an Injector built from it.
+func TestCompileRequiredKeepsItsRevision(t *testing.T) {
+	rev := policy.Revision{
+		Name:                "canary",
+		IgnoredNamespaces:   []string{"batch"},
+		NeverInjectSelector: []metav1.LabelSelector{{MatchLabels: map[string]string{"app": "x"}}},
+	}
+	required := rev.CompileRequired()
+	rev.Name = "stable"
+	rev.IgnoredNamespaces[0] = "web"
+	rev.NeverInjectSelector[0].MatchLabels["app"] = "y"
+	rev.Policy = "disabled"
+
+	for _, tc := range []struct {
+		why    string
+		target policy.Target
+		inject bool
+		rule   policy.Rule
+	}{
+		{"the ignored namespace is still batch", target("batch", nil), false, policy.RuleIgnoredNamespace},
+		{"web is not ignored: the slice was copied", target("web", nil), true, policy.RulePolicyEnabled},
+		{"the selector still matches app=x", target("web", nil, "app", "x"), false, policy.RuleNeverInjectSelector},
+		{"app=y was never compiled", target("web", nil, "app", "y"), true, policy.RulePolicyEnabled},
+	} {
+		d := required(tc.target)
+		if d.Inject != tc.inject || d.Rule != tc.rule || d.Revision != "canary" {
+			t.Errorf("%s: got inject=%v rule=%s revision=%q, want inject=%v rule=%s revision=canary",
+				tc.why, d.Inject, d.Rule, d.Revision, tc.inject, tc.rule)
+		}
 	}
 }
