@@ -12,12 +12,12 @@ import (
 // codec.AppendJSON writes encoding/json's bytes from the pod's plan; where
 // it declines, encoding/json (the reference) writes them.
 
-// jsonMarshal encodes v as encoding/json does, pods the fast way.
+// jsonMarshal encodes v as encoding/json does: codec.AppendJSON from v's
+// plan (pods, and the workloads of manifests), encoding/json where it
+// declines.
 func jsonMarshal(v any) ([]byte, error) {
-	if p, ok := v.(*corev1.Pod); ok && p != nil {
-		if b, ok := codec.AppendJSON(make([]byte, 0, 4096), p); ok {
-			return b, nil
-		}
+	if b, ok := codec.AppendJSON(make([]byte, 0, 4096), v); ok {
+		return b, nil
 	}
 	return json.Marshal(v)
 }

@@ -85,6 +85,18 @@ func TestFastPathsTaken(t *testing.T) {
 				if a, b := mustJSON(t, obj), mustJSON(t, want); a != b {
 					t.Fatalf("%s: decodeStrictJSON differs from sigs.k8s.io/yaml:\n%s\n%s", what, a, b)
 				}
+				// decodeStrictJSON's own fast path, and the encoder of
+				// every object manifests print.
+				plan := kind.new()
+				check("codec.DecodeJSON (manifest object)", codec.DecodeJSON(j, plan), what)
+				if codec.Fast && !reflect.DeepEqual(plan, want) {
+					t.Fatalf("%s: codec.DecodeJSON differs from sigs.k8s.io/yaml:\n%s", what, cmp.Diff(want, plan))
+				}
+				got, ok := codec.AppendJSON(nil, want)
+				check("codec.AppendJSON (manifest object)", ok, what)
+				if ok && string(got) != mustJSON(t, want) {
+					t.Fatalf("%s: codec.AppendJSON differs from encoding/json:\n%s\n%s", what, got, mustJSON(t, want))
+				}
 			}
 			pod, ok := want.(*corev1.Pod)
 			if !ok {

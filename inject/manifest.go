@@ -428,7 +428,8 @@ func decodeDocument(raw []byte, doc *DocumentResult) (runtime.Object, *manifestK
 }
 
 // decodeStrictJSON is decodeTyped's fast path: j, raw's strict JSON,
-// decoded strictly with encoding/json, taken (true) when that succeeds (no
+// decoded strictly (codec.DecodeJSON, else encoding/json with unknown
+// fields disallowed), taken (true) when that succeeds (no
 // unknown field, no conversion needed), where it gives what
 // sigs.k8s.io/yaml's decoding of raw (the reference) gives. It declines
 // when j is nil and with the kinject_reference build tag.
@@ -437,6 +438,12 @@ func decodeStrictJSON(j []byte, kind manifestKind) (runtime.Object, bool) {
 		return nil, false
 	}
 	obj := kind.new()
+	if codec.DecodeJSON(j, obj) {
+		// Every key matched a member exactly: the strict decoder below
+		// gives the same object.
+		return obj, true
+	}
+	obj = kind.new()
 	dec := json.NewDecoder(bytes.NewReader(j))
 	dec.DisallowUnknownFields()
 	if dec.Decode(obj) != nil {
@@ -755,7 +762,7 @@ func typedJSON(obj any, nullTimestamps bool) ([]byte, error) {
 	if nullTimestamps {
 		return marshalWithNullTimestamps(obj)
 	}
-	j, err := json.Marshal(obj)
+	j, err := jsonMarshal(obj)
 	if err != nil {
 		return nil, err
 	}

@@ -2,7 +2,6 @@ package inject
 
 import (
 	"bytes"
-	"encoding/json"
 	"reflect"
 	"time"
 
@@ -32,7 +31,7 @@ func marshalWithNullTimestamps(obj any) ([]byte, error) {
 		}
 	})
 	if len(zero) == 0 {
-		return json.Marshal(obj)
+		return jsonMarshal(obj)
 	}
 	// A stand-in time of the first day of year 1, to the second: metav1.Time
 	// encodes whole seconds, so one not in use is found within len(used)+1
@@ -53,7 +52,7 @@ func marshalWithNullTimestamps(obj any) ([]byte, error) {
 	for _, m := range zero {
 		m.CreationTimestamp = stand
 	}
-	j, err := json.Marshal(obj)
+	j, err := jsonMarshal(obj)
 	for _, m := range zero {
 		m.CreationTimestamp = metav1.Time{}
 	}

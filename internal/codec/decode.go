@@ -214,7 +214,7 @@ func (d *jsonDecoder) array(p *Plan, dst reflect.Value, depth int) bool {
 	}
 	for n := 0; ; n++ {
 		if n == dst.Cap() {
-			dst.Grow(max(4, n))
+			dst.Grow(1)
 		}
 		dst.SetLen(n + 1)
 		d.ws()

@@ -220,6 +220,10 @@ func BenchmarkPod(b *testing.B) {
 		}, Volumes: []corev1.Volume{{Name: "v", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{Medium: "Memory"}}}}},
 	}
 	tree := referenceTree(b, pod)
+	text, err := json.Marshal(pod)
+	if err != nil {
+		b.Fatal(err)
+	}
 	for _, bb := range []struct {
 		name string
 		fn   func() bool
@@ -230,6 +234,8 @@ func BenchmarkPod(b *testing.B) {
 		{"tree/encoding-json", func() bool { referenceTree(b, pod); return true }},
 		{"decode/fast", func() bool { return DecodeTree(tree, &corev1.Pod{}) }},
 		{"decode/encoding-json", func() bool { _, err := referencePod(tree); return err == nil }},
+		{"decode-json/fast", func() bool { return DecodeJSON(text, &corev1.Pod{}) }},
+		{"decode-json/encoding-json", func() bool { return json.Unmarshal(text, &corev1.Pod{}) == nil }},
 	} {
 		b.Run(bb.name, func(b *testing.B) {
 			b.ReportAllocs()
