@@ -231,7 +231,8 @@ type DefaultProviders struct {
 }
 
 // ExtensionProvider is one entry of the mesh's extensionProviders: a name and
-// exactly one provider. Only OpenTelemetry is typed (templates read its
+// one kind of provider (ParseMeshConfig refuses two, as Istio's protobuf
+// parser refuses a second member of a oneof). Only OpenTelemetry is typed (templates read its
 // serviceAttributeEnrichment); the others are kept as raw JSON objects.
 type ExtensionProvider struct {
 	// Name is how Telemetry and AuthorizationPolicy resources refer to the
@@ -376,8 +377,38 @@ func ParseMeshConfig(doc []byte) (*MeshConfig, error) {
 		if p == nil || p.Name == "" {
 			return nil, fmt.Errorf("mesh config: extensionProviders[%d]: name is required", i)
 		}
+		if kinds := p.kinds(); len(kinds) > 1 {
+			// The provider is a protobuf oneof: Istio's parser refuses a
+			// second member.
+			return nil, fmt.Errorf("mesh config: extensionProviders[%d] (%q): sets %s; a provider is of one kind", i, p.Name, strings.Join(kinds, " and "))
+		}
 	}
 	return m, nil
+}
+
+// kinds lists the JSON names of the provider kinds p sets (null is unset,
+// as in protobuf's JSON).
+func (p *ExtensionProvider) kinds() []string {
+	var out []string
+	for _, k := range []struct {
+		name string
+		raw  json.RawMessage
+	}{
+		{"envoyExtAuthzHttp", p.EnvoyExtAuthzHTTP}, {"envoyExtAuthzGrpc", p.EnvoyExtAuthzGRPC},
+		{"zipkin", p.Zipkin}, {"lightstep", p.Lightstep}, {"datadog", p.Datadog},
+		{"stackdriver", p.Stackdriver}, {"opencensus", p.Opencensus}, {"skywalking", p.Skywalking},
+		{"prometheus", p.Prometheus}, {"envoyFileAccessLog", p.EnvoyFileAccessLog},
+		{"envoyHttpAls", p.EnvoyHTTPAls}, {"envoyTcpAls", p.EnvoyTCPAls}, {"envoyOtelAls", p.EnvoyOtelAls},
+		{"sds", p.SDS},
+	} {
+		if len(k.raw) > 0 && string(k.raw) != "null" {
+			out = append(out, k.name)
+		}
+	}
+	if p.Opentelemetry != nil {
+		out = append(out, "opentelemetry")
+	}
+	return out
 }
 
 func mergeProviders(defaults, user []*ExtensionProvider) []*ExtensionProvider {

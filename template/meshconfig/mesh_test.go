@@ -162,6 +162,18 @@ func TestParseMeshConfig(t *testing.T) {
 			wantErr: `invalid gatewayTopology.forwardClientCertDetails "KEEP" (known: UNDEFINED, SANITIZE`,
 		},
 		{
+			name: "provider of two kinds", reason: "a provider is a protobuf oneof: Istio's parser refuses a second kind",
+			doc:     "extensionProviders:\n- name: both\n  zipkin: {service: z, port: 9411}\n  datadog: {service: d, port: 8126}\n",
+			wantErr: `extensionProviders[3] ("both"): sets zipkin and datadog; a provider is of one kind`,
+		},
+		{
+			name: "provider kind null", reason: "null is an unset member in protobuf's JSON, not a second kind",
+			doc: "extensionProviders:\n- name: z\n  zipkin: {service: z, port: 9411}\n  datadog: null\n",
+			check: func(m *MeshConfig) string {
+				return cmp.Diff([]string{"zipkin"}, m.ExtensionProviders[3].kinds())
+			},
+		},
+		{
 			name: "bad duration", reason: "durations must parse",
 			doc: "connectTimeout: soon", wantErr: `invalid duration "soon"`,
 		},
