@@ -135,7 +135,7 @@ func helloTrees(b *testing.B) (pod, patch, merged map[string]any) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if patch, err = s.decodeOutput("sidecar", out); err != nil {
+	if patch, _, err = s.decodeOutput("sidecar", out); err != nil {
 		b.Fatal(err)
 	}
 	if pod, err = toMap(p.pod); err != nil {

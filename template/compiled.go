@@ -94,7 +94,7 @@ type specialization struct {
 // change afterwards (Data is only read by rendering, and the maps and
 // pointers are the injector's own).
 func (s *Set) Specialize(config *Data) *Set {
-	out := &Set{names: s.names, tmpls: s.tmpls, sources: s.sources, aliases: s.aliases, funcs: s.funcs, progs: s.progs, reads: s.reads}
+	out := &Set{names: s.names, tmpls: s.tmpls, sources: s.sources, aliases: s.aliases, funcs: s.funcs, progs: s.progs, reads: s.reads, sections: s.sections}
 	out.bufs.New = func() any { return new(bytes.Buffer) }
 	if config == nil || !compiledTemplates {
 		return out

@@ -49,7 +49,19 @@ func TestFastPathsTaken(t *testing.T) {
 				}
 				n++
 				check("fastYAML", checkFastYAML(t, out), what+"/"+name)
-				patch, err := s.decodeOutput(name, out)
+				// The Set's section memo, as Apply uses it: the second
+				// parse is remembered (the first only marks sections seen).
+				for range 3 {
+					fresh, ok := fastYAML(out)
+					got, remembered, memoOK := fastYAMLMemo(out, s.sections)
+					if memoOK != ok || !cmp.Equal(fresh, got) {
+						t.Fatalf("%s: %s: the section memo changes the tree (taken %v, fresh %v):\n%s", what, name, memoOK, ok, cmp.Diff(fresh, got))
+					}
+					if remembered {
+						taken["section memo"]++
+					}
+				}
+				patch, _, err := s.decodeOutput(name, out)
 				if err != nil || patch == nil {
 					continue
 				}
@@ -66,6 +78,9 @@ func TestFastPathsTaken(t *testing.T) {
 	}
 	if n == 0 {
 		t.Fatal("no template output")
+	}
+	if codec.Fast && taken["section memo"] == 0 {
+		t.Error("the section memo was never taken")
 	}
 	t.Logf("%d template outputs; fast paths taken: %v", n, taken)
 }

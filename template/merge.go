@@ -165,10 +165,13 @@ func (s *Set) applyTemplates(pod *corev1.Pod, names []string, d *Data, written *
 		tmpls = append(tmpls, n)
 	}
 	patches := make([]map[string]any, len(tmpls))
+	// remembered[i]: patches[i] holds values of s.sections, which nothing
+	// may modify.
+	remembered := make([]bool, len(tmpls))
 	for i, name := range tmpls {
 		err := s.render(name, d, func(out []byte) error {
 			var err error
-			patches[i], err = s.decodeOutput(name, out)
+			patches[i], remembered[i], err = s.decodeOutput(name, out)
 			return err
 		})
 		if err != nil {
@@ -208,6 +211,9 @@ func (s *Set) applyTemplates(pod *corev1.Pod, names []string, d *Data, written *
 		if shared {
 			target, alone, shared = codec.CopyMap(target), codec.CopyMap(alone), false
 		}
+		if remembered[i] {
+			patch = codec.CopyMap(patch)
+		}
 		// Both merges need the patch, and strategicpatch keeps parts of
 		// it in its results and strips directives and nulls from it. The
 		// last patch, when it holds no directive, is shared: the target is
@@ -242,23 +248,24 @@ func (s *Set) applyTemplates(pod *corev1.Pod, names []string, d *Data, written *
 }
 
 // decodeOutput parses a rendered document into a JSON-compatible tree and
-// checks it against corev1.Pod. An empty document is nil.
-func (s *Set) decodeOutput(name string, out []byte) (map[string]any, error) {
-	v, err := decodeYAML(out)
+// checks it against corev1.Pod. An empty document is nil. remembered
+// reports that the tree holds values of s.sections, to be left unmodified.
+func (s *Set) decodeOutput(name string, out []byte) (_ map[string]any, remembered bool, _ error) {
+	v, remembered, err := decodeYAMLMemo(out, s.sections)
 	if err != nil {
-		return nil, fmt.Errorf("template %q: %w: %w", name, ErrBadOutput, err)
+		return nil, false, fmt.Errorf("template %q: %w: %w", name, ErrBadOutput, err)
 	}
 	if v == nil {
-		return nil, nil
+		return nil, false, nil
 	}
 	m, ok := v.(map[string]any)
 	if !ok {
-		return nil, fmt.Errorf("template %q: %w: the document is a %s, not a mapping", name, ErrBadOutput, jsonKind(v))
+		return nil, false, fmt.Errorf("template %q: %w: the document is a %s, not a mapping", name, ErrBadOutput, jsonKind(v))
 	}
 	if p, msg := checkTree(podPlan, m); msg != "" {
-		return nil, fmt.Errorf("template %q: %w: %s: %s%s", name, ErrBadOutput, pathString(p), msg, s.where(name, out, p))
+		return nil, false, fmt.Errorf("template %q: %w: %s: %s%s", name, ErrBadOutput, pathString(p), msg, s.where(name, out, p))
 	}
-	return m, nil
+	return m, remembered, nil
 }
 
 // where describes where the field at path p is: its line in the rendered

@@ -41,6 +41,9 @@ type Set struct {
 	funcs template.FuncMap
 	progs map[string]*lazyProgram
 	spec  *specialization
+	// sections remembers the parsed top-level entries of rendered
+	// output (yamlfast.go); nil parses every time.
+	sections *sectionMemo
 }
 
 // Parse parses each template of templates under its name, with the
@@ -55,6 +58,7 @@ func Parse(templates map[string]string, opts Options) (*Set, error) {
 		reads:   make(map[string]reads.Result, len(templates)),
 	}
 	s.bufs.New = func() any { return new(bytes.Buffer) }
+	s.sections = newSectionMemo()
 	funcs := FuncMap(opts.Env)
 	for name := range templates {
 		s.names = append(s.names, name)

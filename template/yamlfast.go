@@ -2,10 +2,13 @@ package template
 
 import (
 	"encoding/json"
+	"hash/maphash"
+	"reflect"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/kinject/kinject/internal/cache"
 	"github.com/kinject/kinject/internal/codec"
 	"sigs.k8s.io/yaml"
 )
@@ -23,10 +26,19 @@ import (
 // results and error messages are the same either way. Equivalence is
 // tested on every corpus template output and fuzzed.
 func decodeYAML(doc []byte) (any, error) {
-	if v, ok := fastYAML(doc); ok {
-		return v, nil
+	v, _, err := decodeYAMLMemo(doc, nil)
+	return v, err
+}
+
+// decodeYAMLMemo is decodeYAML with the top-level entries remembered in
+// memo (nil: none); shared reports that the tree holds remembered values,
+// which every caller must then leave unmodified (copy before a change).
+func decodeYAMLMemo(doc []byte, memo *sectionMemo) (v any, shared bool, err error) {
+	if v, shared, ok := fastYAMLMemo(doc, memo); ok {
+		return v, shared, nil
 	}
-	return slowYAML(doc)
+	v, err = slowYAML(doc)
+	return v, false, err
 }
 
 func slowYAML(doc []byte) (any, error) {
@@ -53,24 +65,90 @@ type fastParser struct {
 	lines  []line
 	i      int  // current line
 	failed bool // fastYAML declines: every step returns at once
+	memo   *sectionMemo
+	shared bool // the result holds values from memo
 }
 
 func fastYAML(doc []byte) (v any, ok bool) {
+	v, _, ok = fastYAMLMemo(doc, nil)
+	return v, ok
+}
+
+func fastYAMLMemo(doc []byte, memo *sectionMemo) (v any, shared, ok bool) {
 	if !codec.Fast || !plainText(doc) {
-		return nil, false
+		return nil, false, false
 	}
-	p := &fastParser{doc: string(doc)}
+	p := &fastParser{doc: string(doc), memo: memo}
 	p.split()
 	p.skipBlank()
 	if p.i >= len(p.lines) {
-		return nil, true
+		return nil, false, true
 	}
 	v = p.block(p.lines[p.i].indent, -1)
 	p.skipBlank()
 	if p.failed || p.i < len(p.lines) {
-		return nil, false
+		return nil, false, false
 	}
-	return v, true
+	return v, p.shared, true
+}
+
+// A section is one entry of a document's top-level mapping: its key line
+// (at indentation 0) and every line up to the next line at indentation 0
+// that is neither blank, a comment nor a sequence item (or the end). What
+// follows a section is then such a line or the end of the document, and
+// the parser reads from such a line only what every such line has
+// (indentation 0, not blank, no sequence item). So a section that parses
+// to the same single entry followed by such a line and at the end of a
+// document parses to it wherever it appears, and sectionMemo remembers it
+// by its text, checked both ways before it is kept: the parts of a
+// rendered template that depend on the configuration only (most of
+// Istio's sidecar) are parsed once per Set, and each pod parses only the
+// sections its own fields change. A section is remembered the second time
+// it is seen (seen holds hashes of the others), so per-pod sections cost
+// a hash, not a second parse. Values are shared between parses: callers
+// leave them unmodified.
+type sectionMemo struct {
+	c    *cache.Cache[string, sectionEntry]
+	seen *cache.Cache[uint64, struct{}]
+	seed maphash.Seed
+}
+
+type sectionEntry struct {
+	key   string
+	value any
+}
+
+// sectionMemoBytes bounds each Set's memo: room for the sections of a few
+// templates (Istio's sidecar output is about 6 KB) and the per-pod ones
+// that come and go.
+const sectionMemoBytes = 1 << 20
+
+func newSectionMemo() *sectionMemo {
+	return &sectionMemo{
+		c:    cache.New[string, sectionEntry](sectionMemoBytes),
+		seen: cache.New[uint64, struct{}](sectionMemoBytes / 16),
+		seed: maphash.MakeSeed(),
+	}
+}
+
+// sectionEnd is the index of the line that ends the section starting at
+// line i.
+func (p *fastParser) sectionEnd(i int) int {
+	for j := i + 1; j < len(p.lines); j++ {
+		if l := p.lines[j]; l.indent == 0 && !blank(l) && !isSeqItem(l.text) {
+			return j
+		}
+	}
+	return len(p.lines)
+}
+
+// sectionText is the text of lines [i, end).
+func (p *fastParser) sectionText(i, end int) string {
+	stop := len(p.doc)
+	if end < len(p.lines) {
+		stop = p.lines[end].start
+	}
+	return p.doc[p.lines[i].start:stop]
 }
 
 // plainText reports whether doc holds only what fastYAML handles: printable
@@ -169,6 +247,22 @@ func (p *fastParser) mapping(indent int) map[string]any {
 			p.fail()
 			return nil
 		}
+		var text string
+		end := -1
+		if indent == 0 && p.memo != nil {
+			// The top-level mapping (nothing else sits at 0): by section.
+			end = p.sectionEnd(p.i)
+			text = p.sectionText(p.i, end)
+			if e, ok := p.memo.c.Get(text); ok {
+				if _, dup := m[e.key]; dup {
+					p.fail()
+					return nil
+				}
+				m[e.key] = e.value
+				p.i, p.shared = end, true
+				continue
+			}
+		}
 		key, rest := p.key(l.text)
 		if _, dup := m[key]; dup || p.failed {
 			p.fail()
@@ -179,6 +273,51 @@ func (p *fastParser) mapping(indent int) map[string]any {
 			return nil
 		}
 		m[key] = v
+		if end >= 0 {
+			p.skipBlank() // as the next round would
+		}
+		if end >= 0 && p.i == end {
+			p.remember(text, key, v)
+		}
+	}
+}
+
+// remember keeps a section's entry, parsed in its document and ending
+// where the section does, once it has been seen before and parses the same
+// both ways (see sectionMemo). Its key and strings point into the
+// document, which the entry then holds: the cost counts it.
+func (p *fastParser) remember(text, key string, v any) {
+	h := maphash.String(p.memo.seed, text)
+	if _, ok := p.memo.seen.Get(h); !ok {
+		p.memo.seen.Put(h, struct{}{}, 8)
+		return
+	}
+	cost := int64(2*len(text)+len(p.doc)) + cache.SizeOf(v)
+	if cost > p.memo.c.MaxEntry() {
+		return
+	}
+	// The other way: alone when a line follows it here, or followed by a
+	// line at indentation 0 when it ends the document here (unless it has
+	// no final line break, when no line can ever follow it).
+	other, want := text, 1
+	if p.i == len(p.lines) {
+		if !strings.HasSuffix(text, "\n") {
+			other = ""
+		} else if key == "a" {
+			other, want = text+"b: 0\n", 2
+		} else {
+			other, want = text+"a: 0\n", 2
+		}
+	}
+	if other != "" {
+		w, ok := fastYAML([]byte(other))
+		m, _ := w.(map[string]any)
+		if x, has := m[key]; !ok || !has || len(m) != want || !reflect.DeepEqual(x, v) {
+			return
+		}
+	}
+	if p.memo.c.Put(strings.Clone(text), sectionEntry{key: key, value: v}, cost) {
+		p.shared = true
 	}
 }
 

@@ -105,3 +105,64 @@ func FuzzFastYAML(f *testing.F) {
 		checkFastYAML(t, doc)
 	})
 }
+
+// checkSectionMemo parses each document fresh and through one memo, in
+// order, so that later documents meet sections remembered from earlier
+// ones in other places (the middle, the end, with or without what
+// followed them); every parse must equal the fresh one, taken or not.
+func checkSectionMemo(t *testing.T, docs ...[]byte) (hits int) {
+	t.Helper()
+	memo := newSectionMemo()
+	for _, doc := range docs {
+		fresh, ok := fastYAML(doc)
+		got, shared, memoOK := fastYAMLMemo(doc, memo)
+		if memoOK != ok {
+			t.Fatalf("with the memo taken = %v, fresh %v:\n%q", memoOK, ok, doc)
+		}
+		if d := cmp.Diff(fresh, got); d != "" {
+			t.Fatalf("with the memo the tree differs (-fresh +memo):\n%s\ndocument:\n%q", d, doc)
+		}
+		if shared {
+			hits++
+		}
+	}
+	return hits
+}
+
+func TestSectionMemo(t *testing.T) {
+	for _, tt := range []struct {
+		name, reason string
+		docs         []string
+	}{
+		{"same twice", "every section of the second is remembered", []string{"a: 1\nb:\n  c: d\n", "a: 1\nb:\n  c: d\n"}},
+		{"one section changes", "the pod's metadata differs, the spec not", []string{"metadata:\n  labels:\n    app: x\nspec:\n  containers:\n  - name: p\n", "metadata:\n  labels:\n    app: y\nspec:\n  containers:\n  - name: p\n"}},
+		{"moved to the end", "a remembered section last, with and without the final line break", []string{"a: |\n  x\nb: 1\n", "b: 1\na: |\n  x\n", "b: 1\na: |\n  x"}},
+		{"literal at the end without a line break", "clipping depends on the document's end", []string{"a: |\n  x", "a: |\n  x\nb: 1\n", "a: |\n  x"}},
+		{"blank lines and comments", "lines between sections belong to the one before", []string{"a:\n  b: 1\n\n# note\n  c: 2\n\nd: e\n", "d: e\na:\n  b: 1\n\n# note\n  c: 2\n\n"}},
+		{"sequence under the key", "items at indentation 0 are in the key's section", []string{"a:\n- x\n- y\nb: z\n", "b: z\na:\n- x\n- y\n"}},
+		{"duplicate across sections", "a remembered key met again in one document: declined, as fresh", []string{"a: 1\n", "a: 1\na: 1\n"}},
+		{"flow over lines", "a flow collection across lines at indentation 0", []string{"a: [1,\n2]\nb: c\n", "b: c\na: [1,\n2]\n"}},
+		{"not a mapping", "a top-level sequence has no sections", []string{"- a\n- b\n", "- a\n- b\n"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			docs := make([][]byte, len(tt.docs))
+			for i, d := range tt.docs {
+				docs[i] = []byte(d)
+			}
+			checkSectionMemo(t, docs...)
+		})
+	}
+}
+
+// FuzzSectionMemo: documents a and b, then each glued to the other,
+// through one memo, equal their fresh parses.
+func FuzzSectionMemo(f *testing.F) {
+	for i, tc := range fastYAMLCases {
+		f.Add([]byte(tc.doc), []byte(fastYAMLCases[(i+1)%len(fastYAMLCases)].doc))
+	}
+	f.Fuzz(func(t *testing.T, a, b []byte) {
+		ab := append(append([]byte{}, a...), b...)
+		ba := append(append([]byte{}, b...), a...)
+		checkSectionMemo(t, a, b, ab, ba, a, b)
+	})
+}

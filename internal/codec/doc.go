@@ -45,6 +45,9 @@
 //	keys, review responses)                                                 Taken
 //	template fastYAML (rendered     sigs.k8s.io/yaml.YAMLToJSONStrict,      template TestFastYAML; TestFastPathsTaken  template FuzzFastYAML
 //	template output)                then json.Unmarshal (slowYAML)
+//	template section memo           fastYAML of the whole document          template TestSectionMemo; TestFastPaths-    template FuzzSectionMemo
+//	(sectionMemo: top-level         (each entry checked both ways before    Taken (every corpus output, parsed three
+//	entries by their text)          it is kept)                             times through the Set's memo)
 //	template fastMerge,             apimachinery strategicpatch             template TestFastMergeMatchesStrategic;     template FuzzFastMerge
 //	fastMergeMap (strategic merge)  (strategicMerge)                        TestFastPathsTaken
 //	template compiled programs      text/template                           template TestCompiledMatchesReference       template FuzzCompiledTemplates,
