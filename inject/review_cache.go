@@ -1,6 +1,7 @@
 package inject
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
@@ -8,8 +9,11 @@ import (
 	"sync/atomic"
 
 	admissionv1 "k8s.io/api/admission/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/kinject/kinject/internal/cache"
+	"github.com/kinject/kinject/internal/codec"
 )
 
 // Reviewer answers AdmissionReviews like (*Injector).Review, and remembers
@@ -68,13 +72,71 @@ type ReviewerOptions struct {
 
 // DefaultReviewerCacheBytes is the Reviewer's budget when
 // ReviewerOptions.CacheBytes is 0: 16 MiB. An answer for a typical pod
-// with Istio's sidecar template is its patch, about 6 KiB: room for
-// thousands of pod templates; answers over 1 MiB are not kept.
+// with Istio's sidecar template is its encoded response, about 7 KiB:
+// room for thousands of pod templates; answers over 1 MiB are not kept.
 const DefaultReviewerCacheBytes = 16 << 20
 
 type reviewAnswer struct {
 	patch    []byte // the encoded JSONPatch, nil when there is none
 	warnings []string
+	// Once split: the response as respond encodes it for the review type
+	// tm, cut where the UID's text goes (head ends with the UID's opening
+	// quote, tail starts with its closing one), and patch and warnings
+	// dropped. The UID is AdmissionResponse's first member and nothing
+	// else depends on it, so head, the UID's escaped text and tail are
+	// respond's bytes for any UID (split checks the cut on two UIDs); a
+	// request of another review type is answered afresh.
+	tm   metav1.TypeMeta
+	text []byte // head, then tail
+	cut  int    // len(head)
+}
+
+// response is the response an answer not split gives to a request with
+// the given UID.
+func (a *reviewAnswer) response(uid types.UID) *admissionv1.AdmissionResponse {
+	resp := &admissionv1.AdmissionResponse{UID: uid, Allowed: true, Patch: a.patch, Warnings: a.warnings}
+	if a.patch != nil {
+		pt := admissionv1.PatchTypeJSONPatch
+		resp.PatchType = &pt
+	}
+	return resp
+}
+
+// split cuts the answer for the review type tm (see reviewAnswer), unless
+// respond's bytes for an empty UID and for "x" do not differ by exactly
+// that one byte after "uid":".
+func (a *reviewAnswer) split(tm metav1.TypeMeta) {
+	empty, err := respond(tm, a.response(""))
+	if err != nil {
+		return
+	}
+	x, err := respond(tm, a.response("x"))
+	if err != nil || len(x) != len(empty)+1 {
+		return
+	}
+	i := 0
+	for i < len(empty) && empty[i] == x[i] {
+		i++
+	}
+	if i == len(empty) || x[i] != 'x' || empty[i] != '"' || !bytes.Equal(empty[i:], x[i+1:]) ||
+		!bytes.HasSuffix(empty[:i], []byte(`"uid":"`)) {
+		return
+	}
+	a.tm, a.text, a.cut, a.patch, a.warnings = tm, append([]byte(nil), empty...), i, nil, nil
+}
+
+// answers reports whether the answer serves a request of review type tm.
+func (a *reviewAnswer) answers(tm metav1.TypeMeta) bool { return a.text == nil || a.tm == tm }
+
+// encode writes respond's bytes for the review type tm (one the answer
+// serves) and the UID uid.
+func (a *reviewAnswer) encode(tm metav1.TypeMeta, uid types.UID) ([]byte, error) {
+	if a.text == nil {
+		return respond(tm, a.response(uid))
+	}
+	out := make([]byte, 0, len(a.text)+codec.QuotedLen(string(uid), codec.EscapeHTML))
+	out = codec.AppendQuote(append(out, a.text[:a.cut-1]...), string(uid), codec.EscapeHTML)
+	return append(out, a.text[a.cut+1:]...), nil
 }
 
 // NewReviewer returns a Reviewer that answers with inj.
@@ -111,14 +173,9 @@ func (r *Reviewer) Review(ctx context.Context, body []byte) ([]byte, error) {
 		return respond(review.TypeMeta, resp)
 	}
 	key := reviewKey(req.Namespace, req.Object.Raw)
-	if a, ok := r.cache.Get(key); ok {
+	if a, ok := r.cache.Get(key); ok && a.answers(review.TypeMeta) {
 		r.hits.Add(1)
-		resp := &admissionv1.AdmissionResponse{UID: req.UID, Allowed: true, Patch: a.patch, Warnings: a.warnings}
-		if a.patch != nil {
-			pt := admissionv1.PatchTypeJSONPatch
-			resp.PatchType = &pt
-		}
-		return respond(review.TypeMeta, resp)
+		return a.encode(review.TypeMeta, req.UID)
 	}
 	r.misses.Add(1)
 	resp := r.inj.admit(ctx, req)
@@ -127,6 +184,7 @@ func (r *Reviewer) Review(ctx context.Context, body []byte) ([]byte, error) {
 	}
 	if resp.Allowed && resp.Result == nil {
 		a := reviewAnswer{patch: resp.Patch, warnings: resp.Warnings}
+		a.split(review.TypeMeta)
 		r.cache.Put(key, a, cache.SizeOf(a))
 	}
 	return respond(review.TypeMeta, resp)

@@ -120,3 +120,33 @@ func TestReviewerConcurrent(t *testing.T) {
 		t.Errorf("cache holds %d entries, %d bytes; budget %d", st.Entries, st.Bytes, budget)
 	}
 }
+
+// TestReviewerAnswerUIDs: a remembered answer is written for each
+// request's UID (spliced into the remembered bytes) and review type, byte
+// for byte what Injector.Review writes.
+func TestReviewerAnswerUIDs(t *testing.T) {
+	inj := newTestInjector(t, nil)
+	rv := NewReviewer(inj, ReviewerOptions{})
+	body, _ := readReview(t, "hello")
+	for _, tt := range []struct {
+		name, reason string
+		from, to     string
+	}{
+		{"first", "the request that fills the cache", `"uid": "uid-hello"`, `"uid": "uid-hello"`},
+		{"other uid", "a replica has its own UID", `"uid": "uid-hello"`, `"uid": "0df28fbd-5f5f-11e8-bc74-36e6bb280816"`},
+		{"escaped uid", "quotes, HTML and line separators are escaped as encoding/json does", `"uid": "uid-hello"`, `"uid": "a\"b<c>&d\u2028e\\\\"`},
+		{"invalid UTF-8 uid", "encoding/json reads U+FFFD and writes \\ufffd", `"uid": "uid-hello"`, "\"uid\": \"a\xffb\""},
+		{"empty uid", "refused before the cache is asked", `"uid": "uid-hello"`, `"uid": ""`},
+		{"v1beta1", "the answer carries the request's apiVersion", `"apiVersion": "admission.k8s.io/v1"`, `"apiVersion": "admission.k8s.io/v1beta1"`},
+	} {
+		b := bytes.Replace(body, []byte(tt.from), []byte(tt.to), 1)
+		got, gerr := rv.Review(context.Background(), b)
+		want, werr := inj.Review(context.Background(), b)
+		if (gerr == nil) != (werr == nil) || !bytes.Equal(got, want) {
+			t.Errorf("%s (%s):\nReviewer: %s (%v)\nReview:   %s (%v)", tt.name, tt.reason, got, gerr, want, werr)
+		}
+	}
+	if rv.Stats().Hits < 3 {
+		t.Errorf("hits = %d, want the replicas answered from the cache", rv.Stats().Hits)
+	}
+}
