@@ -11,6 +11,7 @@
 package examples_test
 
 import (
+	"errors"
 	"fmt"
 	"go/ast"
 	"go/doc"
@@ -294,6 +295,12 @@ func TestDocs(t *testing.T) {
 	for dir := range exampleExempt {
 		switch i := sort.Search(len(pkgs), func(i int) bool { return pkgs[i].dir >= dir }); {
 		case i == len(pkgs) || pkgs[i].dir != dir:
+			if _, err := os.Stat(filepath.Join(root, filepath.FromSlash(dir))); errors.Is(err, fs.ErrNotExist) {
+				// A copy of the tree without it (CI's newest-k8s.io run
+				// drops the e2e module): nothing to hold stale.
+				t.Logf("exampleExempt: %s is not in this tree", dir)
+				continue
+			}
 			t.Errorf("exampleExempt lists %s, which is no longer a package: remove the entry", dir)
 		case hasRunnableExample(pkgs[i].tests):
 			t.Errorf("exampleExempt lists %s, which now has a runnable Example: remove the entry", dir)
