@@ -41,7 +41,7 @@ func elideUnchanged(orig, final *corev1.Pod) (a, b *corev1.Pod) {
 		var os, fs []corev1.Container
 		for i := range oc {
 			j, ok := at[oc[i].Name]
-			if !ok || !bigContainer(&oc[i]) || !sameContainer(&oc[i], &fc[j]) {
+			if !ok || !codec.BigContainer(&oc[i]) || !sameContainer(&oc[i], &fc[j]) {
 				continue
 			}
 			if os == nil {
@@ -96,11 +96,4 @@ func sameContainer(x, y *corev1.Container) bool {
 	cx, cy := *x, *y
 	cx.Env, cy.Env = nil, nil
 	return reflect.DeepEqual(&cx, &cy)
-}
-
-// bigContainer reports whether a container is worth eliding (or, in package
-// template, stubbing): comparing costs about as much as encoding a small
-// one.
-func bigContainer(c *corev1.Container) bool {
-	return len(c.Env)+len(c.Args)+len(c.Command)+len(c.VolumeMounts)+len(c.Ports)+len(c.EnvFrom) >= 16
 }

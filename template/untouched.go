@@ -1,6 +1,7 @@
 package template
 
 import (
+	"github.com/kinject/kinject/internal/codec"
 	corev1 "k8s.io/api/core/v1"
 )
 
@@ -55,7 +56,7 @@ func stubUntouched(pod *corev1.Pod, patches []map[string]any) (*corev1.Pod, *kep
 		}
 		for i := range list.cs {
 			c := &list.cs[i]
-			if named[c.Name] || !bigContainer(c) {
+			if named[c.Name] || !codec.BigContainer(c) {
 				continue
 			}
 			if stubbed == nil {
@@ -98,10 +99,4 @@ func (k *keptContainers) restore(merged *corev1.Pod) {
 			}
 		}
 	}
-}
-
-// bigContainer reports whether a container is worth stubbing: a copy of a
-// small one costs about what its round trip does.
-func bigContainer(c *corev1.Container) bool {
-	return len(c.Env)+len(c.Args)+len(c.Command)+len(c.VolumeMounts)+len(c.Ports)+len(c.EnvFrom) >= 16
 }

@@ -58,6 +58,14 @@
 //	                                                                        webhook pod and its review)
 //	inject decodeStrictJSON         sigs.k8s.io/yaml.Unmarshal              inject TestFastPathsTaken, manifest         inject FuzzDecodeStrictJSON
 //	(manifest documents)            (decodeTyped)                           goldens
+//	template untouched containers   the merge of the whole pod              template TestUntouchedContainersMatch      template FuzzFastMerge
+//	(BigContainer ones no template  (applyTemplates, untouched false)       (every corpus pod)
+//	names, merged as name stubs)
+//	inject elided patch (equal      patch.DiffPod of the whole pods         inject TestElidedPatchMatches              patch FuzzDiff
+//	BigContainer ones as stubs)
+//	inject Reviewer hit (the UID    respond of a fresh response             inject TestReviewerAnswerUIDs,             inject FuzzReviewerMatch-
+//	spliced into the stored         (reviewAnswer.response)                 TestReviewerMatchesReview                  esReview
+//	encoded answer)
 //	internal/yamlout Append         yamlout.Reference (yaml.v2 Marshal of   yamlout TestMatchesReference, TestMatches-  yamlout FuzzAppend,
 //	(manifest output YAML)          the decoded JSON, sigs.k8s.io/yaml's    SigsYAML; TestGoldensAndCorpus (taken on    FuzzDocuments
 //	                                JSONToYAML)                             every golden and corpus document)
