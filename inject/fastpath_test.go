@@ -139,6 +139,9 @@ func TestFastPathsTaken(t *testing.T) {
 			t.Fatalf("%s: codec.DecodeJSON of the review differs from encoding/json:\n%s", what, cmp.Diff(&refReview, &review))
 		}
 		checkPodEncoding(t, &pod, check, what)
+		var id metav1.ObjectMeta
+		copyIdentity(&id, &pod.ObjectMeta, idAll)
+		check("identityStable", identityStable(&id), what)
 		if res, err := inj.InjectPod(context.Background(), PodRequest{Pod: &pod, Namespace: "default"}); err == nil {
 			checkPodEncoding(t, res.Pod, check, what+" injected")
 			checkReviewEncoding(t, res, check, what)

@@ -39,6 +39,9 @@ func TestFastPathsTaken(t *testing.T) {
 			what := c.name + "/pod " + string(rune('0'+i))
 			pod := checkTreeOf(t, p.pod, check, what)
 			d := c.data(t, p)
+			if declined, err := validateNames(d); err == nil {
+				check("name rules", declined == 0, what)
+			}
 			for _, name := range s.Names() {
 				if gatewayControllerTemplates[name] {
 					continue

@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
+	"github.com/kinject/kinject/internal/codec"
 	corev1 "k8s.io/api/core/v1"
 	apivalidation "k8s.io/apimachinery/pkg/api/validation"
 	k8sschema "k8s.io/apimachinery/pkg/runtime/schema"
@@ -48,35 +50,45 @@ var ErrInvalidName = errors.New("invalid name")
 // workload is usually derived from the pod's namespace and owner) is not
 // reported again.
 func ValidateNames(d *Data) error {
+	_, err := validateNames(d)
+	return err
+}
+
+// validateNames is ValidateNames, also saying how many names went to the
+// reference (TestFastPathsTaken wants none on the corpus pods).
+func validateNames(d *Data) (declined int, err error) {
 	var c nameCheck
 	m := &d.ObjectMeta
-	c.check("metadata.namespace", m.Namespace, apivalidation.ValidateNamespaceName, false)
-	c.check("metadata.name", m.Name, apivalidation.NameIsDNSSubdomain, false)
-	c.check("metadata.generateName", m.GenerateName, apivalidation.NameIsDNSSubdomain, true)
+	c.check(fixed("metadata.namespace"), m.Namespace, ruleNamespace, false)
+	c.check(fixed("metadata.name"), m.Name, ruleSubdomain, false)
+	c.check(fixed("metadata.generateName"), m.GenerateName, ruleSubdomain, true)
 	for k, ref := range m.OwnerReferences {
-		at := fmt.Sprintf("metadata.ownerReferences[%d]", k)
-		c.check(at+".name", ref.Name, apivalidation.NameIsDNSSubdomain, false)
-		c.kind(at+".kind", ref.Kind)
-		c.apiVersion(at+".apiVersion", ref.APIVersion)
+		at := func(leaf string) func() string {
+			return func() string { return fmt.Sprintf("metadata.ownerReferences[%d].%s", k, leaf) }
+		}
+		c.check(at("name"), ref.Name, ruleSubdomain, false)
+		c.kind(at("kind"), ref.Kind)
+		c.apiVersion(at("apiVersion"), ref.APIVersion)
 	}
 	for k := range d.Spec.InitContainers {
-		c.check(fmt.Sprintf("spec.initContainers[%d].name", k), d.Spec.InitContainers[k].Name, apivalidation.NameIsDNSLabel, false)
+		c.check(indexed("spec.initContainers[%d].name", k), d.Spec.InitContainers[k].Name, ruleLabel, false)
 	}
 	for k := range d.Spec.Containers {
-		c.check(fmt.Sprintf("spec.containers[%d].name", k), d.Spec.Containers[k].Name, apivalidation.NameIsDNSLabel, false)
+		c.check(indexed("spec.containers[%d].name", k), d.Spec.Containers[k].Name, ruleLabel, false)
 	}
 	for k := range d.Spec.EphemeralContainers {
-		c.check(fmt.Sprintf("spec.ephemeralContainers[%d].name", k), d.Spec.EphemeralContainers[k].Name, apivalidation.NameIsDNSLabel, false)
+		c.check(indexed("spec.ephemeralContainers[%d].name", k), d.Spec.EphemeralContainers[k].Name, ruleLabel, false)
 	}
-	c.check("spec.serviceAccountName", d.Spec.ServiceAccountName, apivalidation.ValidateServiceAccountName, false)
-	c.check("spec.serviceAccount", d.Spec.DeprecatedServiceAccount, apivalidation.ValidateServiceAccountName, false)
+	c.check(fixed("spec.serviceAccountName"), d.Spec.ServiceAccountName, ruleServiceAccount, false)
+	c.check(fixed("spec.serviceAccount"), d.Spec.DeprecatedServiceAccount, ruleServiceAccount, false)
 	// The pod's other names, checked as the API server checks them: the
-	// shipped templates do not write them, but a template may.
+	// shipped templates do not write them, but a template may. Finalizers
+	// are rare on a pod being created and have no fast check.
 	for k, f := range m.Finalizers {
-		c.report(fmt.Sprintf("metadata.finalizers[%d]", k), f, validation.IsQualifiedName(f))
+		c.report(indexed("metadata.finalizers[%d]", k), f, validation.IsQualifiedName(f))
 	}
 	for k := range d.Spec.Volumes {
-		c.check(fmt.Sprintf("spec.volumes[%d].name", k), d.Spec.Volumes[k].Name, apivalidation.NameIsDNSLabel, false)
+		c.check(indexed("spec.volumes[%d].name", k), d.Spec.Volumes[k].Name, ruleLabel, false)
 	}
 	for _, list := range []struct {
 		field string
@@ -84,46 +96,106 @@ func ValidateNames(d *Data) error {
 	}{{"spec.initContainers", d.Spec.InitContainers}, {"spec.containers", d.Spec.Containers}} {
 		for k := range list.cs {
 			for n, p := range list.cs[k].Ports {
-				if p.Name != "" {
-					c.report(fmt.Sprintf("%s[%d].ports[%d].name", list.field, k, n), p.Name, validation.IsValidPortName(p.Name))
+				if p.Name != "" && !(codec.Fast && portNameOK(p.Name)) {
+					c.declined++
+					c.report(func() string { return fmt.Sprintf("%s[%d].ports[%d].name", list.field, k, n) }, p.Name, validation.IsValidPortName(p.Name))
 				}
 			}
 		}
 	}
 	for k, s := range d.Spec.ImagePullSecrets {
-		c.check(fmt.Sprintf("spec.imagePullSecrets[%d].name", k), s.Name, apivalidation.NameIsDNSSubdomain, false)
+		c.check(indexed("spec.imagePullSecrets[%d].name", k), s.Name, ruleSubdomain, false)
 	}
-	c.check("spec.hostname", d.Spec.Hostname, apivalidation.NameIsDNSLabel, false)
-	c.check("spec.subdomain", d.Spec.Subdomain, apivalidation.NameIsDNSLabel, false)
-	c.check("spec.nodeName", d.Spec.NodeName, apivalidation.NameIsDNSSubdomain, false)
-	c.check("spec.schedulerName", d.Spec.SchedulerName, apivalidation.NameIsDNSSubdomain, false)
-	c.check("spec.priorityClassName", d.Spec.PriorityClassName, apivalidation.NameIsDNSSubdomain, false)
+	c.check(fixed("spec.hostname"), d.Spec.Hostname, ruleLabel, false)
+	c.check(fixed("spec.subdomain"), d.Spec.Subdomain, ruleLabel, false)
+	c.check(fixed("spec.nodeName"), d.Spec.NodeName, ruleSubdomain, false)
+	c.check(fixed("spec.schedulerName"), d.Spec.SchedulerName, ruleSubdomain, false)
+	c.check(fixed("spec.priorityClassName"), d.Spec.PriorityClassName, ruleSubdomain, false)
 	if d.Spec.RuntimeClassName != nil {
-		c.check("spec.runtimeClassName", *d.Spec.RuntimeClassName, apivalidation.NameIsDNSSubdomain, false)
+		c.check(fixed("spec.runtimeClassName"), *d.Spec.RuntimeClassName, ruleSubdomain, false)
 	}
 	c.derived = true
-	c.check("DeploymentMeta.Namespace", d.DeploymentMeta.Namespace, apivalidation.ValidateNamespaceName, false)
-	c.check("DeploymentMeta.Name", d.DeploymentMeta.Name, apivalidation.NameIsDNSSubdomain, false)
-	c.kind("TypeMeta.Kind", d.TypeMeta.Kind)
-	c.apiVersion("TypeMeta.APIVersion", d.TypeMeta.APIVersion)
-	return errors.Join(c.errs...)
+	c.check(fixed("DeploymentMeta.Namespace"), d.DeploymentMeta.Namespace, ruleNamespace, false)
+	c.check(fixed("DeploymentMeta.Name"), d.DeploymentMeta.Name, ruleSubdomain, false)
+	c.kind(fixed("TypeMeta.Kind"), d.TypeMeta.Kind)
+	c.apiVersion(fixed("TypeMeta.APIVersion"), d.TypeMeta.APIVersion)
+	return c.declined, errors.Join(c.errs...)
+}
+
+// fixed and indexed name a field for a finding. The name is built only
+// when there is one: nearly every pod has none, and formatting a path for
+// each of its names was most of the check's cost.
+func fixed(field string) func() string { return func() string { return field } }
+
+func indexed(format string, k int) func() string {
+	return func() string { return fmt.Sprintf(format, k) }
 }
 
 // nameCheck collects the findings of ValidateNames.
 type nameCheck struct {
-	errs    []error
-	bad     []string // the values reported
-	derived bool     // checking the workload, derived from the pod
+	errs     []error
+	bad      []string // the values reported
+	derived  bool     // checking the workload, derived from the pod
+	declined int      // names the fast checks left to the reference
 }
 
-func (c *nameCheck) check(field, value string, rule apivalidation.ValidateNameFunc, prefix bool) {
-	if value == "" {
+// nameRule is one of the API server's name syntaxes.
+type nameRule int
+
+const (
+	ruleNamespace      nameRule = iota // apivalidation.ValidateNamespaceName
+	ruleLabel                          // apivalidation.NameIsDNSLabel
+	ruleSubdomain                      // apivalidation.NameIsDNSSubdomain
+	ruleServiceAccount                 // apivalidation.ValidateServiceAccountName
+)
+
+// reference is the rule as apimachinery states it, with its messages.
+func (r nameRule) reference(value string, prefix bool) []string {
+	switch r {
+	case ruleNamespace:
+		return apivalidation.ValidateNamespaceName(value, prefix)
+	case ruleLabel:
+		return apivalidation.NameIsDNSLabel(value, prefix)
+	case ruleServiceAccount:
+		return apivalidation.ValidateServiceAccountName(value, prefix)
+	default:
+		return apivalidation.NameIsDNSSubdomain(value, prefix)
+	}
+}
+
+// fast reports that the reference accepts value (given in lower case),
+// without its regular expressions: a fast path (internal/codec's doc), whose
+// false only means "ask the reference", which alone writes findings.
+// A prefix (generateName) is masked as apimachinery masks it: a trailing
+// '-' turns the last two bytes into an 'a'.
+func (r nameRule) fast(value string, prefix bool) bool {
+	if !codec.Fast {
+		return false
+	}
+	var tail byte
+	if prefix && len(value) > 1 && value[len(value)-1] == '-' {
+		if value[len(value)-2] >= utf8.RuneSelf {
+			// Lowering may change the length; the reference masks
+			// the lowered value.
+			return false
+		}
+		value, tail = value[:len(value)-2], 'a'
+	}
+	if r == ruleNamespace || r == ruleLabel {
+		return dnsLabelOK(value, tail, false, true)
+	}
+	return dnsSubdomainOK(value, tail, true)
+}
+
+func (c *nameCheck) check(field func() string, value string, rule nameRule, prefix bool) {
+	if value == "" || rule.fast(value, prefix) {
 		return
 	}
-	c.report(field, value, rule(strings.ToLower(value), prefix))
+	c.declined++
+	c.report(field, value, rule.reference(strings.ToLower(value), prefix))
 }
 
-func (c *nameCheck) report(field, value string, problems []string) {
+func (c *nameCheck) report(field func() string, value string, problems []string) {
 	if len(problems) == 0 {
 		return
 	}
@@ -135,25 +207,27 @@ func (c *nameCheck) report(field, value string, problems []string) {
 		}
 	}
 	c.bad = append(c.bad, value)
-	c.errs = append(c.errs, fmt.Errorf("%s: %w %s: %s", field, ErrInvalidName, shortQuote(value), strings.Join(problems, "; ")))
+	c.errs = append(c.errs, fmt.Errorf("%s: %w %s: %s", field(), ErrInvalidName, shortQuote(value), strings.Join(problems, "; ")))
 }
 
 // kind checks a kind as the API server checks a custom resource's: in
 // lower case, a DNS-1035 label (built-in kinds all are).
-func (c *nameCheck) kind(field, kind string) {
-	if kind == "" {
+func (c *nameCheck) kind(field func() string, kind string) {
+	if kind == "" || codec.Fast && dnsLabelOK(kind, 0, true, true) {
 		return
 	}
+	c.declined++
 	c.report(field, kind, validation.IsDNS1035Label(strings.ToLower(kind)))
 }
 
 // apiVersion checks group/version (or a bare version, the core group): the
 // group a DNS-1123 subdomain, the version a DNS-1035 label, as for a
 // custom resource definition's group and versions.
-func (c *nameCheck) apiVersion(field, apiVersion string) {
-	if apiVersion == "" {
+func (c *nameCheck) apiVersion(field func() string, apiVersion string) {
+	if apiVersion == "" || codec.Fast && apiVersionOK(apiVersion) {
 		return
 	}
+	c.declined++
 	gv, err := k8sschema.ParseGroupVersion(apiVersion)
 	if err != nil {
 		c.report(field, apiVersion, []string{"want a version or group/version"})
@@ -165,4 +239,115 @@ func (c *nameCheck) apiVersion(field, apiVersion string) {
 	}
 	problems = append(problems, validation.IsDNS1035Label(gv.Version)...)
 	c.report(field, apiVersion, problems)
+}
+
+// The fast checks below decide exactly what apimachinery's regular
+// expressions decide, for ASCII; fold accepts capitals as their lower case
+// (the value is checked lowered). Each accepts s followed by tail when tail
+// is not 0. TestNameRulesMatchReference and FuzzNameRules hold them to the
+// references; anything they refuse goes to the reference.
+
+func isLower(c byte, fold bool) bool {
+	return 'a' <= c && c <= 'z' || fold && 'A' <= c && c <= 'Z'
+}
+
+func isAlnum(c byte, fold bool) bool { return isLower(c, fold) || '0' <= c && c <= '9' }
+
+// dnsLabelOK: at most 63 bytes of [a-z0-9-], starting with a letter
+// (DNS-1035, letterFirst) or an alphanumeric (DNS-1123), ending with an
+// alphanumeric.
+func dnsLabelOK(s string, tail byte, letterFirst, fold bool) bool {
+	n := len(s)
+	if tail != 0 {
+		n++
+	}
+	if n == 0 || n > 63 {
+		return false
+	}
+	var c byte
+	for i := range n {
+		c = tail
+		if i < len(s) {
+			c = s[i]
+		}
+		if i == 0 && (letterFirst && !isLower(c, fold) || !isAlnum(c, fold)) {
+			return false
+		}
+		if !isAlnum(c, fold) && c != '-' {
+			return false
+		}
+	}
+	return c != '-'
+}
+
+// dnsSubdomainOK: at most 253 bytes, DNS-1123 labels of any length joined
+// by '.'.
+func dnsSubdomainOK(s string, tail byte, fold bool) bool {
+	n := len(s)
+	if tail != 0 {
+		n++
+	}
+	if n == 0 || n > 253 {
+		return false
+	}
+	prev := byte('.')
+	for i := range n {
+		c := tail
+		if i < len(s) {
+			c = s[i]
+		}
+		switch {
+		case isAlnum(c, fold):
+		case c == '-':
+			if prev == '.' {
+				return false
+			}
+		case c == '.':
+			if prev == '.' || prev == '-' {
+				return false
+			}
+		default:
+			return false
+		}
+		prev = c
+	}
+	return prev != '.' && prev != '-'
+}
+
+// portNameOK: validation.IsValidPortName's rule, which does not fold case:
+// 1 to 15 bytes of [a-z0-9-] with a letter, no "--", no '-' at either end.
+func portNameOK(s string) bool {
+	if len(s) == 0 || len(s) > 15 || s[0] == '-' || s[len(s)-1] == '-' {
+		return false
+	}
+	letter := false
+	for i := range len(s) {
+		c := s[i]
+		switch {
+		case isLower(c, false):
+			letter = true
+		case '0' <= c && c <= '9':
+		case c == '-':
+			if s[i-1] == '-' {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return letter
+}
+
+// apiVersionOK: a version, or group/version, as ParseGroupVersion splits
+// it, the group a DNS-1123 subdomain and the version a DNS-1035 label,
+// neither folded.
+func apiVersionOK(s string) bool {
+	group, version, found := strings.Cut(s, "/")
+	if !found {
+		return dnsLabelOK(s, 0, true, false)
+	}
+	if strings.Contains(version, "/") || group == "" {
+		return false
+	}
+	return dnsSubdomainOK(group, 0, false) && dnsLabelOK(version, 0, true, false)
 }

@@ -57,15 +57,14 @@ func appendValue(b []byte, p *Plan, v reflect.Value) ([]byte, bool) {
 			if f.Quoted {
 				return nil, false
 			}
-			if omitted(&f.Field, fv) {
+			if f.OmitEmpty && Empty(fv) || f.OmitZero && omitted(&f.Field, fv) {
 				continue
 			}
 			if !first {
 				b = append(b, ',')
 			}
 			first = false
-			b = AppendQuote(b, f.Name, EscapeHTML)
-			b = append(b, ':')
+			b = append(b, f.key...)
 			if b, ok = appendValue(b, f.Plan, fv); !ok {
 				return nil, false
 			}

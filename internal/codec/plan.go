@@ -93,6 +93,9 @@ type FieldPlan struct {
 	Field
 	// Plan is the plan of the member's type.
 	Plan *Plan
+	// key is the member's name as AppendJSON writes it, quoted with
+	// EscapeHTML and followed by ':'.
+	key []byte
 }
 
 // FieldByName returns the member named exactly name, or nil.
@@ -204,7 +207,7 @@ func (b *builder) plan(t reflect.Type) *Plan {
 		p.Fields = make([]FieldPlan, len(fs))
 		p.byName = make(map[string]int, len(fs))
 		for i, f := range fs {
-			p.Fields[i] = FieldPlan{Field: f, Plan: b.plan(f.Type)}
+			p.Fields[i] = FieldPlan{Field: f, Plan: b.plan(f.Type), key: append(AppendQuote(nil, f.Name, EscapeHTML), ':')}
 			p.byName[f.Name] = i
 		}
 	case reflect.Slice:
