@@ -66,6 +66,11 @@
 //	inject Reviewer hit (the UID    respond of a fresh response             inject TestReviewerAnswerUIDs,             inject FuzzReviewerMatch-
 //	spliced into the stored         (reviewAnswer.response)                 TestReviewerMatchesReview                  esReview
 //	encoded answer)
+//	template fast name checks        apimachinery's validation functions     template TestNameRulesMatchReference;       template FuzzNameRules
+//	(nameRule.fast, portNameOK,     (NameIsDNSLabel, NameIsDNSSubdomain,    TestFastPathsTaken (every corpus pod's
+//	apiVersionOK: ValidateNames)    IsDNS1035Label, IsValidPortName)        names)
+//	inject identityStable (cache    the JSON round trip of the identity     inject TestIdentityStable;                  inject FuzzIdentityStable
+//	hits: identityThroughJSON)      fields (json.Marshal, json.Unmarshal)   TestFastPathsTaken (every webhook pod)
 //	internal/yamlout Append         yamlout.Reference (yaml.v2 Marshal of   yamlout TestMatchesReference, TestMatches-  yamlout FuzzAppend,
 //	(manifest output YAML)          the decoded JSON, sigs.k8s.io/yaml's    SigsYAML; TestGoldensAndCorpus (taken on    FuzzDocuments
 //	                                JSONToYAML)                             every golden and corpus document)

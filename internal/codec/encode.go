@@ -50,8 +50,11 @@ func appendValue(b []byte, p *Plan, v reflect.Value) ([]byte, bool) {
 		first := true
 		for i := range p.Fields {
 			f := &p.Fields[i]
-			fv, present := fieldOf(v, &f.Field)
-			if !present {
+			var fv reflect.Value
+			if len(f.Index) == 1 {
+				fv = v.Field(f.Index[0]) // fieldOf's common case, inlined
+			} else if fv, ok = fieldOf(v, &f.Field); !ok {
+				ok = true
 				continue
 			}
 			if f.Quoted {
