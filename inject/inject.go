@@ -136,6 +136,11 @@ type PodRequest struct {
 	// selectors would do; without, only the injector's own rules decide, as
 	// istioctl kube-inject does.
 	Manual bool
+	// podOnly says the caller needs only Result.Pod, the decision and the
+	// warnings (a manifest stream, injectObject): no patch is computed
+	// (Result.Patch and PatchJSON stay nil) and the result cache is
+	// neither read nor written.
+	podOnly bool
 }
 
 // Result is the outcome of injecting one pod.

@@ -564,6 +564,7 @@ func injectObject(ctx context.Context, i injecter, obj runtime.Object, doc *Docu
 		NamespaceLabels:      opts.NamespaceLabels,
 		NamespaceAnnotations: opts.NamespaceAnnotations,
 		Manual:               true,
+		podOnly:              true,
 	})
 	if err != nil {
 		return itemError(where, err)

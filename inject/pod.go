@@ -178,8 +178,16 @@ func (i *Injector) injectDecided(ctx context.Context, req PodRequest, ns string,
 	// everything after it that reads a pod identity field must feed the
 	// key (pod_cache.go says why the key is enough).
 	names := templateNames(orig)
-	cleared := idAll &^ i.readsOf(names)
-	key, cacheable := i.cacheKey(req, ns, cleared)
+	var cleared identityField
+	var key [32]byte
+	cacheable := false
+	if !req.podOnly {
+		// A manifest stream's pods miss the cache (a workload's name is in
+		// its key, and a stream names each workload once): it would only
+		// cost the key, the size and the memory.
+		cleared = idAll &^ i.readsOf(names)
+		key, cacheable = i.cacheKey(req, ns, cleared)
+	}
 	if cacheable {
 		if c, ok := i.cache.Get(key); ok && (req.PatchOnly || c.pod != nil) {
 			hit := true
@@ -256,6 +264,9 @@ func (i *Injector) injectDecided(ctx context.Context, req PodRequest, ns string,
 	}
 	res.Warnings = append(res.Warnings, warnings...)
 	res.Pod = pod
+	if req.podOnly {
+		return res, nil
+	}
 	if err := i.finishPatch(res, orig); err != nil {
 		return nil, err
 	}

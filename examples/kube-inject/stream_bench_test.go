@@ -276,3 +276,42 @@ func TestWriteBenchStream(t *testing.T) {
 	}
 	t.Logf("%d workloads", n)
 }
+
+// BenchmarkRunCold is BenchmarkProcessStream without the process start:
+// run, configuration files and all, with a new injector every iteration
+// (so every cache starts empty, as in the process), for profiles of the
+// process's work.
+func BenchmarkRunCold(b *testing.B) {
+	dir := streamCorpusDir()
+	if dir == "" {
+		b.Skip("Istio corpus not found (set KINJECT_ISTIO_CORPUS)")
+	}
+	hello := filepath.Join(dir, "cases", "hello")
+	tmp := b.TempDir()
+	var args []string
+	for _, f := range []struct{ flag, name string }{{"--injectConfigFile", "inject-config.yaml"}, {"--valuesFile", "values.json"}, {"--meshConfigFile", "mesh.yaml"}} {
+		p := filepath.Join(tmp, f.name)
+		if err := os.WriteFile(p, readCorpusFile(b, hello, f.name), 0o644); err != nil {
+			b.Fatal(err)
+		}
+		args = append(args, f.flag, p)
+	}
+	cfg, err := inject.LoadConfig(readCorpusFile(b, hello, "inject-config.yaml"), readCorpusFile(b, hello, "values.json"), readCorpusFile(b, hello, "mesh.yaml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	stream, workloads := corpusStream(b, dir, cfg, 1000)
+	in := filepath.Join(tmp, "stream.yaml")
+	if err := os.WriteFile(in, stream, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	args = append(args, "-f", in, "-o", filepath.Join(tmp, "out.yaml"))
+	b.ReportAllocs()
+	start := time.Now()
+	for b.Loop() {
+		if err := run(context.Background(), args, nil, io.Discard, io.Discard); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(time.Since(start).Nanoseconds())/float64(b.N)/float64(workloads), "ns/workload")
+}
