@@ -388,6 +388,15 @@ func decodeDocument(raw []byte, doc *DocumentResult) (runtime.Object, *manifestK
 		doc.Warnings = append(doc.Warnings, warnings...)
 		return obj, &kind, nil, nil
 	}
+	if obj, kind, ok := yamlDocument(raw, doc); ok {
+		return obj, kind, nil, nil
+	}
+	return decodeYAMLDocument(raw, doc)
+}
+
+// decodeYAMLDocument is decodeDocument for a YAML document, through
+// sigs.k8s.io/yaml: the reference of yamlDocument.
+func decodeYAMLDocument(raw []byte, doc *DocumentResult) (runtime.Object, *manifestKind, any, error) {
 	j, err := yaml.YAMLToJSONStrict(raw)
 	strict := err == nil
 	var duplicates []string

@@ -58,6 +58,10 @@
 //	                                                                        webhook pod and its review)
 //	inject decodeStrictJSON         sigs.k8s.io/yaml.Unmarshal              inject TestFastPathsTaken, manifest         inject FuzzDecodeStrictJSON
 //	(manifest documents)            (decodeTyped)                           goldens
+//	inject yamlDocument (manifest   decodeYAMLDocument (sigs.k8s.io/        inject TestYAMLDocumentMatches (every       inject FuzzYAMLDocument
+//	YAML documents: template.       yaml.YAMLToJSONStrict, the head,        golden and corpus document), TestExact-
+//	DecodeYAMLTree, then codec.     then decodeTyped)                       Numbers; TestYAMLDocumentTaken
+//	DecodeTree)
 //	template untouched containers   the merge of the whole pod              template TestUntouchedContainersMatch      template FuzzFastMerge
 //	(BigContainer ones no template  (applyTemplates, untouched false)       (every corpus pod)
 //	names, merged as name stubs)
