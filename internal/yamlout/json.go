@@ -1,6 +1,7 @@
 package yamlout
 
 import (
+	"sync"
 	"unicode/utf8"
 
 	"github.com/kinject/kinject/internal/codec"
@@ -44,16 +45,76 @@ type parser struct {
 	i     int
 	depth int
 	ok    bool
+	// Members and items are gathered on stacks while their object or
+	// array is read, then copied to exactly sized slices carved from
+	// chunks (one allocation per chunk, not one per growth of every
+	// object's slice). The stacks and chunks are reused by the next
+	// parse once the tree is dropped (parsers, below).
+	members     []member
+	items       []node
+	memberChunk []member
+	itemChunk   []node
 }
 
-func parseJSON(s []byte) (node, bool) {
-	p := &parser{s: s, ok: true}
+// chunk is the size of an arena chunk, in members or items.
+const chunk = 256
+
+// parsers holds parsers whose stacks can be reused; a parser's tree (and
+// so its chunks) must be dropped before it is put back, and the chunks
+// are not reused (a new parse carves new ones), only the stacks.
+var parsers = sync.Pool{New: func() any { return new(parser) }}
+
+// parseJSON parses s; release the parser (p.release) once the tree is no
+// longer used.
+func parseJSON(s []byte) (node, *parser, bool) {
+	p := parsers.Get().(*parser)
+	p.s, p.i, p.depth, p.ok = s, 0, 0, true
 	n := p.value()
 	p.space()
 	if p.i != len(p.s) {
 		p.ok = false
 	}
-	return n, p.ok
+	return n, p, p.ok
+}
+
+// release returns p to the pool; nothing of its last tree may be used
+// after.
+func (p *parser) release() {
+	p.s = nil
+	clear(p.members[:cap(p.members)])
+	clear(p.items[:cap(p.items)])
+	p.members, p.items = p.members[:0], p.items[:0]
+	p.memberChunk, p.itemChunk = nil, nil
+	parsers.Put(p)
+}
+
+// keepMembers copies the stack's members from mark on to a slice of their
+// own and pops them.
+func (p *parser) keepMembers(mark int) []member {
+	n := len(p.members) - mark
+	if n > len(p.memberChunk) {
+		p.memberChunk = make([]member, max(chunk, n))
+	}
+	out := p.memberChunk[:n:n]
+	p.memberChunk = p.memberChunk[n:]
+	copy(out, p.members[mark:])
+	clear(p.members[mark:])
+	p.members = p.members[:mark]
+	return out
+}
+
+// keepItems is keepMembers for an array's items.
+func (p *parser) keepItems(mark int) []node {
+	n := len(p.items) - mark
+	if n > len(p.itemChunk) {
+		p.itemChunk = make([]node, max(chunk, n))
+	}
+	out := p.itemChunk[:n:n]
+	p.itemChunk = p.itemChunk[n:]
+	copy(out, p.items[mark:])
+	clear(p.items[mark:])
+	p.items = p.items[:mark]
+	return out
 }
 
 func (p *parser) space() {
@@ -198,6 +259,13 @@ func (p *parser) object() node {
 		p.i++
 		return n
 	}
+	mark := len(p.members)
+	defer func() {
+		if len(p.members) > mark { // a failed parse
+			clear(p.members[mark:])
+			p.members = p.members[:mark]
+		}
+	}()
 	for p.ok {
 		p.space()
 		if p.i >= len(p.s) || p.s[p.i] != '"' {
@@ -216,7 +284,7 @@ func (p *parser) object() node {
 		}
 		p.i++
 		v := p.value()
-		n.members = append(n.members, member{key: k, value: v})
+		p.members = append(p.members, member{key: k, value: v})
 		p.space()
 		if p.i < len(p.s) && p.s[p.i] == ',' {
 			p.i++
@@ -224,6 +292,7 @@ func (p *parser) object() node {
 		}
 		if p.i < len(p.s) && p.s[p.i] == '}' {
 			p.i++
+			n.members = p.keepMembers(mark)
 			return n
 		}
 		p.ok = false
@@ -244,8 +313,16 @@ func (p *parser) array() node {
 		p.i++
 		return n
 	}
+	mark := len(p.items)
+	defer func() {
+		if len(p.items) > mark { // a failed parse
+			clear(p.items[mark:])
+			p.items = p.items[:mark]
+		}
+	}()
 	for p.ok {
-		n.items = append(n.items, p.value())
+		v := p.value()
+		p.items = append(p.items, v)
 		p.space()
 		if p.i < len(p.s) && p.s[p.i] == ',' {
 			p.i++
@@ -253,6 +330,7 @@ func (p *parser) array() node {
 		}
 		if p.i < len(p.s) && p.s[p.i] == ']' {
 			p.i++
+			n.items = p.keepItems(mark)
 			return n
 		}
 		p.ok = false

@@ -41,11 +41,17 @@ func Append(dst, j []byte) (_ []byte, ok bool) {
 	if !codec.Fast {
 		return dst, false
 	}
-	n, ok := parseJSON(j)
+	n, p, ok := parseJSON(j)
+	defer p.release()
 	if !ok || !sortMembers(&n) {
 		return dst, false
 	}
-	e := &emitter{b: dst, ok: true}
+	b := dst
+	if b == nil {
+		// The YAML of an object's JSON is about as long.
+		b = make([]byte, 0, len(j)+len(j)/8)
+	}
+	e := &emitter{b: b, ok: true}
 	e.document(&n)
 	if !e.ok {
 		return dst, false
