@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
@@ -760,12 +761,25 @@ func unservedWarning(apiVersion, kind string) string {
 // older apimachinery) and left out otherwise, whichever apimachinery
 // kinject is built with.
 func marshalObject(obj any, nullTimestamps bool) ([]byte, error) {
+	if !nullTimestamps {
+		// The JSON is only read by the YAML conversion, which copies what
+		// it keeps: it is written into a buffer reused by the next object.
+		bp := jsonBufs.Get().(*[]byte)
+		defer jsonBufs.Put(bp)
+		if j, ok := codec.AppendJSON((*bp)[:0], obj); ok {
+			*bp = j[:0]
+			return jsonToYAML(codec.DropNullCreationTimestamps(j))
+		}
+	}
 	j, err := typedJSON(obj, nullTimestamps)
 	if err != nil {
 		return nil, err
 	}
 	return jsonToYAML(j)
 }
+
+// jsonBufs are marshalObject's JSON buffers.
+var jsonBufs = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
 
 // typedJSON is the JSON of a decoded object as marshalObject prints it.
 func typedJSON(obj any, nullTimestamps bool) ([]byte, error) {
