@@ -34,7 +34,9 @@
 // read, which is decided from the templates' parse trees
 // (template.Set.Reads), never from their text. A workload's replicas then
 // share one result; a template that reads the pod's name gets each pod its
-// own. The Reviewer remembers answers by the raw request less
+// own. Manifest streams (InjectManifests, InjectManifestStream) neither
+// read nor fill it: a workload's name is part of its key and a stream
+// names each workload once. The Reviewer remembers answers by the raw request less
 // metadata.managedFields, found by the JSON's structure. Both caches are
 // bounded by bytes, evicting the least recently used entries first and
 // never keeping an entry above a sixteenth of their budget:
