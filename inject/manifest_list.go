@@ -32,6 +32,9 @@ func injectList(ctx context.Context, i injecter, raw []byte, tree any, doc *Docu
 	if err != nil {
 		return nil, err
 	}
+	if out, ok := listYAML(list); ok {
+		return out, nil
+	}
 	out, warnings, err := emitYAML(list, raw)
 	if err != nil {
 		return nil, fmt.Errorf("encoding List: %w", err)

@@ -62,6 +62,9 @@
 //	YAML documents: template.       yaml.YAMLToJSONStrict, the head,        golden and corpus document), TestExact-
 //	DecodeYAMLTree, then codec.     then decodeTyped)                       Numbers; TestYAMLDocumentTaken
 //	DecodeTree)
+//	inject listYAML (a List's       emitYAML (yaml.v2 Marshal of the        inject TestListYAMLMatches; TestListYAML-   inject FuzzListYAML
+//	output: the tree as JSON, then  tree, placeholders for kept             Taken (every golden and corpus List,
+//	yamlout.Append)                 numbers and deep nodes)                 injected)
 //	template untouched containers   the merge of the whole pod              template TestUntouchedContainersMatch      template FuzzFastMerge
 //	(BigContainer ones no template  (applyTemplates, untouched false)       (every corpus pod)
 //	names, merged as name stubs)
