@@ -161,51 +161,51 @@ type Result struct {
 }
 
 // finishPatch computes the RFC 6902 patch from orig to res.Pod, aligning
-// lists by their Kubernetes merge keys.
+// lists by their Kubernetes merge keys: patch.DiffPodValues, which diffs the
+// typed pods member by member and encodes only what changed (it is
+// patch.DiffPod of the two pods' JSON, and declines to it, under
+// kinject_reference too).
 func (i *Injector) finishPatch(res *Result, orig *corev1.Pod) error {
 	before, after := elideUnchanged(orig, res.Pod)
-	a, err := marshalPod(before)
-	if err != nil {
-		return err
+	if before == nil || after == nil {
+		return errNilPod
 	}
-	b, err := marshalPod(after)
-	if err != nil {
-		return err
-	}
-	p, err := patch.DiffPod(a, b)
+	p, body, err := patch.DiffPodValues(before, after)
 	if err != nil {
 		return fmt.Errorf("computing patch: %w", err)
 	}
 	res.Patch = p
-	if res.PatchJSON, err = encodePatch(p); err != nil {
+	if res.PatchJSON, err = encodePatch(p, body); err != nil {
 		return fmt.Errorf("encoding patch: %w", err)
 	}
 	return nil
 }
 
-// encodePatch gives json.Marshal(p)'s bytes. Patch.MarshalJSON writes
-// compact JSON, which json.Marshal then validates and compacts again with
-// HTML escaping: a third of a hello pod's patch encoding, 0.44 M of a cold
-// Review's 3.9 M instructions (BenchmarkMarshalSidecar against
-// BenchmarkMarshalSidecarJSON, callgrind). The fast path skips that pass
-// unless the text holds a byte it would escape (<, >, & or the first byte of
-// U+2028 and U+2029), which only hostile keys in a path bring; it declines
-// under kinject_reference. TestEncodePatchMatchesJSON holds it to
-// json.Marshal.
-func encodePatch(p patch.Patch) ([]byte, error) {
+// encodePatch gives json.Marshal(p)'s bytes, given body, p's MarshalJSON
+// bytes. Patch.MarshalJSON writes compact JSON, which json.Marshal then
+// validates and compacts again with HTML escaping: a third of a hello pod's
+// patch encoding, 0.44 M of a cold Review's 3.9 M instructions
+// (BenchmarkMarshalSidecar against BenchmarkMarshalSidecarJSON, callgrind).
+// The fast path skips that pass unless the text holds a byte it would escape
+// (<, >, & or the first byte of U+2028 and U+2029), which only hostile keys
+// in a path bring; it declines under kinject_reference.
+// TestEncodePatchMatchesJSON holds it to json.Marshal.
+func encodePatch(p patch.Patch, body []byte) ([]byte, error) {
 	if !codec.Fast {
 		return json.Marshal(p)
 	}
-	b, err := p.MarshalJSON()
-	if err != nil {
-		return nil, err
+	if body == nil {
+		var err error
+		if body, err = p.MarshalJSON(); err != nil {
+			return nil, err
+		}
 	}
-	for _, c := range b {
+	for _, c := range body {
 		if c == '<' || c == '>' || c == '&' || c == 0xe2 {
 			return json.Marshal(p)
 		}
 	}
-	return b, nil
+	return body, nil
 }
 
 var errNilPod = errors.New("nil pod")

@@ -107,7 +107,7 @@ func TestEncodePatchMatchesJSON(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := encodePatch(p)
+		got, err := encodePatch(p, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

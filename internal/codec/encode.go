@@ -206,3 +206,33 @@ func DropNullCreationTimestamps(j []byte) []byte {
 	j = bytes.ReplaceAll(j, []byte(","+member+"}"), []byte("}"))
 	return bytes.ReplaceAll(j, []byte("{"+member+"}"), []byte("{}"))
 }
+
+// AppendValue is AppendJSON for a value already reflected, with its plan
+// (p must be PlanOf(v.Type())): json.Marshal's bytes of v appended to dst,
+// or false where AppendJSON declines. Package patch encodes the members a
+// typed diff finds changed with it.
+func AppendValue(dst []byte, p *Plan, v reflect.Value) ([]byte, bool) {
+	if !Fast || !v.IsValid() {
+		return dst, false
+	}
+	out, ok := appendValue(dst, p, v)
+	if !ok {
+		return dst, false
+	}
+	return out, true
+}
+
+// Member returns member f of struct value v as encoding/json writes it:
+// its value, and whether it is written at all (false when an embedded
+// pointer on the way is nil or omitempty/omitzero leave it out). ok is
+// false for a member AppendJSON does not model (the string option).
+func Member(v reflect.Value, f *Field) (fv reflect.Value, written, ok bool) {
+	fv, present := fieldOf(v, f)
+	if !present {
+		return fv, false, true
+	}
+	if f.Quoted {
+		return fv, false, false
+	}
+	return fv, !omitted(f, fv), true
+}
