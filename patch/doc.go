@@ -8,6 +8,7 @@
 //
 //	p, err := patch.Diff(original, modified)  // any two JSON documents
 //	p, err := patch.DiffPod(original, modified) // two pods: lists keyed by merge key
+//	p, body, err := patch.DiffPodValues(a, b)   // the same from two *corev1.Pod, and p's JSON
 //	out, err := p.Apply(original)             // out equals modified as JSON
 //	body, err := p.MarshalJSON()              // [] when empty, never null
 //

@@ -70,6 +70,9 @@
 //	names, merged as name stubs)
 //	inject elided patch (equal      patch.DiffPod of the whole pods         inject TestElidedPatchMatches              patch FuzzDiff
 //	BigContainer ones as stubs)
+//	patch DiffPodValues (inject:    patch.DiffPod of the two pods'          patch TestDiffPodValues; TestDiffPod-       patch FuzzDiffPodValues
+//	finishPatch; typed members      json.Marshal encodings, then            ValuesCorpus (taken on every corpus
+//	compared, changed ones encoded) Patch.MarshalJSON                       webhook pod and its wanted pod)
 //	inject Reviewer hit (the UID    respond of a fresh response             inject TestReviewerAnswerUIDs,             inject FuzzReviewerMatch-
 //	spliced into the stored         (reviewAnswer.response)                 TestReviewerMatchesReview                  esReview
 //	encoded answer)
