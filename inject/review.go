@@ -10,6 +10,7 @@ import (
 
 	admissionv1 "k8s.io/api/admission/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kinject/kinject/internal/codec"
@@ -57,11 +58,20 @@ func (i *Injector) Review(ctx context.Context, body []byte) ([]byte, error) {
 	if i == nil {
 		return nil, errors.New("inject: Review called on a nil *Injector")
 	}
-	review, err := decodeReview(body)
-	if err != nil {
-		return nil, err
+	var resp *admissionv1.AdmissionResponse
+	review, pod, ok := decodePodReview(body)
+	if ok {
+		if err := checkReview(review); err != nil {
+			return nil, err
+		}
+		resp = admitPod(ctx, i, review.Request, pod, nil)
+	} else {
+		var err error
+		if review, err = decodeReview(body); err != nil {
+			return nil, err
+		}
+		resp = i.admit(ctx, review.Request)
 	}
-	resp := i.admit(ctx, review.Request)
 	if err := ctx.Err(); err != nil {
 		// Nobody is waiting for the answer; it may be a denial made of
 		// the cancellation, which must not reach an API server.
@@ -79,17 +89,69 @@ func decodeReview(body []byte) (*admissionv1.AdmissionReview, error) {
 			return nil, fmt.Errorf("%w: decoding: %w", ErrBadReview, err)
 		}
 	}
-	switch {
-	case review.Kind != "AdmissionReview":
-		return nil, fmt.Errorf("%w: kind is %q, want AdmissionReview", ErrBadReview, review.Kind)
-	case review.APIVersion != admissionV1 && review.APIVersion != admissionV1beta1:
-		return nil, fmt.Errorf("%w: apiVersion is %q, want %s or %s", ErrBadReview, review.APIVersion, admissionV1, admissionV1beta1)
-	case review.Request == nil:
-		return nil, fmt.Errorf("%w: no request", ErrBadReview)
-	case review.Request.UID == "":
-		return nil, fmt.Errorf("%w: request has no uid", ErrBadReview)
+	if err := checkReview(&review); err != nil {
+		return nil, err
 	}
 	return &review, nil
+}
+
+// checkReview checks the envelope of a request review.
+func checkReview(review *admissionv1.AdmissionReview) error {
+	switch {
+	case review.Kind != "AdmissionReview":
+		return fmt.Errorf("%w: kind is %q, want AdmissionReview", ErrBadReview, review.Kind)
+	case review.APIVersion != admissionV1 && review.APIVersion != admissionV1beta1:
+		return fmt.Errorf("%w: apiVersion is %q, want %s or %s", ErrBadReview, review.APIVersion, admissionV1, admissionV1beta1)
+	case review.Request == nil:
+		return fmt.Errorf("%w: no request", ErrBadReview)
+	case review.Request.UID == "":
+		return fmt.Errorf("%w: request has no uid", ErrBadReview)
+	}
+	return nil
+}
+
+// podReview is an AdmissionReview whose request's object is decoded as a
+// pod in the same pass (its own members win over the embedded ones, as
+// encoding/json resolves them).
+type podReview struct {
+	admissionv1.AdmissionReview `json:",inline"`
+	Request                     *podRequest `json:"request,omitempty"`
+}
+
+type podRequest struct {
+	admissionv1.AdmissionRequest `json:",inline"`
+	Object                       *corev1.Pod `json:"object,omitempty"`
+}
+
+// decodePodReview is a fast path for decodeReview followed by DecodePod:
+// the review and the pod of a pod CREATE in one pass over the body, without
+// the pod's raw bytes being scanned, copied and decoded again. The
+// request's Object.Raw is left empty (Review reads the pod only). It
+// declines (false) where codec.DecodeJSON declines on the review with its
+// object read as a pod (the object is not a pod, null or absent), for a
+// request that is not a pod CREATE, and for a pod whose metadata decodes
+// empty (DecodePod then looks at the raw bytes); always under
+// kinject_reference. TestDecodePodReview holds it to the two steps.
+func decodePodReview(body []byte) (*admissionv1.AdmissionReview, *corev1.Pod, bool) {
+	if !codec.Fast {
+		return nil, nil, false
+	}
+	var pr podReview
+	if !codec.DecodeJSON(body, &pr) || pr.Request == nil || pr.Request.Object == nil {
+		return nil, nil, false
+	}
+	review := pr.AdmissionReview
+	req := &pr.Request.AdmissionRequest
+	review.Request = req
+	pod := pr.Request.Object
+	if !isPodCreate(req) || equality.Semantic.DeepEqual(pod.ObjectMeta, metav1.ObjectMeta{}) {
+		return nil, nil, false
+	}
+	pod.ManagedFields = nil
+	if pod.Namespace == "" {
+		pod.Namespace = req.Namespace
+	}
+	return &review, pod, true
 }
 
 func respond(tm metav1.TypeMeta, resp *admissionv1.AdmissionResponse) ([]byte, error) {
@@ -120,8 +182,14 @@ func (i *Injector) admit(ctx context.Context, req *admissionv1.AdmissionRequest)
 
 // admitWith decides one admission request with i (an Injector or a Mesh).
 func admitWith(ctx context.Context, i injecter, req *admissionv1.AdmissionRequest) *admissionv1.AdmissionResponse {
-	resp := &admissionv1.AdmissionResponse{UID: req.UID, Allowed: true}
 	pod, err := DecodePod(req)
+	return admitPod(ctx, i, req, pod, err)
+}
+
+// admitPod decides one admission request whose pod DecodePod returned
+// (pod and err).
+func admitPod(ctx context.Context, i injecter, req *admissionv1.AdmissionRequest, pod *corev1.Pod, err error) *admissionv1.AdmissionResponse {
+	resp := &admissionv1.AdmissionResponse{UID: req.UID, Allowed: true}
 	if err != nil {
 		return denyError(resp, err)
 	}

@@ -56,6 +56,9 @@
 //	codec.DecodeJSON (inject:       json.Unmarshal                          codec TestDecodeJSON, TestDecodeJSONReview; codec FuzzDecodeJSON
 //	DecodePod, decodeReview)                                                inject TestFastPathsTaken (every corpus
 //	                                                                        webhook pod and its review)
+//	inject decodePodReview (the     decodeReview, then DecodePod            inject TestDecodePodReview; TestDecode-     inject FuzzDecodePod-
+//	review and its pod in one                                               PodReviewTaken (every corpus webhook        Review
+//	pass; Injector.Review)                                                  pod's review)
 //	inject decodeStrictJSON         sigs.k8s.io/yaml.Unmarshal              inject TestFastPathsTaken, manifest         inject FuzzDecodeStrictJSON
 //	(manifest documents)            (decodeTyped)                           goldens
 //	inject yamlDocument (manifest   decodeYAMLDocument (sigs.k8s.io/        inject TestYAMLDocumentMatches (every       inject FuzzYAMLDocument
