@@ -66,7 +66,7 @@ func diffPodValues(original, modified *corev1.Pod) (Patch, []byte, bool) {
 		ops:   make([]rawOp, 0, 16),
 		paths: make([]byte, 0, 512),
 		vals:  make([]byte, 0, 8192),
-	}}
+	}, bufA: make([]byte, 0, 1024), bufB: make([]byte, 0, 1024)}
 	av, bv := reflect.ValueOf(original).Elem(), reflect.ValueOf(modified).Elem()
 	if !t.diffStruct(PodSchema().root.plan, av, bv, PodSchema().root, inRoot) {
 		return nil, nil, false

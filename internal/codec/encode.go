@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"maps"
 	"math"
 	"reflect"
 	"slices"
@@ -40,6 +39,11 @@ func appendValue(b []byte, p *Plan, v reflect.Value) ([]byte, bool) {
 	case ValueJSON:
 		if v.Kind() == reflect.Pointer && v.IsNil() {
 			return append(b, "null"...), true
+		}
+		if v.Kind() != reflect.Pointer && v.CanAddr() {
+			// The pointer has the value method too; boxing it copies
+			// nothing.
+			return appendMarshaled(b, v.Addr().Interface().(json.Marshaler))
 		}
 		return appendMarshaled(b, v.Interface().(json.Marshaler))
 	}
@@ -101,7 +105,12 @@ func appendValue(b []byte, p *Plan, v reflect.Value) ([]byte, bool) {
 		}
 		if m, isStrings := v.Interface().(map[string]string); isStrings {
 			b = append(b, '{')
-			for i, k := range slices.Sorted(maps.Keys(m)) {
+			keys := make([]string, 0, len(m))
+			for k := range m {
+				keys = append(keys, k)
+			}
+			slices.Sort(keys)
+			for i, k := range keys {
 				if i > 0 {
 					b = append(b, ',')
 				}
@@ -111,16 +120,27 @@ func appendValue(b []byte, p *Plan, v reflect.Value) ([]byte, bool) {
 			}
 			return append(b, '}'), true
 		}
-		keys := v.MapKeys()
-		slices.SortFunc(keys, func(x, y reflect.Value) int { return strings.Compare(x.String(), y.String()) })
+		// The entries are copied out once, into one slice whose elements
+		// are addressable (MapKeys and MapIndex copy each key and value
+		// separately), and written in key order.
+		n := v.Len()
+		vals := reflect.MakeSlice(reflect.SliceOf(p.Elem.Type), n, n)
+		keys := make([]mapKey, 0, n)
+		key := reflect.New(p.Type.Key()).Elem()
+		for it := v.MapRange(); it.Next() && len(keys) < n; {
+			key.SetIterKey(it)
+			vals.Index(len(keys)).SetIterValue(it)
+			keys = append(keys, mapKey{key.String(), len(keys)})
+		}
+		slices.SortFunc(keys, func(x, y mapKey) int { return strings.Compare(x.s, y.s) })
 		b = append(b, '{')
 		for i, k := range keys {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = AppendQuote(b, k.String(), EscapeHTML)
+			b = AppendQuote(b, k.s, EscapeHTML)
 			b = append(b, ':')
-			if b, ok = appendValue(b, p.Elem, v.MapIndex(k)); !ok {
+			if b, ok = appendValue(b, p.Elem, vals.Index(k.i)); !ok {
 				return nil, false
 			}
 		}
@@ -147,6 +167,12 @@ func appendValue(b []byte, p *Plan, v reflect.Value) ([]byte, bool) {
 		return appendFloat(b, v.Float())
 	}
 	return nil, false
+}
+
+// mapKey is a map entry's key and its index in the copied values.
+type mapKey struct {
+	s string
+	i int
 }
 
 // appendMarshaled appends what m.MarshalJSON writes, compacted and
