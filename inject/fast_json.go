@@ -2,6 +2,7 @@ package inject
 
 import (
 	"encoding/json"
+	"slices"
 
 	"github.com/kinject/kinject/internal/codec"
 	corev1 "k8s.io/api/core/v1"
@@ -22,8 +23,12 @@ func jsonMarshal(v any) ([]byte, error) {
 	return json.Marshal(v)
 }
 
-// appendPodJSON appends p's JSON as encoding/json writes it.
+// appendPodJSON appends p's JSON as encoding/json writes it. b is grown
+// first by an estimate of the pod's size, so that a big pod (2,000 env
+// vars: 100 KB) is written into one buffer rather than copied through a
+// dozen doublings.
 func appendPodJSON(b []byte, p *corev1.Pod) ([]byte, error) {
+	b = slices.Grow(b, podJSONEstimate(p))
 	if out, ok := codec.AppendJSON(b, p); ok {
 		return out, nil
 	}
@@ -32,4 +37,23 @@ func appendPodJSON(b []byte, p *corev1.Pod) ([]byte, error) {
 		return nil, err
 	}
 	return append(b, js...), nil
+}
+
+// podJSONEstimate is a rough size of p's JSON: a base, and what grows with
+// its env vars, args, mounts and annotations. It only sizes a buffer.
+func podJSONEstimate(p *corev1.Pod) int {
+	n := 512
+	for _, cs := range [...][]corev1.Container{p.Spec.InitContainers, p.Spec.Containers} {
+		for i := range cs {
+			c := &cs[i]
+			n += 256 + 48*len(c.Env) + 24*(len(c.Args)+len(c.Command)) + 64*len(c.VolumeMounts)
+			for k := range c.Env {
+				n += len(c.Env[k].Name) + len(c.Env[k].Value)
+			}
+		}
+	}
+	for k, v := range p.Annotations {
+		n += len(k) + len(v) + 8
+	}
+	return n + 128*len(p.Spec.Volumes)
 }
