@@ -221,11 +221,10 @@ func (m *Mesh) Review(ctx context.Context, body []byte) ([]byte, error) {
 	if m == nil {
 		return nil, errors.New("inject: Review called on a nil *Mesh")
 	}
-	review, err := decodeReview(body)
+	review, resp, err := reviewWith(ctx, m, body)
 	if err != nil {
 		return nil, err
 	}
-	resp := admitWith(ctx, m, review.Request)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

@@ -58,19 +58,9 @@ func (i *Injector) Review(ctx context.Context, body []byte) ([]byte, error) {
 	if i == nil {
 		return nil, errors.New("inject: Review called on a nil *Injector")
 	}
-	var resp *admissionv1.AdmissionResponse
-	review, pod, ok := decodePodReview(body)
-	if ok {
-		if err := checkReview(review); err != nil {
-			return nil, err
-		}
-		resp = admitPod(ctx, i, review.Request, pod, nil)
-	} else {
-		var err error
-		if review, err = decodeReview(body); err != nil {
-			return nil, err
-		}
-		resp = i.admit(ctx, review.Request)
+	review, resp, err := reviewWith(ctx, i, body)
+	if err != nil {
+		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
 		// Nobody is waiting for the answer; it may be a denial made of
@@ -78,6 +68,23 @@ func (i *Injector) Review(ctx context.Context, body []byte) ([]byte, error) {
 		return nil, err
 	}
 	return respond(review.TypeMeta, resp)
+}
+
+// reviewWith decodes a request review and decides it with i (an Injector
+// or a Mesh): the review and its pod in one pass where decodePodReview can,
+// else decodeReview and admitWith.
+func reviewWith(ctx context.Context, i injecter, body []byte) (*admissionv1.AdmissionReview, *admissionv1.AdmissionResponse, error) {
+	if review, pod, ok := decodePodReview(body); ok {
+		if err := checkReview(review); err != nil {
+			return nil, nil, err
+		}
+		return review, admitPod(ctx, i, review.Request, pod, nil), nil
+	}
+	review, err := decodeReview(body)
+	if err != nil {
+		return nil, nil, err
+	}
+	return review, admitWith(ctx, i, review.Request), nil
 }
 
 // decodeReview decodes and checks the envelope of a request review.
