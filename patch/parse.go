@@ -84,24 +84,41 @@ type parser struct {
 // parse parses src as one JSON value. name ("original", "modified", ...)
 // is used in errors.
 func parse(name string, src []byte) (*document, error) {
-	if len(src) >= 1<<31-1 {
-		return nil, fmt.Errorf("patch: %s document: %w: %d bytes is too large", name, ErrInvalidJSON, len(src))
+	d := &document{}
+	p := &parser{}
+	if err := parseInto(d, p, name, src); err != nil {
+		return nil, err
 	}
-	d := &document{name: name, src: src, compact: true, nodes: make([]node, 0, len(src)/16+8)}
-	p := &parser{doc: d, name: name, src: src, scratch: make([]int32, 0, 32)}
+	return d, nil
+}
+
+// parseInto is parse into d with p, reusing their slices (a differ that
+// parses many small documents keeps one of each).
+func parseInto(d *document, p *parser, name string, src []byte) error {
+	if len(src) >= 1<<31-1 {
+		return fmt.Errorf("patch: %s document: %w: %d bytes is too large", name, ErrInvalidJSON, len(src))
+	}
+	*d = document{name: name, src: src, compact: true, nodes: d.nodes[:0], kbuf: d.kbuf[:0]}
+	if cap(d.nodes) == 0 {
+		d.nodes = make([]node, 0, len(src)/16+8)
+	}
+	*p = parser{doc: d, name: name, src: src, scratch: p.scratch[:0]}
+	if cap(p.scratch) == 0 {
+		p.scratch = make([]int32, 0, 32)
+	}
 	p.skipWS()
 	if p.pos >= len(src) {
-		return nil, p.errorf("empty document")
+		return p.errorf("empty document")
 	}
 	if err := p.value(-1, 0, false); err != nil {
-		return nil, err
+		return err
 	}
 	p.skipWS()
 	if p.pos < len(src) {
-		return nil, p.errorf("unexpected %s after top-level value", quoteByte(src[p.pos]))
+		return p.errorf("unexpected %s after top-level value", quoteByte(src[p.pos]))
 	}
 	d.compact = !p.ws
-	return d, nil
+	return nil
 }
 
 // valid reports whether b is one JSON value with valid UTF-8 strings, like

@@ -66,7 +66,7 @@ func diffPodValues(original, modified *corev1.Pod) (Patch, []byte, bool) {
 		ops:   make([]rawOp, 0, 16),
 		paths: make([]byte, 0, 512),
 		vals:  make([]byte, 0, 8192),
-	}, bufA: make([]byte, 0, 1024), bufB: make([]byte, 0, 1024)}
+	}, buf: make([]byte, 0, 2048)}
 	av, bv := reflect.ValueOf(original).Elem(), reflect.ValueOf(modified).Elem()
 	if !t.diffStruct(PodSchema().root.plan, av, bv, PodSchema().root, inRoot) {
 		return nil, nil, false
@@ -78,7 +78,9 @@ func diffPodValues(original, modified *corev1.Pod) (Patch, []byte, bool) {
 // hands what differs to the JSON differ, whose operations it shares.
 type typedDiffer struct {
 	differ
-	bufA, bufB []byte // encodings of the member being diffed as JSON
+	buf        []byte // encodings of the member being diffed as JSON
+	docA, docB document
+	parser     parser
 }
 
 // sortedMembers holds, per struct plan, its member indices in the byte
@@ -175,22 +177,22 @@ func (t *typedDiffer) diffMember(p *codec.Plan, av, bv reflect.Value, s schemaNo
 	if equalValues(av, bv) {
 		return true // the same value, so the same JSON: no operation
 	}
-	var ok bool
-	if t.bufA, ok = codec.AppendValue(t.bufA[:0], p, av); !ok {
+	// Both encodings go into one buffer: a's stays valid if b's append
+	// moves it (the documents only read).
+	buf, ok := codec.AppendValue(t.buf[:0], p, av)
+	if !ok {
 		return false
 	}
-	if t.bufB, ok = codec.AppendValue(t.bufB[:0], p, bv); !ok {
+	na := len(buf)
+	if buf, ok = codec.AppendValue(buf, p, bv); !ok {
 		return false
 	}
-	a, err := parse("original", t.bufA)
-	if err != nil {
+	t.buf = buf
+	if parseInto(&t.docA, &t.parser, "original", buf[:na:na]) != nil ||
+		parseInto(&t.docB, &t.parser, "modified", buf[na:]) != nil {
 		return false
 	}
-	b, err := parse("modified", t.bufB)
-	if err != nil {
-		return false
-	}
-	t.a, t.b = a, b
+	t.a, t.b = &t.docA, &t.docB
 	t.diff(0, 0, s, inObject)
 	t.a, t.b = nil, nil
 	return true
