@@ -1,6 +1,7 @@
 package inject
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -200,8 +201,10 @@ func encodePatch(p patch.Patch, body []byte) ([]byte, error) {
 			return nil, err
 		}
 	}
-	for _, c := range body {
-		if c == '<' || c == '>' || c == '&' || c == 0xe2 {
+	// One vectorised pass a byte (IndexByte) rather than four tests on
+	// every byte of the body.
+	for _, c := range [...]byte{'<', '>', '&', 0xe2} {
+		if bytes.IndexByte(body, c) >= 0 {
 			return json.Marshal(p)
 		}
 	}
