@@ -224,3 +224,39 @@ func BenchmarkPodTree(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkApplyDistinct is the template half of inject's
+// BenchmarkReviewDistinct: Apply of the corpus hello pod through a Set
+// specialised to the pod's configuration (native sidecars, as the inject
+// benchmark runs), every pod differing in the "app" label the sidecar
+// template reads, so the section memo holds the spec but not the metadata.
+func BenchmarkApplyDistinct(b *testing.B) {
+	s, c := helloSetup(b)
+	c.native = true
+	p := c.pods[0]
+	d0 := c.data(b, p)
+	sp := s.Specialize(d0)
+	const n = 4096
+	pods := make([]*corev1.Pod, n)
+	data := make([]*Data, n)
+	for k := range pods {
+		pod := p.pod.DeepCopy()
+		if pod.Labels == nil {
+			pod.Labels = map[string]string{}
+		}
+		pod.Labels["app"] = "hello-" + string(rune('a'+k%26)) + string(rune('a'+k/26%26))
+		d := *d0
+		d.ObjectMeta, d.Spec = pod.ObjectMeta, pod.Spec
+		pods[k], data[k] = pod, &d
+	}
+	b.ReportAllocs()
+	k := 0
+	for b.Loop() {
+		if _, err := sp.Apply(pods[k], []string{"sidecar"}, data[k], ApplyOptions{}); err != nil {
+			b.Fatal(err)
+		}
+		if k++; k == n {
+			k = 0
+		}
+	}
+}

@@ -87,7 +87,7 @@ func (s *Set) Apply(pod *corev1.Pod, names []string, d *Data, opts ApplyOptions)
 		pod = &corev1.Pod{}
 	}
 	var written metadataWrites
-	merged, injected, err := s.applyTemplates(pod, names, d, &written, codec.Fast)
+	merged, injected, err := s.applyTemplates(pod, names, d, &written, applyPaths{untouched: codec.Fast, facts: codec.Fast})
 	if err != nil {
 		return nil, err
 	}
@@ -150,12 +150,21 @@ func (w *metadataWrites) list() []string {
 	return out
 }
 
+// applyPaths turns two of Apply's fast paths on; the zero value is their
+// references.
+type applyPaths struct {
+	// untouched: the pod's containers that no template names are merged as
+	// stubs and put back afterwards (see untouched.go).
+	untouched bool
+	// facts: what is derived from remembered sections is taken from their
+	// facts (facts.go).
+	facts bool
+}
+
 // applyTemplates is Apply without the overrides: merged is the pod with the
 // templates applied, injected is what the templates alone produce.
-// written collects the metadata members the documents write. With
-// untouched set, the pod's containers that no template names are merged as
-// stubs and put back afterwards (see untouched.go).
-func (s *Set) applyTemplates(pod *corev1.Pod, names []string, d *Data, written *metadataWrites, untouched bool) (merged, injected *corev1.Pod, err error) {
+// written collects the metadata members the documents write.
+func (s *Set) applyTemplates(pod *corev1.Pod, names []string, d *Data, written *metadataWrites, fast applyPaths) (merged, injected *corev1.Pod, err error) {
 	names = s.Expand(names)
 	tmpls := make([]string, 0, len(names))
 	for _, n := range names {
@@ -168,10 +177,14 @@ func (s *Set) applyTemplates(pod *corev1.Pod, names []string, d *Data, written *
 	// remembered[i]: patches[i] holds values of s.sections, which nothing
 	// may modify.
 	remembered := make([]bool, len(tmpls))
+	// fx: the facts of the remembered entries the patches hold.
+	var fx applyFacts
 	for i, name := range tmpls {
 		err := s.render(name, d, func(out []byte) error {
 			var err error
-			patches[i], remembered[i], err = s.decodeOutput(name, out)
+			var used applyFacts
+			patches[i], remembered[i], used, err = s.decodeOutputFacts(name, out, fast.facts)
+			fx = append(fx, used...)
 			return err
 		})
 		if err != nil {
@@ -179,8 +192,8 @@ func (s *Set) applyTemplates(pod *corev1.Pod, names []string, d *Data, written *
 		}
 	}
 	var kept *keptContainers
-	if untouched {
-		pod, kept = stubUntouched(pod, patches)
+	if fast.untouched {
+		pod, kept = stubUntouched(pod, patches, fx)
 	}
 	target, err := toMap(pod)
 	if err != nil {
@@ -199,10 +212,10 @@ func (s *Set) applyTemplates(pod *corev1.Pod, names []string, d *Data, written *
 		written.add(patch)
 		// The common case: no $-directives, merged without strategicpatch
 		// and without modifying anything (see merge_fast.go).
-		if dollar, nulls := scanTree(patch); codec.Fast && !dollar {
-			if a, ok := fastMergeMap(alone, patch, podPlan, nulls); ok {
+		if dollar, nulls := fx.scan(patch); codec.Fast && !dollar {
+			if a, ok := fastMergeMap(alone, patch, podPlan, nulls, fx); ok {
 				t := moveNativeSidecars(target, initNames(a))
-				if m, ok := fastMergeMap(t, patch, podPlan, nulls); ok {
+				if m, ok := fastMergeMap(t, patch, podPlan, nulls, fx); ok {
 					target, alone, shared = m, a, true
 					continue
 				}
@@ -237,11 +250,11 @@ func (s *Set) applyTemplates(pod *corev1.Pod, names []string, d *Data, written *
 			return nil, nil, fmt.Errorf("template %q: strategic merge: %w", name, err)
 		}
 	}
-	if merged, err = fromMap(target); err != nil {
+	if merged, err = fx.podFromTree(target); err != nil {
 		return nil, nil, fmt.Errorf("merged pod: %w", err)
 	}
 	kept.restore(merged)
-	if injected, err = fromMap(alone); err != nil {
+	if injected, err = fx.podFromTree(alone); err != nil {
 		return nil, nil, fmt.Errorf("injected pod: %w", err)
 	}
 	return merged, injected, nil
@@ -251,21 +264,35 @@ func (s *Set) applyTemplates(pod *corev1.Pod, names []string, d *Data, written *
 // checks it against corev1.Pod. An empty document is nil. remembered
 // reports that the tree holds values of s.sections, to be left unmodified.
 func (s *Set) decodeOutput(name string, out []byte) (_ map[string]any, remembered bool, _ error) {
-	v, remembered, err := decodeYAMLMemo(out, s.sections)
-	if err != nil {
-		return nil, false, fmt.Errorf("template %q: %w: %w", name, ErrBadOutput, err)
+	m, remembered, _, err := s.decodeOutputFacts(name, out, false)
+	return m, remembered, err
+}
+
+// decodeOutputFacts is decodeOutput returning, with facts set, the facts of
+// the remembered entries the tree holds, whose checks it takes.
+func (s *Set) decodeOutputFacts(name string, out []byte, facts bool) (_ map[string]any, remembered bool, _ applyFacts, _ error) {
+	var v any
+	var used applyFacts
+	var err error
+	if w, shared, u, ok := fastYAMLSections(out, s.sections); ok {
+		v, remembered, used = w, shared, u
+	} else if v, err = slowYAML(out); err != nil {
+		return nil, false, nil, fmt.Errorf("template %q: %w: %w", name, ErrBadOutput, err)
+	}
+	if !facts {
+		used = nil
 	}
 	if v == nil {
-		return nil, false, nil
+		return nil, false, nil, nil
 	}
 	m, ok := v.(map[string]any)
 	if !ok {
-		return nil, false, fmt.Errorf("template %q: %w: the document is a %s, not a mapping", name, ErrBadOutput, jsonKind(v))
+		return nil, false, nil, fmt.Errorf("template %q: %w: the document is a %s, not a mapping", name, ErrBadOutput, jsonKind(v))
 	}
-	if p, msg := checkTree(podPlan, m); msg != "" {
-		return nil, false, fmt.Errorf("template %q: %w: %s: %s%s", name, ErrBadOutput, pathString(p), msg, s.where(name, out, p))
+	if p, msg := used.check(m); msg != "" {
+		return nil, false, nil, fmt.Errorf("template %q: %w: %s: %s%s", name, ErrBadOutput, pathString(p), msg, s.where(name, out, p))
 	}
-	return m, remembered, nil
+	return m, remembered, used, nil
 }
 
 // where describes where the field at path p is: its line in the rendered

@@ -101,13 +101,14 @@ func fastMerge(original, patch map[string]any) (map[string]any, bool) {
 	if dollar {
 		return nil, false
 	}
-	return fastMergeMap(original, patch, podPlan, nulls)
+	return fastMergeMap(original, patch, podPlan, nulls, nil)
 }
 
 // fastMergeMap merges patch onto original as strategicpatch's mergeMap
 // does, p being the plan of the object. nulls tells whether the patch has
-// null members at all (when not, no subtree needs them dropped).
-func fastMergeMap(original, patch map[string]any, p *codec.Plan, nulls bool) (map[string]any, bool) {
+// null members at all (when not, no subtree needs them dropped); fx are
+// the facts of the remembered entries the patch holds (facts.go).
+func fastMergeMap(original, patch map[string]any, p *codec.Plan, nulls bool, fx applyFacts) (map[string]any, bool) {
 	out := make(map[string]any, len(original)+len(patch))
 	for k, v := range original {
 		out[k] = v
@@ -123,7 +124,7 @@ func fastMergeMap(original, patch map[string]any, p *codec.Plan, nulls bool) (ma
 		ov, ok := out[k]
 		if !ok || reflect.TypeOf(ov) != reflect.TypeOf(pv) {
 			if nulls {
-				pv = withoutNulls(pv)
+				pv = fx.withoutNulls(pv)
 			}
 			out[k] = pv
 			continue
@@ -138,7 +139,7 @@ func fastMergeMap(original, patch map[string]any, p *codec.Plan, nulls bool) (ma
 				out[k] = pv
 				continue
 			}
-			m, ok := fastMergeMap(ov.(map[string]any), pv, sub, nulls)
+			m, ok := fastMergeMap(ov.(map[string]any), pv, sub, nulls, fx)
 			if !ok {
 				return nil, false
 			}
@@ -152,7 +153,7 @@ func fastMergeMap(original, patch map[string]any, p *codec.Plan, nulls bool) (ma
 				out[k] = pv
 				continue
 			}
-			l, ok := fastMergeSlice(ov.([]any), pv, sub.Elem.Deref(), key, nulls)
+			l, ok := fastMergeSlice(ov.([]any), pv, sub.Elem.Deref(), key, nulls, fx)
 			if !ok {
 				return nil, false
 			}
@@ -180,7 +181,7 @@ func plainTree(v any) bool {
 // the original's others in theirs, interleaved by the original's
 // positions). Positions are found through maps from an item's identity
 // (its merge key's value, or the scalar itself) to its first position.
-func fastMergeSlice(original, patch []any, elem *codec.Plan, key string, nulls bool) ([]any, bool) {
+func fastMergeSlice(original, patch []any, elem *codec.Plan, key string, nulls bool, fx applyFacts) ([]any, bool) {
 	if len(original) == 0 && len(patch) == 0 {
 		return original, true
 	}
@@ -250,7 +251,7 @@ func fastMergeSlice(original, patch []any, elem *codec.Plan, key string, nulls b
 				merged = append(merged, v)
 				continue
 			}
-			m, ok := fastMergeMap(merged[j].(map[string]any), v.(map[string]any), elem, nulls)
+			m, ok := fastMergeMap(merged[j].(map[string]any), v.(map[string]any), elem, nulls, fx)
 			if !ok {
 				return nil, false
 			}
@@ -341,47 +342,9 @@ func scalarKey(v any) bool {
 }
 
 // withoutNulls is v with the null members of its mappings removed
-// (strategicpatch's discardNullValuesFromPatch), v itself when it has none.
-func withoutNulls(v any) any {
-	if !hasNullMember(v) {
-		return v
-	}
-	switch v := v.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(v))
-		for k, x := range v {
-			if x != nil {
-				out[k] = withoutNulls(x)
-			}
-		}
-		return out
-	case []any:
-		out := make([]any, len(v))
-		for i, x := range v {
-			out[i] = withoutNulls(x)
-		}
-		return out
-	}
-	return v
-}
-
-func hasNullMember(v any) bool {
-	switch v := v.(type) {
-	case map[string]any:
-		for _, x := range v {
-			if x == nil || hasNullMember(x) {
-				return true
-			}
-		}
-	case []any:
-		for _, x := range v {
-			if hasNullMember(x) {
-				return true
-			}
-		}
-	}
-	return false
-}
+// (strategicpatch's discardNullValuesFromPatch), v itself when it has none,
+// and each subtree without nulls shared (stripNulls, facts.go).
+func withoutNulls(v any) any { return stripNulls(v, nil) }
 
 // referenceMergeBound is the longest list the reference merge
 // (strategicpatch) is given: its merges take time quadratic in a list's

@@ -24,13 +24,14 @@ type keptContainers struct {
 
 // stubUntouched returns pod with its untouched containers stubbed (a copy;
 // pod is not modified), or pod itself and nil when nothing is stubbed.
-func stubUntouched(pod *corev1.Pod, patches []map[string]any) (*corev1.Pod, *keptContainers) {
+// fx are the facts of the remembered entries the patches hold (facts.go).
+func stubUntouched(pod *corev1.Pod, patches []map[string]any, fx applyFacts) (*corev1.Pod, *keptContainers) {
 	named := map[string]bool{}
 	for _, p := range patches {
 		if p == nil {
 			continue
 		}
-		if dollar, _ := scanTree(p); dollar {
+		if dollar, _ := fx.scan(p); dollar {
 			return pod, nil
 		}
 		spec, _ := p["spec"].(map[string]any)

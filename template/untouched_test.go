@@ -48,15 +48,15 @@ func TestUntouchedContainersMatch(t *testing.T) {
 						if gatewayControllerTemplates[name] {
 							continue
 						}
-						wm, wi, werr := s.applyTemplates(pod, []string{name}, d, new(metadataWrites), false)
-						gm, gi, gerr := s.applyTemplates(pod, []string{name}, d, new(metadataWrites), true)
+						wm, wi, werr := s.applyTemplates(pod, []string{name}, d, new(metadataWrites), applyPaths{})
+						gm, gi, gerr := s.applyTemplates(pod, []string{name}, d, new(metadataWrites), applyPaths{untouched: true})
 						if (werr == nil) != (gerr == nil) {
 							t.Fatalf("pod %d %s: errors differ: %v / %v", i, name, werr, gerr)
 						}
 						if werr != nil {
 							continue
 						}
-						if _, k := stubUntouched(pod, nil); k != nil {
+						if _, k := stubUntouched(pod, nil, nil); k != nil {
 							stubbed++
 						}
 						if d := cmp.Diff(podJSONString(t, wm), podJSONString(t, gm)); d != "" {

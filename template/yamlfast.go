@@ -67,6 +67,8 @@ type fastParser struct {
 	failed bool // fastYAML declines: every step returns at once
 	memo   *sectionMemo
 	shared bool // the result holds values from memo
+	// used are the memo's entries the result holds (see sectionFacts).
+	used []*sectionFacts
 }
 
 func fastYAML(doc []byte) (v any, ok bool) {
@@ -75,21 +77,28 @@ func fastYAML(doc []byte) (v any, ok bool) {
 }
 
 func fastYAMLMemo(doc []byte, memo *sectionMemo) (v any, shared, ok bool) {
+	v, shared, _, ok = fastYAMLSections(doc, memo)
+	return v, shared, ok
+}
+
+// fastYAMLSections is fastYAMLMemo that also returns the facts of the
+// remembered entries the tree holds, one per entry, in no order.
+func fastYAMLSections(doc []byte, memo *sectionMemo) (v any, shared bool, used []*sectionFacts, ok bool) {
 	if !codec.Fast || !plainText(doc) {
-		return nil, false, false
+		return nil, false, nil, false
 	}
 	p := &fastParser{doc: string(doc), memo: memo}
 	p.split()
 	p.skipBlank()
 	if p.i >= len(p.lines) {
-		return nil, false, true
+		return nil, false, nil, true
 	}
 	v = p.block(p.lines[p.i].indent, -1)
 	p.skipBlank()
 	if p.failed || p.i < len(p.lines) {
-		return nil, false, false
+		return nil, false, nil, false
 	}
-	return v, p.shared, true
+	return v, p.shared, p.used, true
 }
 
 // A section is one entry of a document's top-level mapping: its key line
@@ -116,12 +125,13 @@ type sectionMemo struct {
 type sectionEntry struct {
 	key   string
 	value any
+	facts *sectionFacts // what Apply derives from the entry, once
 }
 
 // sectionMemoBytes bounds each Set's memo: room for the sections of a few
-// templates (Istio's sidecar output is about 6 KB) and the per-pod ones
-// that come and go.
-const sectionMemoBytes = 1 << 20
+// templates (Istio's sidecar output is about 6 KB, its spec entry with its
+// facts about 80 KB) and the per-pod ones that come and go.
+const sectionMemoBytes = 2 << 20
 
 func newSectionMemo() *sectionMemo {
 	return &sectionMemo{
@@ -260,6 +270,7 @@ func (p *fastParser) mapping(indent int) map[string]any {
 				}
 				m[e.key] = e.value
 				p.i, p.shared = end, true
+				p.used = append(p.used, e.facts)
 				continue
 			}
 		}
@@ -292,7 +303,8 @@ func (p *fastParser) remember(text, key string, v any) {
 		p.memo.seen.Put(h, struct{}{}, 8)
 		return
 	}
-	cost := int64(2*len(text)+len(p.doc)) + cache.SizeOf(v)
+	// The entry's facts (sectionFacts) hold about as much again.
+	cost := int64(2*len(text)+len(p.doc)) + 2*cache.SizeOf(v)
 	if cost > p.memo.c.MaxEntry() {
 		return
 	}
@@ -316,8 +328,10 @@ func (p *fastParser) remember(text, key string, v any) {
 			return
 		}
 	}
-	if p.memo.c.Put(strings.Clone(text), sectionEntry{key: key, value: v}, cost) {
+	f := &sectionFacts{key: key, value: v}
+	if p.memo.c.Put(strings.Clone(text), sectionEntry{key: key, value: v, facts: f}, cost) {
 		p.shared = true
+		p.used = append(p.used, f)
 	}
 }
 

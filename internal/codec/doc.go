@@ -48,6 +48,11 @@
 //	template section memo           fastYAML of the whole document          template TestSectionMemo; TestFastPaths-    template FuzzSectionMemo
 //	(sectionMemo: top-level         (each entry checked both ways before    Taken (every corpus output, parsed three
 //	entries by their text)          it is kept)                             times through the Set's memo)
+//	template section facts (what    checkTree, scanTree, withoutNulls and   template TestSectionFactsMatch (every       template FuzzSectionFacts
+//	Apply derives from a remembered fromMap of the whole tree (Apply with    corpus case; facts taken required),
+//	entry once: checks, trees       applyPaths.facts false)                 TestWithoutNulls
+//	without nulls, typed containers
+//	and volumes)
 //	template fastMerge,             apimachinery strategicpatch             template TestFastMergeMatchesStrategic;     template FuzzFastMerge
 //	fastMergeMap (strategic merge)  (strategicMerge)                        TestFastPathsTaken
 //	template compiled programs      text/template                           template TestCompiledMatchesReference       template FuzzCompiledTemplates,

@@ -1,0 +1,394 @@
+package template
+
+import (
+	"maps"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+	"unsafe"
+
+	"github.com/kinject/kinject/internal/codec"
+	corev1 "k8s.io/api/core/v1"
+)
+
+// Section facts: what Apply derives from a remembered section's value
+// (the section memo, yamlfast.go) is derived once per entry instead of per
+// pod. A remembered value is shared and never modified, so its schema check,
+// its scan for $-directives and nulls, its copy without nulls (what a merge
+// puts in place of a member the target lacks) and the typed containers and
+// volumes of a spec are the same every time it comes back. Each is looked up
+// by the identity of the value or of a node inside it, which the facts keep
+// alive (no other node can have the address while the facts exist), and
+// each gives exactly what its reference computes on the node:
+//
+//	fact              reference
+//	checked           walkTree of the entry against corev1.Pod's member
+//	dollar, null      scanTree of the value
+//	stripped          withoutNulls of the node
+//	containers,       codec.DecodeTree of the element map into a zero
+//	volumes           corev1.Container or corev1.Volume (copied out with
+//	                  DeepCopyInto, which gives an equal value)
+//
+// It is a fast path (internal/codec's doc lists it): the reference is
+// Apply without facts (applyPaths.facts false), TestSectionFactsMatch holds
+// the two to the same pods on every corpus case and FuzzSectionFacts on
+// fuzzed templates; TestFastPathsTaken requires the facts be taken. With
+// the kinject_reference tag there is no memo, so no facts.
+
+// sectionFacts are one remembered entry's facts, computed on first use.
+type sectionFacts struct {
+	key   string
+	value any
+
+	once       sync.Once
+	checked    bool
+	dollar     bool
+	null       bool
+	stripped   map[nodeKey]any
+	containers map[nodeKey]*corev1.Container
+	volumes    map[nodeKey]*corev1.Volume
+}
+
+// nodeKey is the identity of a map or a non-empty list of a tree.
+type nodeKey struct {
+	p unsafe.Pointer
+	n int
+}
+
+// keyOf returns v's identity; ok is false for a scalar, a nil map and an
+// empty list (which have none, and need no facts).
+func keyOf(v any) (nodeKey, bool) {
+	switch v := v.(type) {
+	case map[string]any:
+		if v == nil {
+			return nodeKey{}, false
+		}
+		return nodeKey{p: reflect.ValueOf(v).UnsafePointer(), n: -1}, true
+	case []any:
+		if len(v) == 0 {
+			return nodeKey{}, false
+		}
+		return nodeKey{p: unsafe.Pointer(unsafe.SliceData(v)), n: len(v)}, true
+	}
+	return nodeKey{}, false
+}
+
+// get computes the facts on first use.
+func (f *sectionFacts) get() *sectionFacts {
+	f.once.Do(f.compute)
+	return f
+}
+
+func (f *sectionFacts) compute() {
+	f.dollar, f.null = scanTree(f.value)
+	if strings.HasPrefix(f.key, "$") {
+		f.checked = true // walkTree skips it; scan and merge see it
+	} else if m := podPlan.Deref().FieldByName(f.key); m != nil {
+		f.checked = walkTree(m.Plan, f.value, nil, false) == ""
+	}
+	if !f.checked || f.dollar {
+		return // Apply checks and merges this one the long way
+	}
+	f.stripped = map[nodeKey]any{}
+	stripped := f.strip(f.value)
+	if f.key != "spec" {
+		return
+	}
+	f.containers = map[nodeKey]*corev1.Container{}
+	f.volumes = map[nodeKey]*corev1.Volume{}
+	for _, spec := range []any{f.value, stripped} {
+		s, _ := spec.(map[string]any)
+		for _, list := range []string{"containers", "initContainers"} {
+			l, _ := s[list].([]any)
+			for _, e := range l {
+				k, ok := keyOf(e)
+				if _, done := f.containers[k]; !ok || done {
+					continue
+				}
+				c := &corev1.Container{}
+				if codec.DecodeTree(e, c) {
+					f.containers[k] = c
+				}
+			}
+		}
+		l, _ := s["volumes"].([]any)
+		for _, e := range l {
+			k, ok := keyOf(e)
+			if _, done := f.volumes[k]; !ok || done {
+				continue
+			}
+			v := &corev1.Volume{}
+			if codec.DecodeTree(e, v) {
+				f.volumes[k] = v
+			}
+		}
+	}
+}
+
+// strip is withoutNulls remembering each node it changes.
+func (f *sectionFacts) strip(v any) any { return stripNulls(v, f.stripped) }
+
+// stripNulls is withoutNulls in one walk; changed, when not nil, records
+// each node that changes and is consulted first.
+func stripNulls(v any, changed map[nodeKey]any) any {
+	k, ok := keyOf(v)
+	if !ok {
+		return v
+	}
+	if s, ok := changed[k]; ok {
+		return s
+	}
+	var out any = v
+	switch v := v.(type) {
+	case map[string]any:
+		var m map[string]any
+		for key, x := range v {
+			nx := x
+			if x != nil {
+				nx = stripNulls(x, changed)
+				if sameNode(nx, x) {
+					continue
+				}
+			}
+			if m == nil {
+				m = maps.Clone(v)
+			}
+			if x == nil {
+				delete(m, key)
+			} else {
+				m[key] = nx
+			}
+		}
+		if m != nil {
+			out = m
+		}
+	case []any:
+		var l []any
+		for i, x := range v {
+			nx := stripNulls(x, changed)
+			if sameNode(nx, x) {
+				continue
+			}
+			if l == nil {
+				l = slices.Clone(v)
+			}
+			l[i] = nx
+		}
+		if l != nil {
+			out = l
+		}
+	}
+	if changed != nil && !sameNode(out, v) {
+		changed[k] = out
+	}
+	return out
+}
+
+// sameNode reports whether a and b are the same node (the same map or
+// non-empty list), both nil maps, both empty lists or equal scalars.
+func sameNode(a, b any) bool {
+	ka, oka := keyOf(a)
+	kb, okb := keyOf(b)
+	if oka || okb {
+		return oka && okb && ka == kb
+	}
+	switch a.(type) {
+	case []any:
+		_, ok := b.([]any)
+		return ok
+	case map[string]any:
+		_, ok := b.(map[string]any)
+		return ok
+	case nil, string, float64, bool:
+		return plainTree(b) && a == b
+	}
+	return false
+}
+
+// applyFacts are the facts of the remembered entries one Apply's patches
+// hold; nil when there are none or facts are off.
+type applyFacts []*sectionFacts
+
+// entry returns the facts of the top-level member k whose value is v.
+func (fx applyFacts) entry(k string, v any) *sectionFacts {
+	for _, f := range fx {
+		if f.key == k && sameNode(f.value, v) {
+			return f.get()
+		}
+	}
+	return nil
+}
+
+// check is checkTree(podPlan, m) taking the remembered entries' verdicts.
+func (fx applyFacts) check(m map[string]any) ([]any, string) {
+	if len(fx) > 0 && fx.quickCheck(m) {
+		return nil, ""
+	}
+	return checkTree(podPlan, m)
+}
+
+// quickCheck is the first, unsorted, walk of checkTree on a document.
+func (fx applyFacts) quickCheck(m map[string]any) bool {
+	p := podPlan.Deref()
+	for k, x := range m {
+		if strings.HasPrefix(k, "$") {
+			continue
+		}
+		if f := fx.entry(k, x); f != nil && f.checked {
+			continue
+		}
+		member := p.FieldByName(k)
+		if member == nil || walkTree(member.Plan, x, nil, false) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// scan is scanTree of a document taking the remembered entries' results.
+func (fx applyFacts) scan(m map[string]any) (dollar, null bool) {
+	if len(fx) == 0 {
+		return scanTree(m)
+	}
+	for k, x := range m {
+		if strings.HasPrefix(k, "$") {
+			return true, null
+		}
+		if x == nil {
+			null = true
+			continue
+		}
+		d, n := false, false
+		if f := fx.entry(k, x); f != nil {
+			d, n = f.dollar, f.null
+		} else {
+			d, n = scanTree(x)
+		}
+		if d {
+			return true, null
+		}
+		null = null || n
+	}
+	return false, null
+}
+
+// withoutNulls is withoutNulls(v), remembered for a remembered node.
+func (fx applyFacts) withoutNulls(v any) any {
+	if k, ok := keyOf(v); ok {
+		for _, f := range fx {
+			if s, ok := f.get().stripped[k]; ok {
+				return s
+			}
+		}
+	}
+	return withoutNulls(v)
+}
+
+// container and volume return the remembered typed element for e.
+func (fx applyFacts) container(e any) *corev1.Container {
+	k, ok := keyOf(e)
+	if !ok {
+		return nil
+	}
+	for _, f := range fx {
+		if c := f.get().containers[k]; c != nil {
+			return c
+		}
+	}
+	return nil
+}
+
+func (fx applyFacts) volume(e any) *corev1.Volume {
+	k, ok := keyOf(e)
+	if !ok {
+		return nil
+	}
+	for _, f := range fx {
+		if v := f.get().volumes[k]; v != nil {
+			return v
+		}
+	}
+	return nil
+}
+
+// podFromTree is fromMap(m), with the remembered containers and volumes
+// copied instead of decoded: the rest of the tree is decoded by
+// codec.DecodeTree, each list from its elements, as DecodeTree decodes a
+// struct (member by member) and a list (element by element into zero
+// values). Where any part declines, fromMap decides.
+func (fx applyFacts) podFromTree(m map[string]any) (*corev1.Pod, error) {
+	if pod, ok := fx.decodePod(m); ok {
+		return pod, nil
+	}
+	return fromMap(m)
+}
+
+// specLists are the lists of a pod spec podFromTree copies, in the order
+// of its hit array.
+var specLists = []string{"containers", "initContainers", "volumes"}
+
+func (fx applyFacts) decodePod(m map[string]any) (*corev1.Pod, bool) {
+	if len(fx) == 0 {
+		return nil, false
+	}
+	spec, _ := m["spec"].(map[string]any)
+	var hit [3]bool
+	found := false
+	for i, name := range specLists {
+		l, _ := spec[name].([]any)
+		for _, e := range l {
+			if (i < 2 && fx.container(e) != nil) || (i == 2 && fx.volume(e) != nil) {
+				hit[i], found = true, true
+				break
+			}
+		}
+	}
+	if !found {
+		return nil, false
+	}
+	rest := maps.Clone(spec)
+	for i, name := range specLists {
+		if hit[i] {
+			delete(rest, name)
+		}
+	}
+	top := maps.Clone(m)
+	top["spec"] = rest
+	pod := &corev1.Pod{}
+	if !codec.DecodeTree(top, pod) {
+		return nil, false
+	}
+	for i, name := range specLists {
+		if !hit[i] {
+			continue
+		}
+		l := spec[name].([]any)
+		if i == 2 {
+			out := make([]corev1.Volume, len(l))
+			for j, e := range l {
+				if v := fx.volume(e); v != nil {
+					v.DeepCopyInto(&out[j])
+				} else if !codec.DecodeTree(e, &out[j]) {
+					return nil, false
+				}
+			}
+			pod.Spec.Volumes = out
+			continue
+		}
+		out := make([]corev1.Container, len(l))
+		for j, e := range l {
+			if c := fx.container(e); c != nil {
+				c.DeepCopyInto(&out[j])
+			} else if !codec.DecodeTree(e, &out[j]) {
+				return nil, false
+			}
+		}
+		if i == 0 {
+			pod.Spec.Containers = out
+		} else {
+			pod.Spec.InitContainers = out
+		}
+	}
+	return pod, true
+}
