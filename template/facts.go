@@ -25,7 +25,8 @@ import (
 //	fact              reference
 //	checked           walkTree of the entry against corev1.Pod's member
 //	dollar, null      scanTree of the value
-//	stripped          withoutNulls of the node
+//	stripped          withoutNulls of each map and list node (itself for
+//	                  one without nulls)
 //	containers,       codec.DecodeTree of the element map into a zero
 //	volumes           corev1.Container or corev1.Volume (copied out with
 //	                  DeepCopyInto, which gives an equal value)
@@ -130,7 +131,8 @@ func (f *sectionFacts) compute() {
 func (f *sectionFacts) strip(v any) any { return stripNulls(v, f.stripped) }
 
 // stripNulls is withoutNulls in one walk; changed, when not nil, records
-// each node that changes and is consulted first.
+// the result for each node it meets (itself when it has no nulls) and is
+// consulted first.
 func stripNulls(v any, changed map[nodeKey]any) any {
 	k, ok := keyOf(v)
 	if !ok {
@@ -179,8 +181,13 @@ func stripNulls(v any, changed map[nodeKey]any) any {
 			out = l
 		}
 	}
-	if changed != nil && !sameNode(out, v) {
+	if changed != nil {
+		// Every node, changed or not, and the new ones (which have no
+		// nulls), so that a later lookup of any of them walks nothing.
 		changed[k] = out
+		if ko, ok := keyOf(out); ok {
+			changed[ko] = out
+		}
 	}
 	return out
 }
@@ -366,20 +373,25 @@ func (fx applyFacts) decodePod(m map[string]any) (*corev1.Pod, bool) {
 		l := spec[name].([]any)
 		if i == 2 {
 			out := make([]corev1.Volume, len(l))
+			var buf [16]*corev1.Volume
+			masters := buf[:0]
+			if len(l) > len(buf) {
+				masters = make([]*corev1.Volume, 0, len(l))
+			}
+			masters = masters[:len(l)]
 			for j, e := range l {
-				if v := fx.volume(e); v != nil {
-					v.DeepCopyInto(&out[j])
-				} else if !codec.DecodeTree(e, &out[j]) {
+				if masters[j] = fx.volume(e); masters[j] == nil && !codec.DecodeTree(e, &out[j]) {
 					return nil, false
 				}
 			}
+			copyVolumes(out, masters)
 			pod.Spec.Volumes = out
 			continue
 		}
 		out := make([]corev1.Container, len(l))
 		for j, e := range l {
 			if c := fx.container(e); c != nil {
-				c.DeepCopyInto(&out[j])
+				copyContainer(&out[j], c)
 			} else if !codec.DecodeTree(e, &out[j]) {
 				return nil, false
 			}
@@ -391,4 +403,154 @@ func (fx applyFacts) decodePod(m map[string]any) (*corev1.Pod, bool) {
 		}
 	}
 	return pod, true
+}
+
+// copyContainer is src.DeepCopyInto(dst) with fewer allocations: the env
+// vars' sources and field selectors, and the security context's booleans
+// and integers, are each taken from one array instead of allocated one by
+// one. Every pointer still points to memory of its own (nothing is shared
+// with src or between fields), and whatever else a Container holds, a
+// field of a later k8s.io release included, is copied by DeepCopyInto.
+func copyContainer(dst, src *corev1.Container) {
+	tmp := *src
+	tmp.Env, tmp.SecurityContext = nil, nil
+	tmp.DeepCopyInto(dst)
+	dst.Env = copyEnv(src.Env)
+	dst.SecurityContext = copySecurityContext(src.SecurityContext)
+}
+
+func copyEnv(src []corev1.EnvVar) []corev1.EnvVar {
+	if src == nil {
+		return nil
+	}
+	out := make([]corev1.EnvVar, len(src))
+	n, nf, nr := 0, 0, 0
+	for i := range src {
+		if vf := src[i].ValueFrom; vf != nil {
+			n++
+			if vf.FieldRef != nil {
+				nf++
+			}
+			if vf.ResourceFieldRef != nil {
+				nr++
+			}
+		}
+	}
+	sources := make([]corev1.EnvVarSource, n)
+	var fields []corev1.ObjectFieldSelector
+	var resources []corev1.ResourceFieldSelector
+	if nf > 0 {
+		fields = make([]corev1.ObjectFieldSelector, nf)
+	}
+	if nr > 0 {
+		resources = make([]corev1.ResourceFieldSelector, nr)
+	}
+	for i := range src {
+		e := src[i]
+		vf := e.ValueFrom
+		e.ValueFrom = nil
+		e.DeepCopyInto(&out[i])
+		if vf == nil {
+			continue
+		}
+		s := &sources[0]
+		sources = sources[1:]
+		v := *vf
+		v.FieldRef, v.ResourceFieldRef = nil, nil
+		v.DeepCopyInto(s)
+		if vf.FieldRef != nil {
+			vf.FieldRef.DeepCopyInto(&fields[0])
+			s.FieldRef, fields = &fields[0], fields[1:]
+		}
+		if vf.ResourceFieldRef != nil {
+			vf.ResourceFieldRef.DeepCopyInto(&resources[0])
+			s.ResourceFieldRef, resources = &resources[0], resources[1:]
+		}
+		out[i].ValueFrom = s
+	}
+	return out
+}
+
+func copySecurityContext(src *corev1.SecurityContext) *corev1.SecurityContext {
+	if src == nil {
+		return nil
+	}
+	v := *src
+	bools := []**bool{&v.Privileged, &v.RunAsNonRoot, &v.ReadOnlyRootFilesystem, &v.AllowPrivilegeEscalation}
+	ints := []**int64{&v.RunAsUser, &v.RunAsGroup}
+	var bs [4]*bool
+	var is [2]*int64
+	nb, ni := 0, 0
+	for i, p := range bools {
+		if bs[i] = *p; bs[i] != nil {
+			nb++
+		}
+		*p = nil
+	}
+	for i, p := range ints {
+		if is[i] = *p; is[i] != nil {
+			ni++
+		}
+		*p = nil
+	}
+	out := new(corev1.SecurityContext)
+	v.DeepCopyInto(out)
+	if nb > 0 {
+		slab := make([]bool, nb)
+		for i, p := range []**bool{&out.Privileged, &out.RunAsNonRoot, &out.ReadOnlyRootFilesystem, &out.AllowPrivilegeEscalation} {
+			if bs[i] != nil {
+				slab[0] = *bs[i]
+				*p, slab = &slab[0], slab[1:]
+			}
+		}
+	}
+	if ni > 0 {
+		slab := make([]int64, ni)
+		for i, p := range []**int64{&out.RunAsUser, &out.RunAsGroup} {
+			if is[i] != nil {
+				slab[0] = *is[i]
+				*p, slab = &slab[0], slab[1:]
+			}
+		}
+	}
+	return out
+}
+
+// copyVolumes copies each non-nil src[i] into dst[i] as DeepCopyInto does,
+// the emptyDir and configMap sources taken from one array each (as
+// copyContainer does).
+func copyVolumes(dst []corev1.Volume, src []*corev1.Volume) {
+	ne, nc := 0, 0
+	for _, v := range src {
+		if v != nil && v.EmptyDir != nil {
+			ne++
+		}
+		if v != nil && v.ConfigMap != nil {
+			nc++
+		}
+	}
+	var empties []corev1.EmptyDirVolumeSource
+	var configMaps []corev1.ConfigMapVolumeSource
+	if ne > 0 {
+		empties = make([]corev1.EmptyDirVolumeSource, ne)
+	}
+	if nc > 0 {
+		configMaps = make([]corev1.ConfigMapVolumeSource, nc)
+	}
+	for i, v := range src {
+		if v == nil {
+			continue
+		}
+		tmp := *v
+		tmp.EmptyDir, tmp.ConfigMap = nil, nil
+		tmp.DeepCopyInto(&dst[i])
+		if v.EmptyDir != nil {
+			v.EmptyDir.DeepCopyInto(&empties[0])
+			dst[i].EmptyDir, empties = &empties[0], empties[1:]
+		}
+		if v.ConfigMap != nil {
+			v.ConfigMap.DeepCopyInto(&configMaps[0])
+			dst[i].ConfigMap, configMaps = &configMaps[0], configMaps[1:]
+		}
+	}
 }

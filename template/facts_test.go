@@ -1,12 +1,15 @@
 package template
 
 import (
+	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/kinject/kinject/internal/codec"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 )
 
 // checkFactsMatch applies names to pod with the section facts and without
@@ -206,4 +209,122 @@ func FuzzSectionFacts(f *testing.F) {
 		d := &Data{ObjectMeta: pod.ObjectMeta, Spec: pod.Spec}
 		checkFactsMatch(t, s, pod, []string{"t"}, d, 3)
 	})
+}
+
+// pointers collects the address of every pointer, slice backing array and
+// map v holds, with the path where it was found.
+func pointers(v reflect.Value, path string, out map[uintptr]string, dup *[]string) {
+	add := func(p uintptr) {
+		if p == 0 {
+			return
+		}
+		if prev, ok := out[p]; ok {
+			*dup = append(*dup, prev+" and "+path)
+			return
+		}
+		out[p] = path
+	}
+	switch v.Kind() {
+	case reflect.Pointer:
+		if v.IsNil() {
+			return
+		}
+		add(v.Pointer())
+		pointers(v.Elem(), path, out, dup)
+	case reflect.Slice:
+		if v.Len() == 0 {
+			return
+		}
+		add(v.Pointer())
+		for i := range v.Len() {
+			pointers(v.Index(i), fmt.Sprintf("%s[%d]", path, i), out, dup)
+		}
+	case reflect.Map:
+		if v.IsNil() {
+			return
+		}
+		add(v.Pointer())
+	case reflect.Struct:
+		for i := range v.NumField() {
+			pointers(v.Field(i), path+"."+v.Type().Field(i).Name, out, dup)
+		}
+	case reflect.Interface:
+		if !v.IsNil() {
+			pointers(v.Elem(), path, out, dup)
+		}
+	}
+}
+
+// TestCopyContainer: copyContainer and copyVolumes give DeepCopyInto's
+// value, sharing no memory with the source and none between two places of
+// the copy (a user changing one field of an injected pod changes nothing
+// else).
+func TestCopyContainer(t *testing.T) {
+	b, i64 := true, int64(1337)
+	q := resource.MustParse("1")
+	src := corev1.Container{
+		Name: "istio-proxy", Args: []string{"a", "b"}, Command: []string{"c"},
+		Env: []corev1.EnvVar{
+			{Name: "A", Value: "x"},
+			{Name: "B", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.name"}}},
+			{Name: "C", ValueFrom: &corev1.EnvVarSource{ResourceFieldRef: &corev1.ResourceFieldSelector{Resource: "limits.cpu", Divisor: q}}},
+			{Name: "D", ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{Key: "k", Optional: &b}}},
+		},
+		Resources: corev1.ResourceRequirements{Limits: corev1.ResourceList{"cpu": q}},
+		SecurityContext: &corev1.SecurityContext{
+			Privileged: &b, RunAsNonRoot: &b, ReadOnlyRootFilesystem: &b, AllowPrivilegeEscalation: &b,
+			RunAsUser: &i64, RunAsGroup: &i64, Capabilities: &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
+		},
+	}
+	vols := []corev1.Volume{
+		{Name: "e", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{Medium: "Memory", SizeLimit: &q}}},
+		{Name: "c", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{Optional: &b}}},
+		{Name: "s", VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{SecretName: "x"}}},
+		{Name: "f", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
+	}
+	for _, tt := range []struct {
+		name, reason string
+		src, got     any
+	}{
+		{"container", "env sources and security context from arrays", &src, func() any { var c corev1.Container; copyContainer(&c, &src); return &c }()},
+		{"empty container", "nil and empty fields stay as they are", &corev1.Container{Env: []corev1.EnvVar{}}, func() any {
+			var c corev1.Container
+			copyContainer(&c, &corev1.Container{Env: []corev1.EnvVar{}})
+			return &c
+		}()},
+		{"volumes", "emptyDir and configMap sources from arrays, a nil source left as it is", vols, func() any {
+			out := make([]corev1.Volume, len(vols)+1)
+			m := []*corev1.Volume{&vols[0], &vols[1], &vols[2], &vols[3], nil}
+			copyVolumes(out, m)
+			return out[:len(vols)]
+		}()},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			want := reflect.New(reflect.TypeOf(tt.src).Elem())
+			if reflect.TypeOf(tt.src).Kind() == reflect.Slice {
+				want = reflect.ValueOf(append([]corev1.Volume(nil), vols...))
+				for i := range vols {
+					vols[i].DeepCopyInto(&want.Interface().([]corev1.Volume)[i])
+				}
+			} else {
+				tt.src.(*corev1.Container).DeepCopyInto(want.Interface().(*corev1.Container))
+			}
+			if d := cmp.Diff(want.Interface(), tt.got); d != "" {
+				t.Fatalf("differs from DeepCopyInto (-want +got):\n%s", d)
+			}
+			in, out := map[uintptr]string{}, map[uintptr]string{}
+			var dups []string
+			pointers(reflect.ValueOf(tt.src), "src", in, &dups)
+			dups = nil // the source may share (b and i64 above)
+			pointers(reflect.ValueOf(tt.got), "copy", out, &dups)
+			for _, d := range dups {
+				t.Errorf("the copy shares memory between %s", d)
+			}
+			for p, at := range out {
+				if from, ok := in[p]; ok {
+					t.Errorf("the copy's %s is the source's %s", at, from)
+				}
+			}
+		})
+	}
 }
