@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 
 	"github.com/kinject/kinject/internal/codec"
@@ -244,7 +245,7 @@ func BenchmarkApplyDistinct(b *testing.B) {
 		if pod.Labels == nil {
 			pod.Labels = map[string]string{}
 		}
-		pod.Labels["app"] = "hello-" + string(rune('a'+k%26)) + string(rune('a'+k/26%26))
+		pod.Labels["app"] = "hello-" + strconv.Itoa(k)
 		d := *d0
 		d.ObjectMeta, d.Spec = pod.ObjectMeta, pod.Spec
 		pods[k], data[k] = pod, &d
