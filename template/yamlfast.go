@@ -69,6 +69,9 @@ type fastParser struct {
 	shared bool // the result holds values from memo
 	// used are the memo's entries the result holds (see sectionFacts).
 	used []*sectionFacts
+	// bySection: the top-level sections are yet to be checked with
+	// plainText, each before it is parsed (fastYAMLSections).
+	bySection bool
 }
 
 func fastYAML(doc []byte) (v any, ok bool) {
@@ -84,12 +87,28 @@ func fastYAMLMemo(doc []byte, memo *sectionMemo) (v any, shared, ok bool) {
 // fastYAMLSections is fastYAMLMemo that also returns the facts of the
 // remembered entries the tree holds, one per entry, in no order.
 func fastYAMLSections(doc []byte, memo *sectionMemo) (v any, shared bool, used []*sectionFacts, ok bool) {
-	if !codec.Fast || !plainText(doc) {
+	if !codec.Fast {
 		return nil, false, nil, false
 	}
 	p := &fastParser{doc: string(doc), memo: memo}
+	if memo == nil && !plainText(p.doc) {
+		return nil, false, nil, false
+	}
 	p.split()
 	p.skipBlank()
+	if memo != nil {
+		// A top-level mapping is read by sections, each checked before it
+		// is parsed and a remembered one not at all (its text was);
+		// anything else is checked whole, as without a memo.
+		if l := p.lines[min(p.i, len(p.lines)-1)]; p.i < len(p.lines) && l.indent == 0 && !isSeqItem(l.text) {
+			if !plainText(p.doc[:l.start]) {
+				return nil, false, nil, false
+			}
+			p.bySection = true
+		} else if !plainText(p.doc) {
+			return nil, false, nil, false
+		}
+	}
 	if p.i >= len(p.lines) {
 		return nil, false, nil, true
 	}
@@ -164,7 +183,7 @@ func (p *fastParser) sectionText(i, end int) string {
 // plainText reports whether doc holds only what fastYAML handles: printable
 // characters yaml.v2 accepts, no tabs, no CR, and none of the Unicode line
 // breaks YAML 1.1 knows (NEL, LS, PS) or a byte order mark.
-func plainText(doc []byte) bool {
+func plainText(doc string) bool {
 	for i := 0; i < len(doc); {
 		c := doc[i]
 		if c < 0x80 {
@@ -174,7 +193,7 @@ func plainText(doc []byte) bool {
 			i++
 			continue
 		}
-		r, n := utf8.DecodeRune(doc[i:])
+		r, n := utf8.DecodeRuneInString(doc[i:])
 		if r == utf8.RuneError || r < 0xA0 || r == 0x2028 || r == 0x2029 || r == 0xFEFF ||
 			(r > 0xD7FF && r < 0xE000) || r == 0xFFFE || r == 0xFFFF {
 			return false
@@ -273,6 +292,10 @@ func (p *fastParser) mapping(indent int) map[string]any {
 				p.used = append(p.used, e.facts)
 				continue
 			}
+		}
+		if end >= 0 && p.bySection && !plainText(text) {
+			p.fail()
+			return nil
 		}
 		key, rest := p.key(l.text)
 		if _, dup := m[key]; dup || p.failed {

@@ -143,6 +143,9 @@ func TestSectionMemo(t *testing.T) {
 		{"duplicate across sections", "a remembered key met again in one document: declined, as fresh", []string{"a: 1\n", "a: 1\na: 1\n"}},
 		{"flow over lines", "a flow collection across lines at indentation 0", []string{"a: [1,\n2]\nb: c\n", "b: c\na: [1,\n2]\n"}},
 		{"not a mapping", "a top-level sequence has no sections", []string{"- a\n- b\n", "- a\n- b\n"}},
+		{"tab after a remembered section", "only the sections parsed are checked for plain text: a tab in one declines, as fresh", []string{"a: 1\nb: x\n", "a: 1\nb: x\n", "a: 1\nb: \"\t\"\n"}},
+		{"tab before the first section", "the lines before the first key are checked too", []string{"a: 1\n", "a: 1\n", "#\t\na: 1\n"}},
+		{"tab in a sequence document", "a document that is not a mapping is checked whole", []string{"- a\n", "- \"\t\"\n"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			docs := make([][]byte, len(tt.docs))
