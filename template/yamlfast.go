@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/kinject/kinject/internal/cache"
@@ -94,6 +95,18 @@ func fastYAMLSections(doc []byte, memo *sectionMemo) (v any, shared bool, used [
 	if memo == nil && !plainText(p.doc) {
 		return nil, false, nil, false
 	}
+	if memo != nil {
+		lp, _ := memo.lines.Get().(*[]line)
+		if lp == nil {
+			lp = new([]line)
+		}
+		p.lines = (*lp)[:0]
+		defer func() {
+			clear(p.lines) // the document's strings are not kept alive
+			*lp = p.lines[:0]
+			memo.lines.Put(lp)
+		}()
+	}
 	p.split()
 	p.skipBlank()
 	if memo != nil {
@@ -139,6 +152,9 @@ type sectionMemo struct {
 	c    *cache.Cache[string, sectionEntry]
 	seen *cache.Cache[uint64, struct{}]
 	seed maphash.Seed
+	// lines holds *[]line, the parsers' line tables, reused: nothing
+	// keeps one after its parse (the strings in it are the document's).
+	lines sync.Pool
 }
 
 type sectionEntry struct {
@@ -210,7 +226,9 @@ func (p *fastParser) fail() { p.failed = true }
 
 func (p *fastParser) split() {
 	s := p.doc
-	p.lines = make([]line, 0, strings.Count(s, "\n")+1)
+	if n := strings.Count(s, "\n") + 1; cap(p.lines) < n {
+		p.lines = make([]line, 0, n)
+	}
 	off := 0
 	for off <= len(s) {
 		end := strings.IndexByte(s[off:], '\n')
