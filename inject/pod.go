@@ -231,7 +231,9 @@ func (i *Injector) injectDecided(ctx context.Context, req PodRequest, ns string,
 	if names == nil {
 		names = i.defaultTemplates
 	}
-	applied, err := i.set.Apply(base, names, data, template.ApplyOptions{})
+	// The injected pod is only read (its names), so it may share the
+	// Set's remembered containers.
+	applied, err := i.set.Apply(base, names, data, template.ApplyOptions{ShareInjected: true})
 	if err != nil {
 		return nil, err
 	}

@@ -323,9 +323,11 @@ func (fx applyFacts) volume(e any) *corev1.Volume {
 // copied instead of decoded: the rest of the tree is decoded by
 // codec.DecodeTree, each list from its elements, as DecodeTree decodes a
 // struct (member by member) and a list (element by element into zero
-// values). Where any part declines, fromMap decides.
-func (fx applyFacts) podFromTree(m map[string]any) (*corev1.Pod, error) {
-	if pod, ok := fx.decodePod(m); ok {
+// values). Where any part declines, fromMap decides. With share, the
+// remembered containers and volumes are copied shallowly (their fields
+// then point to the facts' own: ApplyOptions.ShareInjected).
+func (fx applyFacts) podFromTree(m map[string]any, share bool) (*corev1.Pod, error) {
+	if pod, ok := fx.decodePod(m, share); ok {
 		return pod, nil
 	}
 	return fromMap(m)
@@ -335,7 +337,7 @@ func (fx applyFacts) podFromTree(m map[string]any) (*corev1.Pod, error) {
 // of its hit array.
 var specLists = []string{"containers", "initContainers", "volumes"}
 
-func (fx applyFacts) decodePod(m map[string]any) (*corev1.Pod, bool) {
+func (fx applyFacts) decodePod(m map[string]any, share bool) (*corev1.Pod, bool) {
 	if len(fx) == 0 {
 		return nil, false
 	}
@@ -384,13 +386,23 @@ func (fx applyFacts) decodePod(m map[string]any) (*corev1.Pod, bool) {
 					return nil, false
 				}
 			}
-			copyVolumes(out, masters)
+			if share {
+				for j, v := range masters {
+					if v != nil {
+						out[j] = *v
+					}
+				}
+			} else {
+				copyVolumes(out, masters)
+			}
 			pod.Spec.Volumes = out
 			continue
 		}
 		out := make([]corev1.Container, len(l))
 		for j, e := range l {
-			if c := fx.container(e); c != nil {
+			if c := fx.container(e); c != nil && share {
+				out[j] = *c
+			} else if c != nil {
 				copyContainer(&out[j], c)
 			} else if !codec.DecodeTree(e, &out[j]) {
 				return nil, false

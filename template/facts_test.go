@@ -41,6 +41,17 @@ func checkFactsMatch(t *testing.T, s *Set, pod *corev1.Pod, names []string, d *D
 		if d := cmp.Diff(ww.list(), gw.list()); d != "" {
 			t.Fatalf("%v: metadata written differs (-reference +facts):\n%s", names, d)
 		}
+		var sw metadataWrites
+		sm, si, serr := s.applyTemplates(pod, names, d, &sw, applyPaths{untouched: codec.Fast, facts: true, shareInjected: true})
+		if serr != nil {
+			t.Fatalf("%v: with a shared injected pod: %v", names, serr)
+		}
+		if d := cmp.Diff(wm, sm); d != "" {
+			t.Fatalf("%v: merged pod differs with a shared injected pod (-reference +shared):\n%s", names, d)
+		}
+		if d := cmp.Diff(wi, si); d != "" {
+			t.Fatalf("%v: injected pod differs when shared (-reference +shared):\n%s", names, d)
+		}
 		for _, n := range s.Expand(names) {
 			err := s.render(n, d, func(out []byte) error {
 				_, _, used, err := s.decodeOutputFacts(n, out, true)
@@ -102,7 +113,7 @@ func TestSectionFactsMatch(t *testing.T) {
 				if !ok {
 					return nil
 				}
-				if got, ok := fx.decodePod(alone); ok {
+				if got, ok := fx.decodePod(alone, false); ok {
 					decoded++
 					want, err := fromMap(alone)
 					if err != nil {

@@ -38,6 +38,14 @@ type ApplyOptions struct {
 	// nothing more, and Applied.Overrides is nil. Istio always re-applies
 	// them; skip them only to see what the templates alone change.
 	SkipOverrides bool
+	// ShareInjected lets Applied.Injected share memory with the Set and
+	// with other Applies' Injected pods (the containers and volumes the
+	// Set remembers from earlier renders are not copied into it), so the
+	// caller must not modify it, nor anything it points to. Applied.Pod is
+	// the caller's either way. An injector that only reads what was
+	// injected (names, to record and to warn about) saves a copy of the
+	// injected containers per pod.
+	ShareInjected bool
 }
 
 // Applied is what Apply produces.
@@ -47,7 +55,8 @@ type Applied struct {
 	// names merged back on top.
 	Pod *corev1.Pod
 	// Injected is what the templates alone produce (merged onto an empty
-	// pod): it tells which containers and volumes were injected.
+	// pod): it tells which containers and volumes were injected. With
+	// ApplyOptions.ShareInjected it is only to be read.
 	Injected *corev1.Pod
 	// Overrides are the user's containers re-applied on top, to record in
 	// the proxy.istio.io/overrides annotation. They are nil when the pod was
@@ -87,7 +96,7 @@ func (s *Set) Apply(pod *corev1.Pod, names []string, d *Data, opts ApplyOptions)
 		pod = &corev1.Pod{}
 	}
 	var written metadataWrites
-	merged, injected, err := s.applyTemplates(pod, names, d, &written, applyPaths{untouched: codec.Fast, facts: codec.Fast})
+	merged, injected, err := s.applyTemplates(pod, names, d, &written, applyPaths{untouched: codec.Fast, facts: codec.Fast, shareInjected: opts.ShareInjected})
 	if err != nil {
 		return nil, err
 	}
@@ -159,6 +168,8 @@ type applyPaths struct {
 	// facts: what is derived from remembered sections is taken from their
 	// facts (facts.go).
 	facts bool
+	// shareInjected: ApplyOptions.ShareInjected.
+	shareInjected bool
 }
 
 // applyTemplates is Apply without the overrides: merged is the pod with the
@@ -250,11 +261,11 @@ func (s *Set) applyTemplates(pod *corev1.Pod, names []string, d *Data, written *
 			return nil, nil, fmt.Errorf("template %q: strategic merge: %w", name, err)
 		}
 	}
-	if merged, err = fx.podFromTree(target); err != nil {
+	if merged, err = fx.podFromTree(target, false); err != nil {
 		return nil, nil, fmt.Errorf("merged pod: %w", err)
 	}
 	kept.restore(merged)
-	if injected, err = fx.podFromTree(alone); err != nil {
+	if injected, err = fx.podFromTree(alone, fast.shareInjected); err != nil {
 		return nil, nil, fmt.Errorf("injected pod: %w", err)
 	}
 	return merged, injected, nil
