@@ -30,6 +30,11 @@ const compiledTemplates = codec.Fast
 // text/template, since a compiled program shares values between runs.
 var mutatingFuncs = []string{"set", "unset", "merge"}
 
+// stringForms are the functions' forms for one string argument
+// (texteval.Options.StringForms): quote is called so for most of what a
+// sidecar template writes.
+var stringForms = map[string]func(string) string{"quote": quoteString}
+
 // configFields are the fields of Data that come from the injector's
 // configuration, the same for every pod: a specialised program computes
 // what depends on them alone once.
@@ -43,7 +48,7 @@ func compileAll(tmpls map[string]*template.Template, funcs template.FuncMap, con
 	if !compiledTemplates {
 		return nil
 	}
-	opts := texteval.Options{Funcs: funcs, Mutating: mutatingFuncs}
+	opts := texteval.Options{Funcs: funcs, Mutating: mutatingFuncs, StringForms: stringForms}
 	if config != nil {
 		opts.Data, opts.Static = config, configFields
 	}

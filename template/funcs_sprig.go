@@ -100,9 +100,8 @@ func fail(msg string) (string, error) { return "", fmt.Errorf("fail: %s", msg) }
 // \x escapes, which YAML reads differently.
 func quote(v ...any) string {
 	if len(v) == 1 {
-		// The usual call, one string: one allocation, no builder.
-		if s, ok := v[0].(string); ok && isValidUTF8(s) {
-			return strconv.Quote(s)
+		if s, ok := v[0].(string); ok {
+			return quoteString(s)
 		}
 	}
 	var b strings.Builder
@@ -115,6 +114,17 @@ func quote(v ...any) string {
 		}
 		writeYAMLDoubleQuoted(&b, strval(x))
 	}
+	return b.String()
+}
+
+// quoteString is quote of one string (its usual call: one allocation, no
+// builder), which compiled templates call directly (compiled.go).
+func quoteString(s string) string {
+	if isValidUTF8(s) {
+		return strconv.Quote(s)
+	}
+	var b strings.Builder
+	writeYAMLDoubleQuoted(&b, s)
 	return b.String()
 }
 

@@ -423,3 +423,18 @@ func BenchmarkAppendLoop(b *testing.B) {
 		})
 	}
 }
+
+// TestQuoteString: quoteString, which compiled templates call for quote
+// of one string, is quote of that string.
+func TestQuoteString(t *testing.T) {
+	for _, s := range []string{"", "a", `a"b`, "a\nb", "\x00\x7f", "\xff\xfe", "é\xc3", "\u2028", `\`, "}}: #&*"} {
+		if got, want := quoteString(s), quote(any(s)); got != want {
+			t.Errorf("quoteString(%q) = %q, quote gives %q", s, got, want)
+		}
+		var b strings.Builder
+		writeYAMLDoubleQuoted(&b, s)
+		if got := quoteString(s); got != b.String() {
+			t.Errorf("quoteString(%q) = %q, the quoting of several arguments gives %q", s, got, b.String())
+		}
+	}
+}

@@ -180,6 +180,17 @@ func typedCaller(fn any) caller {
 	return nil
 }
 
+// withStringForm calls form for one string argument and call otherwise
+// (Options.StringForms).
+func withStringForm(call caller, form func(string) string) caller {
+	return func(a []value) (value, error) {
+		if len(a) == 1 && a[0].k == kString {
+			return strV(form(a[0].s)), nil
+		}
+		return call(a)
+	}
+}
+
 // retS and retA are the value of a (result, error) pair.
 func retS(r string, err error) (value, error) {
 	if err != nil {

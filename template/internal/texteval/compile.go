@@ -27,6 +27,12 @@ type Options struct {
 	// unset, merge). A template that calls one is not compiled: a value
 	// computed once could not be shared by executions.
 	Mutating []string
+	// StringForms are functions' forms for a call with one argument that
+	// is a string: such a call of the function named runs its form
+	// instead, without boxing the argument in a slice of interfaces. A
+	// form must return what its function returns for that argument (and
+	// the function must not fail on one).
+	StringForms map[string]func(string) string
 }
 
 // ErrUnsupported is returned (wrapped) by Compile for a template it does
@@ -181,6 +187,9 @@ func Compile(t *template.Template, opts Options) (p *Program, err error) {
 		f, err := newFunction(name, fn)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrUnsupported, err)
+		}
+		if form := opts.StringForms[name]; form != nil {
+			f.call = withStringForm(f.call, form)
 		}
 		c.funcs[name] = f
 	}

@@ -350,6 +350,7 @@ func TestMatchesTextTemplate(t *testing.T) {
 			}{
 				{"generic", Options{Funcs: testFuncs()}},
 				{"specialised", Options{Funcs: testFuncs(), Data: base, Static: testStatic}},
+				{"string forms", Options{Funcs: testFuncs(), StringForms: testStringForms}},
 			} {
 				p, err := Compile(tmpl, mode.opts)
 				if err != nil {
@@ -459,4 +460,43 @@ func hasBigNumber(s string) bool {
 		}
 	}
 	return false
+}
+
+// testStringForms are testFuncs' forms for one string argument.
+var testStringForms = map[string]func(string) string{"quote": func(s string) string { return fmt.Sprintf("%q", s) }}
+
+// TestStringForms: a call of a function with one string argument runs its
+// form (Options.StringForms), any other call the function, and the output
+// is text/template's.
+func TestStringForms(t *testing.T) {
+	for _, tt := range []struct {
+		name, reason, src string
+		forms             int
+	}{
+		{"argument", "one string argument", `{{ quote "a" }}`, 1},
+		{"piped", "the piped value is the one argument", `{{ "a\"b" | quote }}`, 1},
+		{"two", "two arguments: the function", `{{ quote "a" "b" }}`, 0},
+		{"not a string", "a number: the function", `{{ quote 1 }}`, 0},
+		{"none", "no argument: the function", `{{ quote }}`, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			n := 0
+			forms := map[string]func(string) string{"quote": func(s string) string { n++; return fmt.Sprintf("%q", s) }}
+			tmpl, err := template.New(tt.name).Funcs(testFuncs()).Parse(tt.src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := Compile(tmpl, Options{Funcs: testFuncs(), StringForms: forms})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, got, _, taken := runBoth(t, tmpl, p, sample())
+			if !taken || got != want {
+				t.Fatalf("got %q (taken %v), want %q: %s", got, taken, want, tt.reason)
+			}
+			if n != tt.forms {
+				t.Errorf("the form ran %d times, want %d: %s", n, tt.forms, tt.reason)
+			}
+		})
+	}
 }
