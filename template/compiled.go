@@ -30,10 +30,13 @@ const compiledTemplates = codec.Fast
 // text/template, since a compiled program shares values between runs.
 var mutatingFuncs = []string{"set", "unset", "merge"}
 
-// stringForms are the functions' forms for one string argument
-// (texteval.Options.StringForms): quote is called so for most of what a
-// sidecar template writes.
-var stringForms = map[string]func(string) string{"quote": quoteString}
+// stringForms are the functions' forms for string arguments
+// (texteval.Options.StringForms): Istio's sidecar template writes most of
+// what it reads of a pod through quote and chains of default.
+var stringForms = map[string]texteval.StringForm{
+	"quote":   {One: quoteString},
+	"default": {Two: defaultString},
+}
 
 // configFields are the fields of Data that come from the injector's
 // configuration, the same for every pod: a specialised program computes

@@ -67,6 +67,15 @@ func dfault(d any, given ...any) any {
 	return given[0]
 }
 
+// defaultString is dfault of two strings (a string is empty when it is ""),
+// which compiled templates call directly (compiled.go).
+func defaultString(d, given string) string {
+	if given == "" {
+		return d
+	}
+	return given
+}
+
 func coalesce(v ...any) any {
 	for _, x := range v {
 		if !empty(x) {

@@ -438,3 +438,13 @@ func TestQuoteString(t *testing.T) {
 		}
 	}
 }
+
+// TestDefaultString: defaultString, which compiled templates call for
+// default of two strings, is default of them.
+func TestDefaultString(t *testing.T) {
+	for _, c := range [][2]string{{"d", ""}, {"d", "g"}, {"", ""}, {"", "g"}, {"d", " "}} {
+		if got, want := defaultString(c[0], c[1]), dfault(c[0], c[1]); got != want {
+			t.Errorf("defaultString(%q, %q) = %q, default gives %v", c[0], c[1], got, want)
+		}
+	}
+}

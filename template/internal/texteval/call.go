@@ -180,12 +180,15 @@ func typedCaller(fn any) caller {
 	return nil
 }
 
-// withStringForm calls form for one string argument and call otherwise
-// (Options.StringForms).
-func withStringForm(call caller, form func(string) string) caller {
+// withStringForm calls form for string arguments it takes and call
+// otherwise (Options.StringForms).
+func withStringForm(call caller, form StringForm) caller {
 	return func(a []value) (value, error) {
-		if len(a) == 1 && a[0].k == kString {
-			return strV(form(a[0].s)), nil
+		switch {
+		case len(a) == 1 && form.One != nil && a[0].k == kString:
+			return strV(form.One(a[0].s)), nil
+		case len(a) == 2 && form.Two != nil && a[0].k == kString && a[1].k == kString:
+			return strV(form.Two(a[0].s, a[1].s)), nil
 		}
 		return call(a)
 	}

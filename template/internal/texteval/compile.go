@@ -27,12 +27,18 @@ type Options struct {
 	// unset, merge). A template that calls one is not compiled: a value
 	// computed once could not be shared by executions.
 	Mutating []string
-	// StringForms are functions' forms for a call with one argument that
-	// is a string: such a call of the function named runs its form
-	// instead, without boxing the argument in a slice of interfaces. A
-	// form must return what its function returns for that argument (and
-	// the function must not fail on one).
-	StringForms map[string]func(string) string
+	// StringForms are functions' forms for calls whose arguments are all
+	// strings: such a call of the function named runs its form instead,
+	// without boxing the arguments in a slice of interfaces.
+	StringForms map[string]StringForm
+}
+
+// StringForm is a function's form for one or two string arguments (nil:
+// none for that count). Each must return what the function returns for
+// those arguments (a string; the function must not fail on them).
+type StringForm struct {
+	One func(string) string
+	Two func(string, string) string
 }
 
 // ErrUnsupported is returned (wrapped) by Compile for a template it does
@@ -188,7 +194,7 @@ func Compile(t *template.Template, opts Options) (p *Program, err error) {
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrUnsupported, err)
 		}
-		if form := opts.StringForms[name]; form != nil {
+		if form, ok := opts.StringForms[name]; ok {
 			f.call = withStringForm(f.call, form)
 		}
 		c.funcs[name] = f

@@ -463,7 +463,15 @@ func hasBigNumber(s string) bool {
 }
 
 // testStringForms are testFuncs' forms for one string argument.
-var testStringForms = map[string]func(string) string{"quote": func(s string) string { return fmt.Sprintf("%q", s) }}
+var testStringForms = map[string]StringForm{
+	"quote": {One: func(s string) string { return fmt.Sprintf("%q", s) }},
+	"default": {Two: func(d, g string) string {
+		if g == "" {
+			return d
+		}
+		return g
+	}},
+}
 
 // TestStringForms: a call of a function with one string argument runs its
 // form (Options.StringForms), any other call the function, and the output
@@ -478,10 +486,19 @@ func TestStringForms(t *testing.T) {
 		{"two", "two arguments: the function", `{{ quote "a" "b" }}`, 0},
 		{"not a string", "a number: the function", `{{ quote 1 }}`, 0},
 		{"none", "no argument: the function", `{{ quote }}`, 0},
+		{"two strings", "default with two strings: its two-argument form", `{{ "" | default "d" }} {{ "g" | default "d" }}`, 2},
+		{"default of a number", "a number: the function", `{{ 1 | default "d" }}`, 0},
+		{"chained", "each call of a chain by its form", `{{ "" | default "" | default "x" | quote }}`, 3},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			n := 0
-			forms := map[string]func(string) string{"quote": func(s string) string { n++; return fmt.Sprintf("%q", s) }}
+			forms := map[string]StringForm{
+				"quote": {One: func(s string) string { n++; return fmt.Sprintf("%q", s) }},
+				"default": {Two: func(d, g string) string {
+					n++
+					return testStringForms["default"].Two(d, g)
+				}},
+			}
 			tmpl, err := template.New(tt.name).Funcs(testFuncs()).Parse(tt.src)
 			if err != nil {
 				t.Fatal(err)
