@@ -37,7 +37,9 @@ type Options struct {
 // none for that count). Each must return what the function returns for
 // those arguments (a string; the function must not fail on them).
 type StringForm struct {
+	// One runs a call with one string argument.
 	One func(string) string
+	// Two runs a call with two string arguments.
 	Two func(string, string) string
 }
 
