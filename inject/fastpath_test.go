@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/kinject/kinject/internal/codec"
+	"github.com/kinject/kinject/template"
 	admissionv1 "k8s.io/api/admission/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -146,6 +147,25 @@ func TestFastPathsTaken(t *testing.T) {
 			checkPodEncoding(t, res.Pod, check, what+" injected")
 			checkReviewEncoding(t, res, check, what)
 		}
+	}
+	// The embedded default configuration, kube-inject's main job: its
+	// templates' output must take the fast YAML reader too.
+	def, err := New(DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	hello := helloPod()
+	data, err := def.templateData(PodRequest{Pod: hello}, hello, "default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range def.defaultTemplates {
+		out, err := def.set.Render(name, data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, ok := template.DecodeYAMLTree(out)
+		check("fastYAML (default config)", ok, "default "+name)
 	}
 	if codec.Fast && (taken["decodeStrictJSON"] == 0 || taken["codec.AppendJSON (pod)"] == 0 || taken["codec.DecodeJSON (pod)"] == 0 || taken["codec.DecodeJSON (review)"] == 0) {
 		t.Fatalf("fast paths taken: %v", taken)

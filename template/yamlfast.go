@@ -542,6 +542,12 @@ func resolvePlain(s string) any {
 	// yaml.v2 tries a scalar as a number when it starts with a digit, a
 	// dot or a sign, after removing underscores ("-_000" is 0).
 	if c := s[0]; c >= '0' && c <= '9' || c == '.' || c == '+' || c == '-' {
+		switch {
+		case signedWord(s):
+			return s
+		case infOrNaN(s):
+			return giveUpValue
+		}
 		digits := s
 		neg := s[0] == '-'
 		if neg {
@@ -573,6 +579,23 @@ func resolvePlain(s string) any {
 	return s
 }
 
+// signedWord reports a sign followed by a letter ("-z", "+x"): no number
+// of yaml.v2's has a letter after its sign (ints and floats a digit,
+// underscore or dot, timestamps start with a digit), so it is a string.
+func signedWord(s string) bool {
+	return len(s) > 1 && (s[0] == '-' || s[0] == '+') && ('a' <= s[1] && s[1] <= 'z' || 'A' <= s[1] && s[1] <= 'Z')
+}
+
+// infOrNaN reports what might be one of yaml.v2's .inf or .nan floats,
+// signed or not; JSON cannot carry them (the reference fails), so the
+// fast path gives up.
+func infOrNaN(s string) bool {
+	if s[0] == '-' || s[0] == '+' {
+		s = s[1:]
+	}
+	return len(s) > 1 && s[0] == '.' && strings.ContainsRune("iInN", rune(s[1]))
+}
+
 // plainIsString reports whether resolvePlain(s) is the string s, without
 // boxing it.
 func plainIsString(s string) bool {
@@ -583,6 +606,12 @@ func plainIsString(s string) bool {
 		return false
 	}
 	if c := s[0]; c >= '0' && c <= '9' || c == '.' || c == '+' || c == '-' {
+		switch {
+		case signedWord(s):
+			return true
+		case infOrNaN(s):
+			return false
+		}
 		for i := 0; i < len(s); i++ {
 			if !strings.ContainsRune(numberish, rune(s[i])) {
 				return true
