@@ -9,9 +9,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
-
-	"k8s.io/apimachinery/pkg/api/resource"
 )
 
 // AppendJSON appends json.Marshal(v)'s bytes to dst: members in
@@ -42,11 +39,6 @@ func appendValue(b []byte, p *Plan, v reflect.Value) ([]byte, bool) {
 	case ValueJSON:
 		if v.Kind() == reflect.Pointer && v.IsNil() {
 			return append(b, "null"...), true
-		}
-		if p.Special == Quantity && v.Kind() == reflect.Struct && v.CanAddr() {
-			if out, ok := appendQuantity(b, v); ok {
-				return out, true
-			}
 		}
 		if v.Kind() != reflect.Pointer && v.CanAddr() {
 			// The pointer has the value method too; boxing it copies
@@ -269,45 +261,4 @@ func Member(v reflect.Value, f *Field) (fv reflect.Value, written, ok bool) {
 		return fv, false, false
 	}
 	return fv, !omitted(f, fv), true
-}
-
-// quantityCache is the index of resource.Quantity's cached string (the
-// unexported member s that MarshalJSON writes when it is set), or nil when
-// this apimachinery release has no such string member.
-var quantityCache = sync.OnceValue(func() []int {
-	f, ok := reflect.TypeFor[resource.Quantity]().FieldByName("s")
-	if !ok || f.Type.Kind() != reflect.String {
-		return nil
-	}
-	return f.Index
-})
-
-// appendQuantity writes what Quantity.MarshalJSON writes ("s" when the
-// cached string is set, else the canonical number and suffix) without its
-// allocation: the canonical form is written into b's spare room. It
-// declines for a text that is not plain (digits, letters, '.', '+', '-'),
-// which appendMarshaled then validates and escapes.
-func appendQuantity(b []byte, v reflect.Value) ([]byte, bool) {
-	idx := quantityCache()
-	if idx == nil {
-		return nil, false
-	}
-	start := len(b)
-	b = append(b, '"')
-	if s := v.FieldByIndex(idx).String(); s != "" {
-		b = append(b, s...)
-	} else {
-		// The number is written into b's spare room (append then copies
-		// it onto itself).
-		b = slices.Grow(b, 64)
-		number, suffix := v.Addr().Interface().(*resource.Quantity).CanonicalizeBytes(b[len(b):len(b)])
-		b = append(b, number...)
-		b = append(b, suffix...)
-	}
-	for _, c := range b[start+1:] {
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '.' || c == '+' || c == '-') {
-			return nil, false
-		}
-	}
-	return append(b, '"'), true
 }
