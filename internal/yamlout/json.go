@@ -90,30 +90,23 @@ func (p *parser) release() {
 
 // keepMembers copies the stack's members from mark on to a slice of their
 // own and pops them.
-func (p *parser) keepMembers(mark int) []member {
-	n := len(p.members) - mark
-	if n > len(p.memberChunk) {
-		p.memberChunk = make([]member, max(chunk, n))
-	}
-	out := p.memberChunk[:n:n]
-	p.memberChunk = p.memberChunk[n:]
-	copy(out, p.members[mark:])
-	clear(p.members[mark:])
-	p.members = p.members[:mark]
-	return out
-}
+func (p *parser) keepMembers(mark int) []member { return keep(&p.members, &p.memberChunk, mark) }
 
 // keepItems is keepMembers for an array's items.
-func (p *parser) keepItems(mark int) []node {
-	n := len(p.items) - mark
-	if n > len(p.itemChunk) {
-		p.itemChunk = make([]node, max(chunk, n))
+func (p *parser) keepItems(mark int) []node { return keep(&p.items, &p.itemChunk, mark) }
+
+// keep pops the stack's entries from mark on into an exactly sized slice
+// carved from room (a fresh chunk when it has too little left).
+func keep[T any](stack, room *[]T, mark int) []T {
+	n := len(*stack) - mark
+	if n > len(*room) {
+		*room = make([]T, max(chunk, n))
 	}
-	out := p.itemChunk[:n:n]
-	p.itemChunk = p.itemChunk[n:]
-	copy(out, p.items[mark:])
-	clear(p.items[mark:])
-	p.items = p.items[:mark]
+	out := (*room)[:n:n]
+	*room = (*room)[n:]
+	copy(out, (*stack)[mark:])
+	clear((*stack)[mark:])
+	*stack = (*stack)[:mark]
 	return out
 }
 
