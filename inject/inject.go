@@ -142,6 +142,11 @@ type PodRequest struct {
 	// (Result.Patch and PatchJSON stay nil) and the result cache is
 	// neither read nor written.
 	podOnly bool
+	// readOnly says the caller only reads Result.Patch and PatchJSON and
+	// hands neither on (Review, which encodes PatchJSON into its answer):
+	// they may then be the result cache's own memory, which nothing
+	// modifies, instead of copies of it.
+	readOnly bool
 }
 
 // Result is the outcome of injecting one pod.

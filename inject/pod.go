@@ -196,8 +196,12 @@ func (i *Injector) injectDecided(ctx context.Context, req PodRequest, ns string,
 			}
 			if hit {
 				res.Warnings = append(res.Warnings, c.warnings...)
-				res.Patch = c.patchCopy()
-				res.PatchJSON = append([]byte(nil), c.patchJSON...)
+				if req.readOnly {
+					res.Patch, res.PatchJSON = c.patch, c.patchJSON
+				} else {
+					res.Patch = c.patchCopy()
+					res.PatchJSON = append([]byte(nil), c.patchJSON...)
+				}
 				return res, nil
 			}
 		}
@@ -273,7 +277,7 @@ func (i *Injector) injectDecided(ctx context.Context, req PodRequest, ns string,
 		return nil, err
 	}
 	if cacheable && carriesThrough(orig, res, applied.MetadataWritten, cleared) {
-		c := newCachedPod(res, warnings, cleared, !req.PatchOnly)
+		c := newCachedPod(res, warnings, cleared, !req.PatchOnly, req.readOnly)
 		i.cache.Put(key, c, cache.SizeOf(c))
 	}
 	return res, nil

@@ -326,13 +326,18 @@ type cachedPod struct {
 	warnings  []string
 }
 
-func newCachedPod(res *Result, warnings []string, cleared identityField, withPod bool) *cachedPod {
-	c := &cachedPod{patch: res.Patch}
+// newCachedPod makes the entry for res. The entry keeps its own copy of
+// res's patch, and of its JSON unless shared: the caller then only reads
+// it (PodRequest.readOnly), so the entry may hold res's own.
+func newCachedPod(res *Result, warnings []string, cleared identityField, withPod, shared bool) *cachedPod {
 	out := &cachedPod{
 		cleared:   cleared,
-		patch:     c.patchCopy(), // the caller owns res.Patch
-		patchJSON: append([]byte(nil), res.PatchJSON...),
+		patch:     copyPatch(res.Patch), // the caller owns res.Patch
+		patchJSON: res.PatchJSON,
 		warnings:  append([]string(nil), warnings...),
+	}
+	if !shared {
+		out.patchJSON = append([]byte(nil), res.PatchJSON...)
 	}
 	if withPod {
 		out.pod = res.Pod.DeepCopy()
@@ -357,11 +362,22 @@ func (c *cachedPod) instantiate(orig *corev1.Pod) (*corev1.Pod, bool) {
 }
 
 // patchCopy returns a copy of the cached patch that a caller may modify.
-func (c *cachedPod) patchCopy() patch.Patch {
-	out := make(patch.Patch, len(c.patch))
-	for k, op := range c.patch {
+func (c *cachedPod) patchCopy() patch.Patch { return copyPatch(c.patch) }
+
+// copyPatch copies p, its values into one array: each value's capacity
+// ends where it does, so an append to one never writes into the next.
+func copyPatch(p patch.Patch) patch.Patch {
+	n := 0
+	for _, op := range p {
+		n += len(op.Value)
+	}
+	vals := make([]byte, 0, n)
+	out := make(patch.Patch, len(p))
+	for k, op := range p {
 		if op.Value != nil {
-			op.Value = append(json.RawMessage(nil), op.Value...)
+			start := len(vals)
+			vals = append(vals, op.Value...)
+			op.Value = json.RawMessage(vals[start:len(vals):len(vals)])
 		}
 		out[k] = op
 	}

@@ -208,6 +208,7 @@ func admitPod(ctx context.Context, i injecter, req *admissionv1.AdmissionRequest
 		TypeMeta:  metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"},
 		Namespace: req.Namespace,
 		PatchOnly: true,
+		readOnly:  true,
 	})
 	if err != nil {
 		return denyError(resp, err)
