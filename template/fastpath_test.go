@@ -42,6 +42,9 @@ func TestFastPathsTaken(t *testing.T) {
 			if declined, err := validateNames(d); err == nil {
 				check("name rules", declined == 0, what)
 			}
+			if ValidateLabels(d.ObjectMeta.Labels) == nil {
+				check("label rules", labelsFast(d.ObjectMeta.Labels), what)
+			}
 			for _, name := range s.Names() {
 				if gatewayControllerTemplates[name] {
 					continue

@@ -85,7 +85,10 @@ func validateNames(d *Data) (declined int, err error) {
 	// shipped templates do not write them, but a template may. Finalizers
 	// are rare on a pod being created and have no fast check.
 	for k, f := range m.Finalizers {
-		c.report(indexed("metadata.finalizers[%d]", k), f, validation.IsQualifiedName(f))
+		if !(codec.Fast && qualifiedNameOK(f)) {
+			c.declined++
+			c.report(indexed("metadata.finalizers[%d]", k), f, validation.IsQualifiedName(f))
+		}
 	}
 	for k := range d.Spec.Volumes {
 		c.check(indexed("spec.volumes[%d].name", k), d.Spec.Volumes[k].Name, ruleLabel, false)
@@ -350,4 +353,34 @@ func apiVersionOK(s string) bool {
 		return false
 	}
 	return dnsSubdomainOK(group, 0, false) && dnsLabelOK(version, 0, true, false)
+}
+
+// qualifiedNameOK: validation.IsQualifiedName's rule (label keys,
+// finalizers), which does not fold case: an optional DNS-1123 subdomain and
+// '/', then a label value that is not empty.
+func qualifiedNameOK(s string) bool {
+	if prefix, name, found := strings.Cut(s, "/"); found {
+		if !dnsSubdomainOK(prefix, 0, false) {
+			return false
+		}
+		s = name // a second '/' is refused below
+	}
+	return s != "" && labelValueOK(s)
+}
+
+// labelValueOK: validation.IsValidLabelValue's rule: empty, or at most 63
+// bytes of [A-Za-z0-9_.-] that begin and end with a letter or a digit.
+func labelValueOK(s string) bool {
+	if s == "" {
+		return true
+	}
+	if len(s) > 63 || !isAlnum(s[0], true) || !isAlnum(s[len(s)-1], true) {
+		return false
+	}
+	for i := range len(s) {
+		if c := s[i]; !isAlnum(c, true) && c != '-' && c != '_' && c != '.' {
+			return false
+		}
+	}
+	return true
 }

@@ -59,6 +59,8 @@ func checkNameRules(t *testing.T, value, reason string) {
 	}
 	agree("kind", dnsLabelOK(value, 0, true, true), validation.IsDNS1035Label(lower))
 	agree("IsValidPortName", portNameOK(value), validation.IsValidPortName(value))
+	agree("IsQualifiedName", qualifiedNameOK(value), validation.IsQualifiedName(value))
+	agree("IsValidLabelValue", labelValueOK(value), validation.IsValidLabelValue(value))
 	var problems []string
 	if gv, err := k8sschema.ParseGroupVersion(value); err != nil {
 		problems = []string{err.Error()}
@@ -121,6 +123,19 @@ func TestNameRulesMatchReference(t *testing.T) {
 		{"\u212aube", "the Kelvin sign lowers to an ASCII k: non-ASCII goes to the reference"},
 		{"ab\xff-", "an invalid byte before a prefix's dash: lowering lengthens it"},
 		{"ab\xc3\xa9-", "a two-byte letter before the dash"},
+		{"app.kubernetes.io/name", "a label key with a prefix"},
+		{"sidecar.istio.io/inject", "Istio's label key"},
+		{"My_Value.1", "a label value: capitals, '_' and '.' inside"},
+		{"_a", "a label value starting with '_'"},
+		{"a.", "a label value ending with '.'"},
+		{"Example.com/name", "a prefix with a capital: the subdomain does not fold"},
+		{"example.com/", "an empty name part"},
+		{"a/b/c", "two slashes in a key"},
+		{"/name", "an empty prefix"},
+		{"example.com/" + long, "a 63-byte name part after a prefix"},
+		{"example.com/" + long + "b", "a 64-byte name part"},
+		{strings.Repeat("a.", 126) + "a/x", "a 253-byte prefix"},
+		{strings.Repeat("a.", 126) + "ab/x", "a 254-byte prefix"},
 	}
 	for _, c := range cases {
 		t.Run(c.value, func(t *testing.T) { checkNameRules(t, c.value, c.reason) })

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/kinject/kinject/internal/codec"
 	"github.com/kinject/kinject/template/meshconfig"
 	"k8s.io/apimachinery/pkg/util/validation"
 )
@@ -157,6 +158,9 @@ func ValidateAnnotationsFor(annotations map[string]string, c AnnotationChecks) e
 // values unquoted (service.istio.io/workload-name).
 func ValidateLabels(labels map[string]string) error {
 	var errs []error
+	if labelsFast(labels) {
+		return nil
+	}
 	for _, k := range slices.Sorted(maps.Keys(labels)) {
 		if msgs := validation.IsQualifiedName(k); len(msgs) > 0 {
 			errs = append(errs, fmt.Errorf("%w key %s: %s", ErrInvalidLabel, shortQuote(k), strings.Join(msgs, "; ")))
@@ -166,6 +170,21 @@ func ValidateLabels(labels map[string]string) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// labelsFast reports that every label is valid, the common case, without
+// regular expressions or sorting: a fast path (the name checks of
+// names.go), whose false only means "ask the reference".
+func labelsFast(labels map[string]string) bool {
+	if !codec.Fast {
+		return false
+	}
+	for k, v := range labels {
+		if !qualifiedNameOK(k) || !labelValueOK(v) {
+			return false
+		}
+	}
+	return true
 }
 
 // shortQuote quotes s for an error message, cut to 64 bytes.

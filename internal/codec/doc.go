@@ -86,7 +86,9 @@
 //	encoded answer)
 //	template fast name checks        apimachinery's validation functions     template TestNameRulesMatchReference;       template FuzzNameRules
 //	(nameRule.fast, portNameOK,     (NameIsDNSLabel, NameIsDNSSubdomain,    TestFastPathsTaken (every corpus pod's
-//	apiVersionOK: ValidateNames)    IsDNS1035Label, IsValidPortName)        names)
+//	apiVersionOK: ValidateNames;    IsDNS1035Label, IsValidPortName,        names and labels)
+//	qualifiedNameOK, labelValueOK:  IsQualifiedName, IsValidLabelValue)
+//	ValidateLabels, finalizers)
 //	inject identityStable (cache    the JSON round trip of the identity     inject TestIdentityStable;                  inject FuzzIdentityStable
 //	hits: identityThroughJSON)      fields (json.Marshal, json.Unmarshal)   TestFastPathsTaken (every webhook pod)
 //	internal/yamlout Append         yamlout.Reference (yaml.v2 Marshal of   yamlout TestMatchesReference, TestMatches-  yamlout FuzzAppend,
