@@ -1,6 +1,7 @@
 package inject
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/json"
 	"reflect"
@@ -336,11 +337,13 @@ type cachedPod struct {
 func newCachedPod(res *Result, warnings []string, cleared identityField, withPod, shared bool) *cachedPod {
 	out := &cachedPod{
 		cleared:   cleared,
-		patch:     copyPatch(res.Patch), // the caller owns res.Patch
 		patchJSON: res.PatchJSON,
 		warnings:  append([]string(nil), warnings...),
 	}
-	if !shared {
+	if shared {
+		out.patch = patchWithin(res.Patch, out.patchJSON)
+	} else {
+		out.patch = copyPatch(res.Patch) // the caller owns res.Patch
 		out.patchJSON = append([]byte(nil), res.PatchJSON...)
 	}
 	if withPod {
@@ -367,6 +370,29 @@ func (c *cachedPod) instantiate(orig *corev1.Pod) (*corev1.Pod, bool) {
 
 // patchCopy returns a copy of the cached patch that a caller may modify.
 func (c *cachedPod) patchCopy() patch.Patch { return copyPatch(c.patch) }
+
+// patchWithin is copyPatch(p) with each value taken from within body (the
+// patch's JSON, which holds every value verbatim, in order) where it is
+// found there: the bytes are the same, so an entry holds them once.
+func patchWithin(p patch.Patch, body []byte) patch.Patch {
+	out := make(patch.Patch, len(p))
+	off := 0
+	for k, op := range p {
+		if len(op.Value) > 0 {
+			if i := bytes.Index(body[off:], op.Value); i >= 0 {
+				start := off + i
+				off = start + len(op.Value)
+				op.Value = json.RawMessage(body[start:off:off])
+			} else {
+				op.Value = append(json.RawMessage(nil), op.Value...)
+			}
+		} else if op.Value != nil {
+			op.Value = json.RawMessage{}
+		}
+		out[k] = op
+	}
+	return out
+}
 
 // copyPatch copies p, its values into one array: each value's capacity
 // ends where it does, so an append to one never writes into the next.
