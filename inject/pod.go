@@ -738,15 +738,18 @@ func moveContainer(cs []corev1.Container, name string, first bool) []corev1.Cont
 			break
 		}
 	}
-	if idx < 0 {
-		return cs
+	if idx < 0 || first && idx == 0 || !first && idx == len(cs)-1 {
+		return cs // absent, or in its place already
 	}
-	c := cs[idx]
-	rest := append(append([]corev1.Container(nil), cs[:idx]...), cs[idx+1:]...)
+	out := make([]corev1.Container, 0, len(cs))
 	if first {
-		return append([]corev1.Container{c}, rest...)
+		out = append(out, cs[idx])
 	}
-	return append(rest, c)
+	out = append(append(out, cs[:idx]...), cs[idx+1:]...)
+	if !first {
+		out = append(out, cs[idx])
+	}
+	return out
 }
 
 // valueBool reads a bool at path in the values tree (false when absent).

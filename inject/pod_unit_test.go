@@ -151,11 +151,19 @@ func TestMoveContainer(t *testing.T) {
 		{"last", "istio-proxy goes last by default", cs("istio-proxy", "a", "b"), "istio-proxy", false, []string{"a", "b", "istio-proxy"}},
 		{"first", "and first when it holds the application", cs("a", "istio-proxy", "b"), "istio-proxy", true, []string{"istio-proxy", "a", "b"}},
 		{"absent", "a missing container changes nothing", cs("a", "b"), "istio-proxy", true, []string{"a", "b"}},
+		{"first-already", "a container first already stays", cs("istio-proxy", "a"), "istio-proxy", true, []string{"istio-proxy", "a"}},
+		{"last-already", "a container last already stays", cs("a", "istio-proxy"), "istio-proxy", false, []string{"a", "istio-proxy"}},
+		{"middle-last", "from the middle to the end", cs("a", "istio-proxy", "b"), "istio-proxy", false, []string{"a", "b", "istio-proxy"}},
+		{"alone", "the only container is in its place either way", cs("istio-proxy"), "istio-proxy", false, []string{"istio-proxy"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			before := names(tt.in)
 			if d := cmp.Diff(tt.want, names(moveContainer(tt.in, tt.move, tt.first))); d != "" {
 				t.Errorf("%s:\n%s", tt.reason, d)
+			}
+			if d := cmp.Diff(before, names(tt.in)); d != "" {
+				t.Errorf("%s: the input was modified:\n%s", tt.reason, d)
 			}
 		})
 	}
