@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/kinject/kinject/internal/cache"
+	"github.com/kinject/kinject/internal/codec"
 	"github.com/kinject/kinject/patch"
 	"github.com/kinject/kinject/policy"
 	"github.com/kinject/kinject/template"
@@ -668,9 +669,12 @@ func (i *Injector) postProcess(pod, injected, base *corev1.Pod, d *template.Data
 	for _, s := range injected.Spec.ImagePullSecrets {
 		st.ImagePullSecrets = append(st.ImagePullSecrets, s.Name)
 	}
-	b, err := json.Marshal(st)
-	if err != nil {
-		return err
+	b, ok := codec.AppendJSON(make([]byte, 0, 256), st)
+	if !ok {
+		var err error
+		if b, err = json.Marshal(st); err != nil {
+			return err
+		}
 	}
 	pod.Annotations[annStatus] = string(b)
 	i.reorder(pod, d.ProxyConfig)
