@@ -1,12 +1,12 @@
 package codec
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"reflect"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 	"unsafe"
 )
@@ -28,18 +28,41 @@ type encFn func(b []byte, p unsafe.Pointer) ([]byte, bool)
 // encoder boxes an encFn, so a plan can publish it atomically.
 type encoder struct{ fn encFn }
 
-// encoder returns p's compiled encoder, compiling it on first use. Two
-// goroutines may compile one plan at once: both get the same function of
-// the type, and either may be kept. Member and element encoders are looked
-// up when first reached, so compiling never recurses (a type that reaches
-// itself compiles once).
+// encoder returns p's compiled encoder, compiling it (and those of the
+// plans it reaches) on first use, one compiler at a time, as plans are
+// built.
 func (p *Plan) encoder() encFn {
 	if e := p.enc.Load(); e != nil {
 		return e.fn
 	}
-	e := &encoder{compileEncoder(p)}
-	p.enc.Store(e)
-	return e.fn
+	compileMu.Lock()
+	defer compileMu.Unlock()
+	c := compiler{open: map[*Plan]bool{}}
+	return c.encoder(p)
+}
+
+var compileMu sync.Mutex
+
+// compiler compiles the encoders of a graph of plans; open are those
+// being compiled.
+type compiler struct{ open map[*Plan]bool }
+
+// encoder returns p's encoder, compiling it if it has none yet. A plan is
+// published once its encoder is complete; one that reaches itself (open)
+// gets a function that looks its encoder up when a value is written,
+// which is after compiling ends.
+func (c *compiler) encoder(p *Plan) encFn {
+	if e := p.enc.Load(); e != nil {
+		return e.fn
+	}
+	if c.open[p] {
+		return func(b []byte, ptr unsafe.Pointer) ([]byte, bool) { return p.encoder()(b, ptr) }
+	}
+	c.open[p] = true
+	fn := c.compile(p)
+	delete(c.open, p)
+	p.enc.Store(&encoder{fn})
+	return fn
 }
 
 // encodeValue writes v with the encoder of its plan p. Addressable values
@@ -71,7 +94,7 @@ func encodeValue(b []byte, p *Plan, v reflect.Value) ([]byte, bool) {
 
 func decline([]byte, unsafe.Pointer) ([]byte, bool) { return nil, false }
 
-func compileEncoder(p *Plan) encFn {
+func (c *compiler) compile(p *Plan) encFn {
 	t := p.Type
 	switch p.Marshal {
 	case OtherMethod:
@@ -97,25 +120,24 @@ func compileEncoder(p *Plan) encFn {
 	}
 	switch p.Kind {
 	case Struct:
-		return compileStruct(p)
+		return c.compileStruct(p)
 	case Pointer:
-		elem := p.Elem
+		elem := c.encoder(p.Elem)
 		return func(b []byte, ptr unsafe.Pointer) ([]byte, bool) {
 			q := *(*unsafe.Pointer)(ptr)
 			if q == nil {
 				return append(b, "null"...), true
 			}
-			return elem.encoder()(b, q)
+			return elem(b, q)
 		}
 	case Slice:
-		elem, size := p.Elem, t.Elem().Size()
+		enc, size := c.encoder(p.Elem), t.Elem().Size()
 		return func(b []byte, ptr unsafe.Pointer) ([]byte, bool) {
 			s := (*sliceHeader)(ptr)
 			if s.data == nil {
 				return append(b, "null"...), true
 			}
 			b = append(b, '[')
-			enc := elem.encoder()
 			var ok bool
 			for i := range s.len {
 				if i > 0 {
@@ -134,7 +156,7 @@ func compileEncoder(p *Plan) encFn {
 		if t == mapOfStrings {
 			return encodeStringMap
 		}
-		return compileMap(p)
+		return compileMap(p, c.encoder(p.Elem))
 	case Bytes:
 		return func(b []byte, ptr unsafe.Pointer) ([]byte, bool) {
 			s := *(*[]byte)(ptr) // []T for a uint8 kind T
@@ -142,7 +164,7 @@ func compileEncoder(p *Plan) encFn {
 				return append(b, "null"...), true
 			}
 			b = append(b, '"')
-			b = base64.StdEncoding.AppendEncode(b, s)
+			b = appendBase64(b, s)
 			return append(b, '"'), true
 		}
 	case String:
@@ -242,8 +264,8 @@ type mapKey struct {
 // are copied out once, the keys straight into strings (a string kind is a
 // string in memory) and the values into one slice whose elements the
 // value encoder reads in place, then written in key order.
-func compileMap(p *Plan) encFn {
-	t, elem := p.Type, p.Elem
+func compileMap(p *Plan, enc encFn) encFn {
+	t := p.Type
 	keyType, valsType, size := t.Key(), reflect.SliceOf(t.Elem()), t.Elem().Size()
 	return func(b []byte, ptr unsafe.Pointer) ([]byte, bool) {
 		v := reflect.NewAt(t, ptr).Elem()
@@ -265,7 +287,6 @@ func compileMap(p *Plan) encFn {
 		keys = keys[:j]
 		slices.SortFunc(keys, func(x, y mapKey) int { return strings.Compare(x.s, y.s) })
 		base := vals.UnsafePointer()
-		enc := elem.encoder()
 		var ok bool
 		b = append(b, '{')
 		for i, k := range keys {
@@ -282,8 +303,8 @@ func compileMap(p *Plan) encFn {
 	}
 }
 
-// memberEnc is a struct member compiled: where it lies, its key, and the
-// test that leaves it out.
+// memberEnc is a struct member compiled: where it lies, its key, the
+// test that leaves it out and how it is written.
 type memberEnc struct {
 	// off is the member's offset from the struct, or, for a member
 	// reached through embedded pointers, the first pointer's offset; via
@@ -291,21 +312,53 @@ type memberEnc struct {
 	off uintptr
 	via []uintptr
 	// key is `,"name":`; the first member written drops the comma.
-	key    []byte
-	quoted bool
-	omit   func(unsafe.Pointer) bool // nil: always written
-	plan   *Plan
+	key []byte
+	// test and omit leave the member out (omit for omitFunc); write and
+	// enc write it (enc for writeFunc). The common kinds are tested and
+	// written in the struct's loop, saving a call per member.
+	test  omitTest
+	write writeOp
+	omit  func(unsafe.Pointer) bool
+	enc   encFn
 }
 
-func compileStruct(p *Plan) encFn {
+// omitTest is how a member's omitempty and omitzero options are applied.
+type omitTest uint8
+
+const (
+	omitNever   omitTest = iota // always written
+	omitDecline                 // the string option: AppendJSON declines
+	omitLen                     // omitempty on a string or slice: length 0
+	omitWord1                   // omitempty on a bool or integer of 1,
+	omitWord2                   // 2,
+	omitWord4                   // 4
+	omitWord8                   // or 8 bytes: every byte 0
+	omitWordPtr                 // omitempty on a pointer: nil
+	omitFunc                    // omit decides
+)
+
+// writeOp is how a member's value is written.
+type writeOp uint8
+
+const (
+	writeFunc   writeOp = iota // enc writes it
+	writeString                // a string kind without methods
+	writeInt32                 // an int32 kind without methods
+	writeInt64                 // an int64 kind without methods
+	writeBool                  // a bool kind without methods
+)
+
+func (c *compiler) compileStruct(p *Plan) encFn {
 	ms := make([]memberEnc, len(p.Fields))
 	for i := range p.Fields {
 		f := &p.Fields[i]
 		m := &ms[i]
 		m.key = append([]byte{','}, f.key...)
-		m.quoted = f.Quoted
-		m.plan = f.Plan
-		m.omit = omitter(&f.Field)
+		m.test, m.omit = omitter(&f.Field)
+		m.write = writeOf(f.Plan)
+		if m.write == writeFunc {
+			m.enc = c.encoder(f.Plan)
+		}
 		t := p.Type
 		for k, x := range f.Index {
 			if k > 0 && t.Kind() == reflect.Pointer {
@@ -333,23 +386,79 @@ func compileStruct(p *Plan) encFn {
 					continue // a nil embedded pointer: its members are not written
 				}
 			}
-			if m.quoted {
+			switch m.test {
+			case omitNever:
+			case omitLen:
+				if *(*int)(unsafe.Add(fp, unsafe.Sizeof(uintptr(0)))) == 0 {
+					continue
+				}
+			case omitWordPtr:
+				if *(*unsafe.Pointer)(fp) == nil {
+					continue
+				}
+			case omitWord1:
+				if *(*uint8)(fp) == 0 {
+					continue
+				}
+			case omitWord2:
+				if *(*uint16)(fp) == 0 {
+					continue
+				}
+			case omitWord4:
+				if *(*uint32)(fp) == 0 {
+					continue
+				}
+			case omitWord8:
+				if *(*uint64)(fp) == 0 {
+					continue
+				}
+			case omitFunc:
+				if m.omit(fp) {
+					continue
+				}
+			case omitDecline:
 				return nil, false
-			}
-			if m.omit != nil && m.omit(fp) {
-				continue
 			}
 			if len(b) == start {
 				b = append(b, m.key[1:]...)
 			} else {
 				b = append(b, m.key...)
 			}
-			if b, ok = m.plan.encoder()(b, fp); !ok {
-				return nil, false
+			switch m.write {
+			case writeString:
+				b = AppendQuote(b, *(*string)(fp), EscapeHTML)
+			case writeInt32:
+				b = strconv.AppendInt(b, int64(*(*int32)(fp)), 10)
+			case writeInt64:
+				b = strconv.AppendInt(b, *(*int64)(fp), 10)
+			case writeBool:
+				b = strconv.AppendBool(b, *(*bool)(fp))
+			default:
+				if b, ok = m.enc(b, fp); !ok {
+					return nil, false
+				}
 			}
 		}
 		return append(b, '}'), true
 	}
+}
+
+// writeOf is how a member of plan p is written.
+func writeOf(p *Plan) writeOp {
+	if p.Marshal != NoMethod {
+		return writeFunc
+	}
+	switch k := p.Type.Kind(); {
+	case p.Kind == String:
+		return writeString
+	case k == reflect.Int32:
+		return writeInt32
+	case k == reflect.Int64:
+		return writeInt64
+	case k == reflect.Bool:
+		return writeBool
+	}
+	return writeFunc
 }
 
 // follow goes from an embedded pointer's address through the pointers
@@ -365,23 +474,40 @@ func follow(p unsafe.Pointer, via []uintptr) unsafe.Pointer {
 	return p
 }
 
-// omitter compiles the omitempty and omitzero options of f (see omitted):
-// nil when the member is always written.
-func omitter(f *Field) func(unsafe.Pointer) bool {
-	var empty, zero func(unsafe.Pointer) bool
-	if f.OmitEmpty {
-		empty = emptyTest(f.Type)
-	}
-	if f.OmitZero {
-		zero = zeroTest(f.Type)
-	}
+// omitter compiles the omitempty and omitzero options of f (see omitted)
+// into a test.
+func omitter(f *Field) (omitTest, func(unsafe.Pointer) bool) {
 	switch {
-	case zero == nil:
-		return empty
-	case empty == nil:
-		return zero
+	case f.Quoted:
+		return omitDecline, nil
+	case f.OmitEmpty && !f.OmitZero:
+		switch t := f.Type; t.Kind() {
+		case reflect.String, reflect.Slice:
+			return omitLen, nil
+		case reflect.Pointer:
+			return omitWordPtr, nil
+		case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+			reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+			// Zero whatever the sign; a bool is one byte, 0 or 1.
+			switch t.Size() {
+			case 1:
+				return omitWord1, nil
+			case 2:
+				return omitWord2, nil
+			case 4:
+				return omitWord4, nil
+			case 8:
+				return omitWord8, nil
+			}
+		}
+		return omitFunc, emptyTest(f.Type)
+	case f.OmitEmpty:
+		empty, zero := emptyTest(f.Type), zeroTest(f.Type)
+		return omitFunc, func(p unsafe.Pointer) bool { return empty(p) || zero(p) }
+	case f.OmitZero:
+		return omitFunc, zeroTest(f.Type)
 	}
-	return func(p unsafe.Pointer) bool { return empty(p) || zero(p) }
+	return omitNever, nil
 }
 
 func never(unsafe.Pointer) bool { return false }
