@@ -13,10 +13,11 @@ type QuoteFlags uint8
 // the result is an Encoder's with SetEscapeHTML(false).
 const EscapeHTML QuoteFlags = 1
 
-// plain[f][c] reports whether ASCII byte c is written as itself under flags
-// f: printable, not '"' or '\\' (nor <, > or & with EscapeHTML). DEL is
-// printed as itself, as encoding/json does.
-var plain = func() (t [2][utf8.RuneSelf]bool) {
+// plain[f][c] reports whether byte c is written as itself under flags f:
+// ASCII, printable, not '"' or '\\' (nor <, > or & with EscapeHTML). DEL
+// is printed as itself, as encoding/json does. Bytes from 0x80 are not
+// plain (they need a look at the rune), so one load decides.
+var plain = func() (t [2][256]bool) {
 	for c := 0x20; c < utf8.RuneSelf; c++ {
 		t[0][c] = c != '"' && c != '\\'
 		t[EscapeHTML][c] = t[0][c] && c != '<' && c != '>' && c != '&'
@@ -32,9 +33,15 @@ var plain = func() (t [2][utf8.RuneSelf]bool) {
 func AppendQuote[S ~string | ~[]byte](dst []byte, s S, flags QuoteFlags) []byte {
 	const hex = "0123456789abcdef"
 	html := flags&EscapeHTML != 0
+	i := plainEnd(s, 0, html)
 	dst = append(dst, '"')
+	if i == len(s) {
+		// All plain, as most strings are.
+		dst = append(dst, s...)
+		return append(dst, '"')
+	}
 	start := 0
-	for i := 0; ; {
+	for {
 		if i = plainEnd(s, i, html); i >= len(s) {
 			break
 		}
@@ -97,7 +104,7 @@ func plainEnd[S ~string | ~[]byte](s S, i int, html bool) int {
 		}
 	}
 	for ; i < len(s); i++ {
-		if c := s[i]; c >= utf8.RuneSelf || !safe[c] {
+		if !safe[s[i]] {
 			return i
 		}
 	}
