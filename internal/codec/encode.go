@@ -16,7 +16,9 @@ import (
 // MarshalJSON, ,string options, arrays, interfaces, float32,
 // numbers JSON cannot carry, or a MarshalJSON that fails or writes
 // something that is not JSON. With the kinject_reference build tag it
-// always declines.
+// always declines. It writes with the encoder compiled once for v's type
+// (encoder.go); a value that is not a pointer is copied once to be
+// addressed.
 func AppendJSON(dst []byte, v any) ([]byte, bool) {
 	if !Fast || v == nil {
 		return dst, false

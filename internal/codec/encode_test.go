@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"sync"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -357,5 +358,39 @@ func TestAppendJSONMatches(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestEncodeConcurrent compiles the encoders of a type made here (so none
+// exists yet) from several goroutines at once (with -race: compiling and
+// publishing are safe), each writing encoding/json's bytes.
+func TestEncodeConcurrent(t *testing.T) {
+	typ := reflect.StructOf([]reflect.StructField{
+		{Name: "Self", Type: reflect.TypeFor[*list](), Tag: `json:"self"`},
+		{Name: "Spec", Type: reflect.TypeFor[corev1.PodSpec](), Tag: `json:"spec"`},
+	})
+	v := reflect.New(typ)
+	v.Elem().Field(0).Set(reflect.ValueOf(&list{1, &list{2, nil}}))
+	v.Elem().Field(1).Set(reflect.ValueOf(*sidecarSpec()))
+	want, err := json.Marshal(v.Interface())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make([]string, 8)
+	for g := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if got, ok := AppendJSON(nil, v.Interface()); Fast && (!ok || string(got) != string(want)) {
+				errs[g] = fmt.Sprintf("goroutine %d: %v %s", g, ok, got)
+			}
+		}()
+	}
+	wg.Wait()
+	for _, e := range errs {
+		if e != "" {
+			t.Error(e)
+		}
 	}
 }
