@@ -22,7 +22,7 @@ import (
 // structs and pointers encoding/json walks to reach them.
 
 // encFn appends the JSON of the value p points to, a value of the plan's
-// type; false declines, as appendValue did.
+// type; false declines (the caller then falls back to json.Marshal).
 type encFn func(b []byte, p unsafe.Pointer) ([]byte, bool)
 
 // encoder boxes an encFn, so a plan can publish it atomically.
@@ -92,8 +92,10 @@ func encodeValue(b []byte, p *Plan, v reflect.Value) ([]byte, bool) {
 	return p.encoder()(b, c.UnsafePointer())
 }
 
+// decline is the encoder of what AppendJSON does not model.
 func decline([]byte, unsafe.Pointer) ([]byte, bool) { return nil, false }
 
+// compile builds p's encoder, its members' and elements' through c.
 func (c *compiler) compile(p *Plan) encFn {
 	t := p.Type
 	switch p.Marshal {
@@ -510,6 +512,7 @@ func omitter(f *Field) (omitTest, func(unsafe.Pointer) bool) {
 	return omitNever, nil
 }
 
+// never is the empty test of a type whose values are never empty.
 func never(unsafe.Pointer) bool { return false }
 
 // emptyTest is Empty for a value of type t at a pointer.
