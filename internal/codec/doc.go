@@ -40,9 +40,11 @@
 //	                                into an any                             JSON; template TestFastPathsTaken
 //	codec.DecodeTree                json.Marshal of the tree, then          codec TestDecodeTree, TestPodMatchesJSON;   codec FuzzPod
 //	(template.fromMap)              json.Unmarshal into the type            template TestFastPathsTaken
-//	codec.AppendJSON (inject: pod   json.Marshal                            codec TestPodMatchesJSON, inject TestEnc-   codec FuzzPod
-//	encoding for patches and cache                                          odeReviewMatchesJSON; inject TestFastPaths-
-//	keys, review responses)                                                 Taken
+//	codec.AppendJSON, AppendValue   json.Marshal (base64.StdEncoding        codec TestPodMatchesJSON, TestAppendJSON-   codec FuzzPod,
+//	(inject: pod encoding for       for []byte, json.Valid for what a       Matches, TestAppendBase64, TestAppend-      FuzzAppendBase64,
+//	patches and cache keys, review  MarshalJSON writes: appendMarshaled's   Quote; inject TestEncodeReviewMatchesJSON,  FuzzAppendQuote; patch
+//	responses; patch: changed       slow branch); compiled encoders per     patch TestDiffPodValues; inject TestFast-   FuzzDiffPodValues
+//	members)                        plan (encoder.go)                       PathsTaken, patch TestDiffPodValuesCorpus
 //	template fastYAML (rendered     sigs.k8s.io/yaml.YAMLToJSONStrict,      template TestFastYAML; TestFastPathsTaken  template FuzzFastYAML
 //	template output)                then json.Unmarshal (slowYAML)
 //	template section memo           fastYAML of the whole document          template TestSectionMemo; TestFastPaths-    template FuzzSectionMemo

@@ -2,13 +2,10 @@ package codec
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"math"
 	"reflect"
-	"slices"
 	"strconv"
-	"strings"
 )
 
 // AppendJSON appends json.Marshal(v)'s bytes to dst: members in
@@ -19,169 +16,32 @@ import (
 // MarshalJSON, ,string options, arrays, interfaces, float32,
 // numbers JSON cannot carry, or a MarshalJSON that fails or writes
 // something that is not JSON. With the kinject_reference build tag it
-// always declines.
+// always declines. It writes with the encoder compiled once for v's type
+// (encoder.go); a value that is not a pointer is copied once to be
+// addressed.
 func AppendJSON(dst []byte, v any) ([]byte, bool) {
 	if !Fast || v == nil {
 		return dst, false
 	}
 	rv := reflect.ValueOf(v)
-	out, ok := appendValue(dst, PlanOf(rv.Type()), rv)
+	out, ok := encodeValue(dst, PlanOf(rv.Type()), rv)
 	if !ok {
 		return dst, false
 	}
 	return out, true
 }
 
-func appendValue(b []byte, p *Plan, v reflect.Value) ([]byte, bool) {
-	switch p.Marshal {
-	case OtherMethod:
-		return nil, false
-	case ValueJSON:
-		if v.Kind() == reflect.Pointer && v.IsNil() {
-			return append(b, "null"...), true
-		}
-		if v.Kind() != reflect.Pointer && v.CanAddr() {
-			// The pointer has the value method too; boxing it copies
-			// nothing.
-			return appendMarshaled(b, v.Addr().Interface().(json.Marshaler))
-		}
-		return appendMarshaled(b, v.Interface().(json.Marshaler))
-	}
-	ok := true
-	switch p.Kind {
-	case Struct:
-		b = append(b, '{')
-		first := true
-		for i := range p.Fields {
-			f := &p.Fields[i]
-			var fv reflect.Value
-			if len(f.Index) == 1 {
-				fv = v.Field(f.Index[0]) // fieldOf's common case, inlined
-			} else if fv, ok = fieldOf(v, &f.Field); !ok {
-				ok = true
-				continue
-			}
-			if f.Quoted {
-				return nil, false
-			}
-			if f.OmitEmpty && Empty(fv) || f.OmitZero && omitted(&f.Field, fv) {
-				continue
-			}
-			if !first {
-				b = append(b, ',')
-			}
-			first = false
-			b = append(b, f.key...)
-			if b, ok = appendValue(b, f.Plan, fv); !ok {
-				return nil, false
-			}
-		}
-		return append(b, '}'), true
-	case Pointer:
-		if v.IsNil() {
-			return append(b, "null"...), true
-		}
-		return appendValue(b, p.Elem, v.Elem())
-	case Slice:
-		if v.IsNil() {
-			return append(b, "null"...), true
-		}
-		b = append(b, '[')
-		for i, n := 0, v.Len(); i < n; i++ {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			if b, ok = appendValue(b, p.Elem, v.Index(i)); !ok {
-				return nil, false
-			}
-		}
-		return append(b, ']'), true
-	case Map:
-		if v.IsNil() {
-			return append(b, "null"...), true
-		}
-		if p.Type.Key().Kind() != reflect.String {
-			return nil, false
-		}
-		if m, isStrings := v.Interface().(map[string]string); isStrings {
-			b = append(b, '{')
-			keys := make([]string, 0, len(m))
-			for k := range m {
-				keys = append(keys, k)
-			}
-			slices.Sort(keys)
-			for i, k := range keys {
-				if i > 0 {
-					b = append(b, ',')
-				}
-				b = AppendQuote(b, k, EscapeHTML)
-				b = append(b, ':')
-				b = AppendQuote(b, m[k], EscapeHTML)
-			}
-			return append(b, '}'), true
-		}
-		// The entries are copied out once, into one slice whose elements
-		// are addressable (MapKeys and MapIndex copy each key and value
-		// separately), and written in key order.
-		n := v.Len()
-		vals := reflect.MakeSlice(reflect.SliceOf(p.Elem.Type), n, n)
-		keys := make([]mapKey, 0, n)
-		key := reflect.New(p.Type.Key()).Elem()
-		for it := v.MapRange(); it.Next() && len(keys) < n; {
-			key.SetIterKey(it)
-			vals.Index(len(keys)).SetIterValue(it)
-			keys = append(keys, mapKey{key.String(), len(keys)})
-		}
-		slices.SortFunc(keys, func(x, y mapKey) int { return strings.Compare(x.s, y.s) })
-		b = append(b, '{')
-		for i, k := range keys {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = AppendQuote(b, k.s, EscapeHTML)
-			b = append(b, ':')
-			if b, ok = appendValue(b, p.Elem, vals.Index(k.i)); !ok {
-				return nil, false
-			}
-		}
-		return append(b, '}'), true
-	case Bytes:
-		if v.IsNil() {
-			return append(b, "null"...), true
-		}
-		b = append(b, '"')
-		b = base64.StdEncoding.AppendEncode(b, v.Bytes())
-		return append(b, '"'), true
-	case String:
-		return AppendQuote(b, v.String(), EscapeHTML), true
-	case Bool:
-		return strconv.AppendBool(b, v.Bool()), true
-	case Int:
-		return strconv.AppendInt(b, v.Int(), 10), true
-	case Uint:
-		return strconv.AppendUint(b, v.Uint(), 10), true
-	case Float:
-		if v.Kind() != reflect.Float64 {
-			return nil, false
-		}
-		return appendFloat(b, v.Float())
-	}
-	return nil, false
-}
-
-// mapKey is a map entry's key and its index in the copied values.
-type mapKey struct {
-	s string
-	i int
-}
-
 // appendMarshaled appends what m.MarshalJSON writes, compacted and
-// HTML-escaped as encoding/json does; most write neither space nor <, >,
-// &, U+2028 or U+2029, and are only validated.
+// HTML-escaped as encoding/json does. Most write a plain string, number or
+// null (simpleJSON), which is copied as it is; others that write neither
+// space nor <, >, &, U+2028 or U+2029 are only validated.
 func appendMarshaled(b []byte, m json.Marshaler) ([]byte, bool) {
 	out, err := m.MarshalJSON()
 	if err != nil {
 		return nil, false
+	}
+	if simpleJSON(out) {
+		return append(b, out...), true
 	}
 	if bytes.ContainsAny(out, " \t\r\n<>&\u2028\u2029") {
 		var c bytes.Buffer
@@ -241,7 +101,7 @@ func AppendValue(dst []byte, p *Plan, v reflect.Value) ([]byte, bool) {
 	if !Fast || !v.IsValid() {
 		return dst, false
 	}
-	out, ok := appendValue(dst, p, v)
+	out, ok := encodeValue(dst, p, v)
 	if !ok {
 		return dst, false
 	}

@@ -6,6 +6,7 @@ import (
 	"math"
 	"reflect"
 	"sync"
+	"sync/atomic"
 
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -86,6 +87,10 @@ type Plan struct {
 	// Min and Max bound an Int or Uint: Min <= x < Max for the values the
 	// type holds, as float64 (Max is exclusive: 2^63 is not an int64).
 	Min, Max float64
+
+	// enc is AppendJSON's compiled encoder for the type, set on first
+	// use (see Plan.encoder).
+	enc atomic.Pointer[encoder]
 }
 
 // FieldPlan is a struct member with the plan of its type.

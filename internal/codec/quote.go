@@ -13,10 +13,11 @@ type QuoteFlags uint8
 // the result is an Encoder's with SetEscapeHTML(false).
 const EscapeHTML QuoteFlags = 1
 
-// plain[f][c] reports whether ASCII byte c is written as itself under flags
-// f: printable, not '"' or '\\' (nor <, > or & with EscapeHTML). DEL is
-// printed as itself, as encoding/json does.
-var plain = func() (t [2][utf8.RuneSelf]bool) {
+// plain[f][c] reports whether byte c is written as itself under flags f:
+// ASCII, printable, not '"' or '\\' (nor <, > or & with EscapeHTML). DEL
+// is printed as itself, as encoding/json does. Bytes from 0x80 are not
+// plain (they need a look at the rune), so one load decides.
+var plain = func() (t [2][256]bool) {
 	for c := 0x20; c < utf8.RuneSelf; c++ {
 		t[0][c] = c != '"' && c != '\\'
 		t[EscapeHTML][c] = t[0][c] && c != '<' && c != '>' && c != '&'
@@ -31,16 +32,21 @@ var plain = func() (t [2][utf8.RuneSelf]bool) {
 // EscapeHTML. It is the only JSON string escaper in kinject.
 func AppendQuote[S ~string | ~[]byte](dst []byte, s S, flags QuoteFlags) []byte {
 	const hex = "0123456789abcdef"
-	safe := &plain[flags&EscapeHTML]
+	html := flags&EscapeHTML != 0
+	i := plainEnd(s, 0, html)
 	dst = append(dst, '"')
+	if i == len(s) {
+		// All plain, as most strings are.
+		dst = append(dst, s...)
+		return append(dst, '"')
+	}
 	start := 0
-	for i := 0; i < len(s); {
+	for {
+		if i = plainEnd(s, i, html); i >= len(s) {
+			break
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if safe[c] {
-				i++
-				continue
-			}
 			dst = append(dst, s[start:i]...)
 			switch c {
 			case '"', '\\':
@@ -79,6 +85,62 @@ func AppendQuote[S ~string | ~[]byte](dst []byte, s S, flags QuoteFlags) []byte 
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+// plainEnd returns the index of the first byte from i on that AppendQuote
+// does not write as itself (an ASCII byte to escape, or the start of a
+// multibyte rune or of bytes that are not UTF-8), or len(s). It reads
+// eight bytes at a time while none needs a look (most strings are all
+// plain), and is kept apart from AppendQuote so its loops stay in
+// registers.
+func plainEnd[S ~string | ~[]byte](s S, i int, html bool) int {
+	safe := &plain[0]
+	if html {
+		safe = &plain[EscapeHTML]
+	}
+	for ; i+8 <= len(s); i += 8 {
+		if needsLook(load8(s, i), html) {
+			break
+		}
+	}
+	for ; i < len(s); i++ {
+		if !safe[s[i]] {
+			return i
+		}
+	}
+	return i
+}
+
+// load8 reads s[i:i+8] as a little-endian word (one load).
+func load8[S ~string | ~[]byte](s S, i int) uint64 {
+	s = s[i : i+8]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+// needsLook reports whether one of the eight bytes of x may not be
+// written as itself by AppendQuote: a control character, '"', '\\', a
+// byte of a multibyte rune (or not UTF-8), and with html '<', '>' or '&'.
+// Each term sets a byte's high bit where its test holds, by the
+// has-zero-byte and has-byte-less-than word tricks ((v-0x01..)&^v, and
+// (x-0x20..)&^x), which are exact for whether any byte does: false means
+// all eight bytes are plain.
+func needsLook(x uint64, html bool) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	t := x | (x-0x20*ones)&^x // bytes >= 0x80, bytes < 0x20
+	v := x ^ '\\'*ones
+	t |= (v - ones) &^ v
+	if html {
+		// x|4 is '&' only for '"' and '&'; x|2 is '>' only for '<' and '>'.
+		v = (x | 4*ones) ^ '&'*ones
+		t |= (v - ones) &^ v
+		v = (x | 2*ones) ^ '>'*ones
+		t |= (v - ones) &^ v
+	} else {
+		v = x ^ '"'*ones
+		t |= (v - ones) &^ v
+	}
+	return t&highs != 0
 }
 
 // QuotedLen is len(AppendQuote(nil, s, flags)), computed without writing.
