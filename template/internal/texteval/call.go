@@ -59,7 +59,7 @@ func (f *function) arity(n int) bool {
 // reflectCaller calls any function through reflect, as text/template does.
 func reflectCaller(fn reflect.Value) caller {
 	t := fn.Type()
-	return func(args []value) (v value, err error) {
+	return func(args []value) (value, error) {
 		in := make([]reflect.Value, len(args))
 		for i, a := range args {
 			pt := t.In(min(i, t.NumIn()-1))
@@ -68,12 +68,8 @@ func reflectCaller(fn reflect.Value) caller {
 			}
 			in[i] = reflectArg(a, pt)
 		}
-		defer func() {
-			if r := recover(); r != nil {
-				err = fmt.Errorf("%v", r)
-			}
-		}()
-		out := fn.Call(in)
+		out := fn.Call(in) // a panic: see compiler.call
+
 		if len(out) == 2 && !out[1].IsNil() {
 			return value{}, out[1].Interface().(error)
 		}

@@ -60,7 +60,7 @@ type Program struct {
 // error, or do something the program does not; the caller then executes
 // the template with text/template, which gives the result (out is then
 // returned unchanged in length).
-func (p *Program) Execute(out []byte, data any) (_ []byte, taken bool) {
+func (p *Program) Execute(out []byte, data any) (res []byte, taken bool) {
 	s, _ := p.states.Get().(*state)
 	if s == nil {
 		s = &state{slots: make([]value, p.nslots)}
@@ -70,8 +70,10 @@ func (p *Program) Execute(out []byte, data any) (_ []byte, taken bool) {
 	s.root = fromReflect(reflect.ValueOf(data))
 	defer func() {
 		if r := recover(); r != nil {
-			// Not expected: the program declines and text/template decides.
-			taken = false
+			// A function or method panicked (text/template reports an
+			// error), or something unexpected: the program declines and
+			// text/template decides.
+			res, taken = out[:n], false
 		}
 		clear(s.slots)
 		s.stack = s.stack[:0]
@@ -1087,6 +1089,10 @@ func (c *compiler) operand(b *block, n parse.Node, dot aval) aval {
 
 // assign converts a compiled value for a parameter of type t.
 func (c *compiler) assign(a aval, t reflect.Type) aval {
+	if t == reflectValT || t.Kind() == reflect.Interface && t.NumMethod() == 0 {
+		// assign leaves every value as it is for these.
+		return a
+	}
 	if a.k == aStatic {
 		v, ok := assign(a.v, t)
 		if !ok {
@@ -1142,7 +1148,7 @@ func (c *compiler) field(b *block, dot, recv aval, name string, args []parse.Nod
 		op.final = final.runtime()
 	}
 	if allStatic {
-		if v, ok := op.eval(c.fold); ok {
+		if v, ok := c.foldExpr(op.eval); ok {
 			return static(v)
 		}
 		return failed
@@ -1215,7 +1221,7 @@ func (op *fieldOp) eval(s *state) (value, bool) {
 		return value{}, false // no methods or fields on nil, string, bool, int, float64
 	}
 	r := recv.r
-	if !hasArgs {
+	if !hasArgs && r.Kind() == reflect.Map {
 		switch r.Type() {
 		case mapStringAny:
 			x, ok := mapOf[map[string]any](r)[op.name]
@@ -1344,11 +1350,7 @@ func callReflect(s *state, fn reflect.Value, args []argc, final value, hasFinal 
 		}
 		in[i] = reflectArg(a, ft)
 	}
-	defer func() {
-		if recover() != nil {
-			v, ok = value{}, false
-		}
-	}()
+	// A panic is recovered by Execute or, at Compile, by foldExpr.
 	out := fn.Call(in)
 	if len(out) == 2 && !out[1].IsNil() {
 		return value{}, false
@@ -1442,12 +1444,9 @@ func (c *compiler) call(b *block, f *function, dot aval, args []parse.Node, fina
 		ops = append(ops, c.assign(*final, f.param(n-1)))
 	}
 	call := f.call
-	return c.apply(ops, func(a []value) (v value, ok bool) {
-		defer func() {
-			if recover() != nil {
-				v, ok = value{}, false
-			}
-		}()
+	return c.apply(ops, func(a []value) (value, bool) {
+		// A panic is recovered by Execute, which declines (text/template
+		// reports it as an error), or by foldCall at Compile.
 		v, err := call(a)
 		return v, err == nil
 	})
@@ -1466,7 +1465,7 @@ func (c *compiler) apply(ops []aval, fn func([]value) (value, bool)) aval {
 		for i, o := range ops {
 			vs[i] = o.v
 		}
-		v, ok := fn(vs)
+		v, ok := foldCall(fn, vs)
 		if !ok {
 			return failed
 		}
@@ -1491,6 +1490,28 @@ func (c *compiler) apply(ops []aval, fn func([]value) (value, bool)) aval {
 		s.stack = s.stack[:base]
 		return v, ok
 	})
+}
+
+// foldCall is fn(a) at Compile, where a panic of a function (which
+// text/template reports as an error) compiles to a failure. When the
+// program runs, Execute recovers it instead: the program declines.
+func foldCall(fn func([]value) (value, bool), a []value) (v value, ok bool) {
+	defer func() {
+		if recover() != nil {
+			v, ok = value{}, false
+		}
+	}()
+	return fn(a)
+}
+
+// foldExpr is e run by the compiler on the fixed data (see foldCall).
+func (c *compiler) foldExpr(e expr) (v value, ok bool) {
+	defer func() {
+		if recover() != nil {
+			v, ok = value{}, false
+		}
+	}()
+	return e(c.fold)
 }
 
 // andOr compiles and (or), which stop at the first false (true) operand

@@ -84,25 +84,45 @@ func fromAny(x any) value {
 }
 
 // fromReflect is the value r holds, an empty interface looked through.
+// It switches on the kind first: a type comparison is a call, and most
+// values (structs, maps, slices, pointers) need none.
 func fromReflect(r reflect.Value) value {
-	if !r.IsValid() {
+	k := r.Kind()
+	switch k {
+	case reflect.Invalid:
 		return value{}
-	}
-	if r.Kind() == reflect.Interface && r.NumMethod() == 0 {
+	case reflect.Interface:
+		if r.NumMethod() != 0 {
+			return value{k: kRefl, r: r}
+		}
 		if r.IsNil() {
 			return value{k: kNil}
 		}
 		r = r.Elem()
+		k = r.Kind()
 	}
-	switch r.Type() {
-	case stringType:
-		return strV(r.String())
-	case boolType:
-		return boolV(r.Bool())
-	case intType:
-		return intV(int(r.Int()))
-	case float64Type:
-		return floatV(r.Float())
+	return fromKind(r, k)
+}
+
+// fromKind is fromReflect of r (of kind k), not an empty interface.
+func fromKind(r reflect.Value, k reflect.Kind) value {
+	switch k {
+	case reflect.String:
+		if r.Type() == stringType {
+			return strV(r.String())
+		}
+	case reflect.Bool:
+		if r.Type() == boolType {
+			return boolV(r.Bool())
+		}
+	case reflect.Int:
+		if r.Type() == intType {
+			return intV(int(r.Int()))
+		}
+	case reflect.Float64:
+		if r.Type() == float64Type {
+			return floatV(r.Float())
+		}
 	}
 	return value{k: kRefl, r: r}
 }
@@ -339,9 +359,8 @@ func assign(v value, t reflect.Type) (value, bool) {
 // fromReflectKeep is fromReflect for a value already checked assignable to
 // a parameter type: basic types are unboxed, nothing else changes.
 func fromReflectKeep(r reflect.Value) value {
-	switch r.Type() {
-	case stringType, boolType, intType, float64Type:
-		return fromReflect(r)
+	if k := r.Kind(); k != reflect.Interface {
+		return fromKind(r, k)
 	}
 	return value{k: kRefl, r: r}
 }
