@@ -1089,8 +1089,16 @@ func (c *compiler) operand(b *block, n parse.Node, dot aval) aval {
 
 // assign converts a compiled value for a parameter of type t.
 func (c *compiler) assign(a aval, t reflect.Type) aval {
-	if t == reflectValT || t.Kind() == reflect.Interface && t.NumMethod() == 0 {
-		// assign leaves every value as it is for these.
+	if t == reflectValT {
+		return a // assign leaves every value as it is
+	}
+	if t.Kind() == reflect.Interface && t.NumMethod() == 0 {
+		// assign leaves every value as it is. A constant is only ever
+		// made an interface now: made one, it need not be copied on each
+		// call (an addressable struct would be).
+		if a.k == aStatic && a.v.k == kRefl && a.v.r.Kind() != reflect.Interface && a.v.r.CanInterface() {
+			return static(value{k: kRefl, r: reflect.ValueOf(a.v.r.Interface())})
+		}
 		return a
 	}
 	if a.k == aStatic {
@@ -1113,20 +1121,39 @@ func (c *compiler) assign(a aval, t reflect.Type) aval {
 // ---- fields and methods ----
 
 func (c *compiler) fieldChain(b *block, dot, recv aval, idents []string, args []parse.Node, final *aval) aval {
-	for i, name := range idents {
-		if i < len(idents)-1 {
-			recv = c.field(b, dot, recv, name, nil, nil)
+	for i := 0; i < len(idents); i++ {
+		last := i == len(idents)-1
+		plain := !last || len(args) == 0 && final == nil // a field, or a method without arguments
+		if plain && recv.k != aStatic && !c.staticField(recv, idents[i]) {
+			// Run time from here on: the names up to the one given
+			// arguments are walked by one chain.
+			n := len(idents) - i
+			if len(args) > 0 || final != nil {
+				n--
+			}
+			recv = dyn(newChainOp(recv.runtime(), idents[i:i+n]).eval)
+			i += n - 1
+			continue
+		}
+		if last {
+			recv = c.field(b, dot, recv, idents[i], args, final)
 		} else {
-			recv = c.field(b, dot, recv, name, args, final)
+			recv = c.field(b, dot, recv, idents[i], nil, nil)
 		}
 	}
 	return recv
 }
 
+// staticField reports whether .name on recv, the data, is one of its
+// fixed fields (a constant).
+func (c *compiler) staticField(recv aval, name string) bool {
+	return recv.k == aRoot && c.hasFixed && c.static[name] && !hasMethod(c.fixed.r, name)
+}
+
 // field compiles .name on recv, a call when it is a method (with args and
 // final as its arguments).
 func (c *compiler) field(b *block, dot, recv aval, name string, args []parse.Node, final *aval) aval {
-	if recv.k == aRoot && c.hasFixed && c.static[name] && len(args) == 0 && final == nil && !hasMethod(c.fixed.r, name) {
+	if len(args) == 0 && final == nil && c.staticField(recv, name) {
 		recv = static(c.fixed)
 	}
 	op := &fieldOp{name: name}
@@ -1212,6 +1239,12 @@ func (op *fieldOp) eval(s *state) (value, bool) {
 			return value{}, false
 		}
 	}
+	return op.evalOn(s, recv, final)
+}
+
+// evalOn is .name on recv, given the pipeline's value final when op has
+// one.
+func (op *fieldOp) evalOn(s *state, recv, final value) (value, bool) {
 	hasArgs := len(op.args) > 0 || op.final != nil
 	switch recv.k {
 	case kInvalid:

@@ -28,15 +28,17 @@ const (
 // matters), except that a nil one is kNil, not kInvalid: text/template
 // refuses to walk a field or range through it, where a missing value gives
 // nothing.
+//
+// It is seven words, so that a (value, bool) result travels in registers.
 type value struct {
 	k kind
-	n uint64        // kBool (0 or 1), kInt (int64 bits), kFloat (float64 bits)
-	s string        // kString
-	r reflect.Value // kRefl
-	// boxed, when set, is the value as an interface, kept by constants and
-	// folded values so that passing them to an `any` parameter does not
+	n uint64 // kBool (0 or 1), kInt (int64 bits), kFloat (float64 bits)
+	s string // kString
+	// r is the value for kRefl. For the unboxed kinds it is, when valid,
+	// the value as a reflect.Value: constants and folded values keep it
+	// (boxedValue) so that passing them to an `any` parameter does not
 	// allocate on every execution.
-	boxed any
+	r reflect.Value
 }
 
 var (
@@ -129,8 +131,8 @@ func fromKind(r reflect.Value, k reflect.Kind) value {
 
 // toAny is v as an interface (nil for no value).
 func (v value) toAny() any {
-	if v.boxed != nil {
-		return v.boxed
+	if v.k != kRefl && v.r.IsValid() {
+		return v.r.Interface() // not addressable: no copy
 	}
 	switch v.k {
 	case kString:
@@ -152,6 +154,9 @@ func (v value) toAny() any {
 // toReflect is v as text/template would hold it. A kNil is an interface
 // value holding nil.
 func (v value) toReflect() reflect.Value {
+	if v.r.IsValid() {
+		return v.r // kRefl, or a kept reflect.Value (see boxedValue)
+	}
 	switch v.k {
 	case kNil:
 		return reflect.Zero(anyType)
@@ -172,8 +177,11 @@ func (v value) toReflect() reflect.Value {
 // boxedValue returns v with its interface form kept, for values used many
 // times (constants and folded results).
 func boxedValue(v value) value {
-	if v.boxed == nil && v.k != kInvalid && v.k != kNil {
-		v.boxed = v.toAny()
+	switch v.k {
+	case kString, kBool, kInt, kFloat:
+		if !v.r.IsValid() {
+			v.r = reflect.ValueOf(v.toAny())
+		}
 	}
 	return v
 }
