@@ -76,6 +76,7 @@ func (p *Program) Execute(out []byte, data any) (res []byte, taken bool) {
 			res, taken = out[:n], false
 		}
 		clear(s.slots)
+		clear(s.stack[:cap(s.stack)])
 		s.stack = s.stack[:0]
 		s.root = value{}
 		s.out = nil
@@ -124,6 +125,9 @@ type aval struct {
 	k akind
 	v value // aStatic
 	e expr  // aDyn
+	// nonil: e never gives a nil held in an interface (kNil), so the look
+	// through it after a command (unwrap) is nothing to run.
+	nonil bool
 }
 
 type akind uint8
@@ -881,12 +885,21 @@ func (c *compiler) unwrap(a aval) aval {
 	case aStatic:
 		return static(a.v.unwrapped())
 	case aDyn:
+		if a.nonil {
+			return a
+		}
 		e := a.e
 		return dyn(func(s *state) (value, bool) {
 			v, ok := e(s)
 			return v.unwrapped(), ok
 		})
 	}
+	return a
+}
+
+// nonNil is a marked as never giving kNil (see aval.nonil).
+func nonNil(a aval) aval {
+	a.nonil = a.k == aDyn
 	return a
 }
 
@@ -1109,10 +1122,25 @@ func (c *compiler) assign(a aval, t reflect.Type) aval {
 		return static(v)
 	}
 	e := a.runtime()
+	if t == stringType {
+		return dyn(func(s *state) (value, bool) {
+			v, ok := e(s)
+			if !ok {
+				return value{}, false
+			}
+			if v.k == kString {
+				return v, true
+			}
+			return assign(v, t)
+		})
+	}
 	return dyn(func(s *state) (value, bool) {
 		v, ok := e(s)
 		if !ok {
 			return value{}, false
+		}
+		if v.k == kRefl && v.r.Type() == t {
+			return v, true // what assign does, without its checks
 		}
 		return assign(v, t)
 	})
@@ -1438,7 +1466,7 @@ func (c *compiler) function(b *block, name string, dot aval, args []parse.Node, 
 	if final != nil {
 		ops = append(ops, c.assign(*final, pt(len(args))))
 	}
-	return c.apply(ops, func(a []value) (value, bool) {
+	a := c.apply(ops, func(a []value) (value, bool) {
 		switch name {
 		case "not":
 			t, _ := truth(a[0])
@@ -1454,6 +1482,10 @@ func (c *compiler) function(b *block, name string, dot aval, args []parse.Node, 
 		}
 		return compare(name, a[0], a[1])
 	})
+	if name != "index" {
+		a = nonNil(a) // a bool, an int or a string
+	}
+	return a
 }
 
 func btoi(b bool) int {
@@ -1477,12 +1509,17 @@ func (c *compiler) call(b *block, f *function, dot aval, args []parse.Node, fina
 		ops = append(ops, c.assign(*final, f.param(n-1)))
 	}
 	call := f.call
-	return c.apply(ops, func(a []value) (value, bool) {
+	a := c.apply(ops, func(a []value) (value, bool) {
 		// A panic is recovered by Execute, which declines (text/template
 		// reports it as an error), or by foldCall at Compile.
 		v, err := call(a)
 		return v, err == nil
 	})
+	if out := f.t.Out(0); out.Kind() != reflect.Interface && out != reflectValT {
+		// fromReflect gives kNil only for an interface.
+		a = nonNil(a)
+	}
+	return a
 }
 
 // apply compiles fn applied to operands: folded when all are constants.
@@ -1519,7 +1556,7 @@ func (c *compiler) apply(ops []aval, fn func([]value) (value, bool)) aval {
 			s.stack = append(s.stack, v)
 		}
 		v, ok := fn(s.stack[base:])
-		clear(s.stack[base:])
+		// Not cleared: Execute clears the whole stack once, at the end.
 		s.stack = s.stack[:base]
 		return v, ok
 	})
