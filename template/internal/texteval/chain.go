@@ -24,6 +24,9 @@ type chainPlan struct {
 	ptr  bool // t is a pointer: whether the receiver is addressable does not matter
 	addr bool // the receiver is addressable (when t is not a pointer)
 	path []chainStep
+	// refl: the last field's type is one fromReflect holds as it is (not
+	// an interface, nor string, bool, int or float64).
+	refl bool
 }
 
 // chainStep is one name of a chain the plan covers: the pointers followed
@@ -69,6 +72,9 @@ func (op *chainOp) eval(s *state) (value, bool) {
 		f = f.Field(st.field)
 	}
 	if len(plan.path) == len(op.steps) {
+		if plan.refl {
+			return value{k: kRefl, r: f}, true
+		}
 		return fromReflect(f), true
 	}
 	return op.walk(s, fromReflect(f), len(plan.path))
@@ -118,6 +124,7 @@ func (op *chainOp) newPlan(r reflect.Value) *chainPlan {
 		st.field = sf.Index[0]
 		p.path = append(p.path, st)
 		t = sf.Type
+		p.refl = heldAsIs(t)
 	}
 	return p
 }

@@ -106,6 +106,24 @@ func fromReflect(r reflect.Value) value {
 	return fromKind(r, k)
 }
 
+// heldAsIs reports whether fromReflect holds every value of type t as it
+// is (kRefl, r unchanged).
+func heldAsIs(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.Interface:
+		return false
+	case reflect.String:
+		return t != stringType
+	case reflect.Bool:
+		return t != boolType
+	case reflect.Int:
+		return t != intType
+	case reflect.Float64:
+		return t != float64Type
+	}
+	return true
+}
+
 // fromKind is fromReflect of r (of kind k), not an empty interface.
 func fromKind(r reflect.Value, k reflect.Kind) value {
 	switch k {
