@@ -13,7 +13,7 @@ import (
 // method, a map key, a field of an interface type, a nil pointer on the
 // way) is done name by name, as fieldOp does it.
 type chainOp struct {
-	recv  expr
+	recv  expr // nil: the data (the commonest receiver, read without a call)
 	steps []*fieldOp // one per name
 	plan  atomic.Pointer[chainPlan]
 }
@@ -45,9 +45,12 @@ func newChainOp(recv expr, names []string) *chainOp {
 }
 
 func (op *chainOp) eval(s *state) (value, bool) {
-	v, ok := op.recv(s)
-	if !ok {
-		return value{}, false
+	v := s.root
+	if op.recv != nil {
+		var ok bool
+		if v, ok = op.recv(s); !ok {
+			return value{}, false
+		}
 	}
 	if v.k != kRefl {
 		return op.walk(s, v, 0)

@@ -1159,7 +1159,11 @@ func (c *compiler) fieldChain(b *block, dot, recv aval, idents []string, args []
 			if len(args) > 0 || final != nil {
 				n--
 			}
-			recv = dyn(newChainOp(recv.runtime(), idents[i:i+n]).eval)
+			var e expr
+			if recv.k != aRoot {
+				e = recv.runtime()
+			}
+			recv = dyn(newChainOp(e, idents[i:i+n]).eval)
 			i += n - 1
 			continue
 		}
