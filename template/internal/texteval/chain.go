@@ -13,7 +13,7 @@ import (
 // method, a map key, a field of an interface type, a nil pointer on the
 // way) is done name by name, as fieldOp does it.
 type chainOp struct {
-	recv  expr // nil: the data (the commonest receiver, read without a call)
+	recv  expr       // nil: the data (the commonest receiver, read without a call)
 	steps []*fieldOp // one per name
 	plan  atomic.Pointer[chainPlan]
 }
