@@ -59,7 +59,7 @@ func (f *function) arity(n int) bool {
 // reflectCaller calls any function through reflect, as text/template does.
 func reflectCaller(fn reflect.Value) caller {
 	t := fn.Type()
-	return func(args []value) (v value, err error) {
+	return func(args []value) (value, error) {
 		in := make([]reflect.Value, len(args))
 		for i, a := range args {
 			pt := t.In(min(i, t.NumIn()-1))
@@ -68,12 +68,8 @@ func reflectCaller(fn reflect.Value) caller {
 			}
 			in[i] = reflectArg(a, pt)
 		}
-		defer func() {
-			if r := recover(); r != nil {
-				err = fmt.Errorf("%v", r)
-			}
-		}()
-		out := fn.Call(in)
+		out := fn.Call(in) // a panic: see compiler.call
+
 		if len(out) == 2 && !out[1].IsNil() {
 			return value{}, out[1].Interface().(error)
 		}
@@ -134,14 +130,14 @@ func typedCaller(fn any) caller {
 	case func(...any) (any, error):
 		return func(a []value) (value, error) { return retA(f(anys(a)...)) }
 	case func(map[string]string, string) bool:
-		return func(a []value) (value, error) { return boolV(f(argOf[map[string]string](a[0]), a[1].s)), nil }
+		return func(a []value) (value, error) { return boolV(f(argRef[map[string]string](a[0]), a[1].s)), nil }
 	case func(map[string]string) string:
-		return func(a []value) (value, error) { return strV(f(argOf[map[string]string](a[0]))), nil }
+		return func(a []value) (value, error) { return strV(f(argRef[map[string]string](a[0]))), nil }
 	case func(...map[string]string) string:
 		return func(a []value) (value, error) {
 			ms := make([]map[string]string, len(a))
 			for i := range a {
-				ms[i] = argOf[map[string]string](a[i])
+				ms[i] = argRef[map[string]string](a[i])
 			}
 			return strV(f(ms...)), nil
 		}
@@ -163,7 +159,7 @@ func typedCaller(fn any) caller {
 		}
 	case func(map[string]any) map[string]any:
 		return func(a []value) (value, error) {
-			return value{k: kRefl, r: reflect.ValueOf(f(argOf[map[string]any](a[0])))}, nil
+			return value{k: kRefl, r: reflect.ValueOf(f(argRef[map[string]any](a[0])))}, nil
 		}
 	case func(metav1.ObjectMeta, string, any) string:
 		return func(a []value) (value, error) {
@@ -173,7 +169,7 @@ func typedCaller(fn any) caller {
 		return func(a []value) (value, error) { return strV(f(argOf[[]corev1.Container](a[0]))), nil }
 	case func(any, map[string]string, map[string]string, string, []corev1.Container) string:
 		return func(a []value) (value, error) {
-			return strV(f(a[0].toAny(), argOf[map[string]string](a[1]), argOf[map[string]string](a[2]),
+			return strV(f(a[0].toAny(), argRef[map[string]string](a[1]), argRef[map[string]string](a[2]),
 				a[3].s, argOf[[]corev1.Container](a[4]))), nil
 		}
 	}
@@ -217,6 +213,20 @@ func anys(a []value) []any {
 		xs[i] = a[i].toAny()
 	}
 	return xs
+}
+
+// argRef is argOf for a T held as a pointer (a map): its interface form is
+// not a copy, and it needs no address.
+func argRef[T any](v value) T {
+	var z T
+	if v.k != kRefl {
+		return z
+	}
+	r := v.r
+	if t := reflect.TypeFor[T](); r.Type() != t {
+		r = r.Convert(t)
+	}
+	return r.Interface().(T)
 }
 
 // argOf is an assigned argument as the Go type T it was assigned to: a

@@ -60,7 +60,7 @@ type Program struct {
 // error, or do something the program does not; the caller then executes
 // the template with text/template, which gives the result (out is then
 // returned unchanged in length).
-func (p *Program) Execute(out []byte, data any) (_ []byte, taken bool) {
+func (p *Program) Execute(out []byte, data any) (res []byte, taken bool) {
 	s, _ := p.states.Get().(*state)
 	if s == nil {
 		s = &state{slots: make([]value, p.nslots)}
@@ -70,10 +70,13 @@ func (p *Program) Execute(out []byte, data any) (_ []byte, taken bool) {
 	s.root = fromReflect(reflect.ValueOf(data))
 	defer func() {
 		if r := recover(); r != nil {
-			// Not expected: the program declines and text/template decides.
-			taken = false
+			// A function or method panicked (text/template reports an
+			// error), or something unexpected: the program declines and
+			// text/template decides.
+			res, taken = out[:n], false
 		}
 		clear(s.slots)
+		clear(s.stack[:cap(s.stack)])
 		s.stack = s.stack[:0]
 		s.root = value{}
 		s.out = nil
@@ -122,6 +125,9 @@ type aval struct {
 	k akind
 	v value // aStatic
 	e expr  // aDyn
+	// nonil: e never gives a nil held in an interface (kNil), so the look
+	// through it after a command (unwrap) is nothing to run.
+	nonil bool
 }
 
 type akind uint8
@@ -879,12 +885,21 @@ func (c *compiler) unwrap(a aval) aval {
 	case aStatic:
 		return static(a.v.unwrapped())
 	case aDyn:
+		if a.nonil {
+			return a
+		}
 		e := a.e
 		return dyn(func(s *state) (value, bool) {
 			v, ok := e(s)
 			return v.unwrapped(), ok
 		})
 	}
+	return a
+}
+
+// nonNil is a marked as never giving kNil (see aval.nonil).
+func nonNil(a aval) aval {
+	a.nonil = a.k == aDyn
 	return a
 }
 
@@ -1087,6 +1102,18 @@ func (c *compiler) operand(b *block, n parse.Node, dot aval) aval {
 
 // assign converts a compiled value for a parameter of type t.
 func (c *compiler) assign(a aval, t reflect.Type) aval {
+	if t == reflectValT {
+		return a // assign leaves every value as it is
+	}
+	if t.Kind() == reflect.Interface && t.NumMethod() == 0 {
+		// assign leaves every value as it is. A constant is only ever
+		// made an interface now: made one, it need not be copied on each
+		// call (an addressable struct would be).
+		if a.k == aStatic && a.v.k == kRefl && a.v.r.Kind() != reflect.Interface && a.v.r.CanInterface() {
+			return static(value{k: kRefl, r: reflect.ValueOf(a.v.r.Interface())})
+		}
+		return a
+	}
 	if a.k == aStatic {
 		v, ok := assign(a.v, t)
 		if !ok {
@@ -1095,10 +1122,25 @@ func (c *compiler) assign(a aval, t reflect.Type) aval {
 		return static(v)
 	}
 	e := a.runtime()
+	if t == stringType {
+		return dyn(func(s *state) (value, bool) {
+			v, ok := e(s)
+			if !ok {
+				return value{}, false
+			}
+			if v.k == kString {
+				return v, true
+			}
+			return assign(v, t)
+		})
+	}
 	return dyn(func(s *state) (value, bool) {
 		v, ok := e(s)
 		if !ok {
 			return value{}, false
+		}
+		if v.k == kRefl && v.r.Type() == t {
+			return v, true // what assign does, without its checks
 		}
 		return assign(v, t)
 	})
@@ -1107,20 +1149,43 @@ func (c *compiler) assign(a aval, t reflect.Type) aval {
 // ---- fields and methods ----
 
 func (c *compiler) fieldChain(b *block, dot, recv aval, idents []string, args []parse.Node, final *aval) aval {
-	for i, name := range idents {
-		if i < len(idents)-1 {
-			recv = c.field(b, dot, recv, name, nil, nil)
+	for i := 0; i < len(idents); i++ {
+		last := i == len(idents)-1
+		plain := !last || len(args) == 0 && final == nil // a field, or a method without arguments
+		if plain && recv.k != aStatic && !c.staticField(recv, idents[i]) {
+			// Run time from here on: the names up to the one given
+			// arguments are walked by one chain.
+			n := len(idents) - i
+			if len(args) > 0 || final != nil {
+				n--
+			}
+			var e expr
+			if recv.k != aRoot {
+				e = recv.runtime()
+			}
+			recv = dyn(newChainOp(e, idents[i:i+n]).eval)
+			i += n - 1
+			continue
+		}
+		if last {
+			recv = c.field(b, dot, recv, idents[i], args, final)
 		} else {
-			recv = c.field(b, dot, recv, name, args, final)
+			recv = c.field(b, dot, recv, idents[i], nil, nil)
 		}
 	}
 	return recv
 }
 
+// staticField reports whether .name on recv, the data, is one of its
+// fixed fields (a constant).
+func (c *compiler) staticField(recv aval, name string) bool {
+	return recv.k == aRoot && c.hasFixed && c.static[name] && !hasMethod(c.fixed.r, name)
+}
+
 // field compiles .name on recv, a call when it is a method (with args and
 // final as its arguments).
 func (c *compiler) field(b *block, dot, recv aval, name string, args []parse.Node, final *aval) aval {
-	if recv.k == aRoot && c.hasFixed && c.static[name] && len(args) == 0 && final == nil && !hasMethod(c.fixed.r, name) {
+	if len(args) == 0 && final == nil && c.staticField(recv, name) {
 		recv = static(c.fixed)
 	}
 	op := &fieldOp{name: name}
@@ -1142,7 +1207,7 @@ func (c *compiler) field(b *block, dot, recv aval, name string, args []parse.Nod
 		op.final = final.runtime()
 	}
 	if allStatic {
-		if v, ok := op.eval(c.fold); ok {
+		if v, ok := c.foldExpr(op.eval); ok {
 			return static(v)
 		}
 		return failed
@@ -1206,6 +1271,12 @@ func (op *fieldOp) eval(s *state) (value, bool) {
 			return value{}, false
 		}
 	}
+	return op.evalOn(s, recv, final)
+}
+
+// evalOn is .name on recv, given the pipeline's value final when op has
+// one.
+func (op *fieldOp) evalOn(s *state, recv, final value) (value, bool) {
 	hasArgs := len(op.args) > 0 || op.final != nil
 	switch recv.k {
 	case kInvalid:
@@ -1215,7 +1286,7 @@ func (op *fieldOp) eval(s *state) (value, bool) {
 		return value{}, false // no methods or fields on nil, string, bool, int, float64
 	}
 	r := recv.r
-	if !hasArgs {
+	if !hasArgs && r.Kind() == reflect.Map {
 		switch r.Type() {
 		case mapStringAny:
 			x, ok := mapOf[map[string]any](r)[op.name]
@@ -1344,11 +1415,7 @@ func callReflect(s *state, fn reflect.Value, args []argc, final value, hasFinal 
 		}
 		in[i] = reflectArg(a, ft)
 	}
-	defer func() {
-		if recover() != nil {
-			v, ok = value{}, false
-		}
-	}()
+	// A panic is recovered by Execute or, at Compile, by foldExpr.
 	out := fn.Call(in)
 	if len(out) == 2 && !out[1].IsNil() {
 		return value{}, false
@@ -1403,7 +1470,7 @@ func (c *compiler) function(b *block, name string, dot aval, args []parse.Node, 
 	if final != nil {
 		ops = append(ops, c.assign(*final, pt(len(args))))
 	}
-	return c.apply(ops, func(a []value) (value, bool) {
+	a := c.apply(ops, func(a []value) (value, bool) {
 		switch name {
 		case "not":
 			t, _ := truth(a[0])
@@ -1419,6 +1486,10 @@ func (c *compiler) function(b *block, name string, dot aval, args []parse.Node, 
 		}
 		return compare(name, a[0], a[1])
 	})
+	if name != "index" {
+		a = nonNil(a) // a bool, an int or a string
+	}
+	return a
 }
 
 func btoi(b bool) int {
@@ -1442,15 +1513,17 @@ func (c *compiler) call(b *block, f *function, dot aval, args []parse.Node, fina
 		ops = append(ops, c.assign(*final, f.param(n-1)))
 	}
 	call := f.call
-	return c.apply(ops, func(a []value) (v value, ok bool) {
-		defer func() {
-			if recover() != nil {
-				v, ok = value{}, false
-			}
-		}()
+	a := c.apply(ops, func(a []value) (value, bool) {
+		// A panic is recovered by Execute, which declines (text/template
+		// reports it as an error), or by foldCall at Compile.
 		v, err := call(a)
 		return v, err == nil
 	})
+	if out := f.t.Out(0); out.Kind() != reflect.Interface && out != reflectValT {
+		// fromReflect gives kNil only for an interface.
+		a = nonNil(a)
+	}
+	return a
 }
 
 // apply compiles fn applied to operands: folded when all are constants.
@@ -1466,7 +1539,7 @@ func (c *compiler) apply(ops []aval, fn func([]value) (value, bool)) aval {
 		for i, o := range ops {
 			vs[i] = o.v
 		}
-		v, ok := fn(vs)
+		v, ok := foldCall(fn, vs)
 		if !ok {
 			return failed
 		}
@@ -1487,10 +1560,32 @@ func (c *compiler) apply(ops []aval, fn func([]value) (value, bool)) aval {
 			s.stack = append(s.stack, v)
 		}
 		v, ok := fn(s.stack[base:])
-		clear(s.stack[base:])
+		// Not cleared: Execute clears the whole stack once, at the end.
 		s.stack = s.stack[:base]
 		return v, ok
 	})
+}
+
+// foldCall is fn(a) at Compile, where a panic of a function (which
+// text/template reports as an error) compiles to a failure. When the
+// program runs, Execute recovers it instead: the program declines.
+func foldCall(fn func([]value) (value, bool), a []value) (v value, ok bool) {
+	defer func() {
+		if recover() != nil {
+			v, ok = value{}, false
+		}
+	}()
+	return fn(a)
+}
+
+// foldExpr is e run by the compiler on the fixed data (see foldCall).
+func (c *compiler) foldExpr(e expr) (v value, ok bool) {
+	defer func() {
+		if recover() != nil {
+			v, ok = value{}, false
+		}
+	}()
+	return e(c.fold)
 }
 
 // andOr compiles and (or), which stop at the first false (true) operand

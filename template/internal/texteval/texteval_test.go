@@ -85,6 +85,7 @@ func (d *tdata) PtrMethod() string     { return "ptr-method:" + d.Rev }
 func (d tdata) Method(a string) string { return "method:" + a }
 func (d tdata) Fails() (string, error) { return "", errors.New("boom") }
 func (d tdata) Pair(a, b int) int      { return a*10 + b }
+func (d tdata) Boom(s string) string   { panic("boom: " + s) }
 
 func sample() *tdata {
 	return &tdata{
@@ -151,6 +152,10 @@ func variant(base *tdata) *tdata {
 // testStatic are the fields the partially evaluated programs fix.
 var testStatic = []string{"Values", "Rev", "P", "NilP", "S", "Mode", "Any", "NilAny", "List", "Anys", "M", "I64", "F"}
 
+// madeInner is the one pointer the test functions return, so that a
+// printed address is the same for text/template and the program.
+var madeInner = &cfg{Name: "made-inner"}
+
 func testFuncs() template.FuncMap {
 	return template.FuncMap{
 		"upper": strings.ToUpper,
@@ -195,6 +200,19 @@ func testFuncs() template.FuncMap {
 		"two":     func(a, b string) string { return a + "," + b },
 		"errorf":  func() (any, error) { return "ok", nil },
 		"variadS": func(ss ...string) string { return strings.Join(ss, "+") },
+		"panicsOn": func(s string) string {
+			if s != "" {
+				panic(s)
+			}
+			return s
+		},
+		"mkcfg":  func() cfg { return cfg{Name: "made", Inner: madeInner} },
+		"nilcfg": func() *cfg { return nil },
+		"cfgs":   func() []cfg { return []cfg{{Name: "c0"}, {Name: "c1", Inner: madeInner}} },
+		"cfgarr": func() [2]cfg { return [2]cfg{{Name: "a0"}, {Name: "a1"}} },
+		"mixed": func() []any {
+			return []any{cfg{Name: "v"}, madeInner, map[string]any{"Name": "m"}, map[string]any{}}
+		},
 	}
 }
 
@@ -321,6 +339,42 @@ var cases = []tcase{
 	{"func field", "a func field is a value, not a call", "{{ if .Fn }}has{{ end }}", false},
 	{"deep values", "fields deep in the values", "{{ .Values.global.nested.a.b }} {{ index .Values.global.proxy.list 1 }}", false},
 	{"errorf", "a function with an error result that succeeds", "{{ errorf }}", false},
+	// Chains of names walked by one plan (chainOp), and what ends a plan.
+	{"chain pointers", "a chain through pointer fields", "{{ .P.Inner.Name }} {{ .P.Inner.Port }} {{ .Meta.Name }} {{ .Spec.Containers }}", false},
+	{"chain nil pointer", "a field through a nil pointer in a chain is an error", "{{ .P.Inner.Inner.Name }}", true},
+	{"chain nil root pointer", "a chain starting at a nil pointer field is an error", "{{ .NilP.Inner.Name }}", true},
+	{"chain ends in method", "a method at the end of a chain, on an addressable struct", "{{ .P.Inner.GetName }} {{ .Meta.GetName }} {{ .S.GetName }}", false},
+	{"chain method then field", "a method in the middle of a chain", "{{ .P.GetInner.Name }} {{ .NilP.GetInner.GetName }}", false},
+	{"chain map in middle", "map keys after struct fields, one by one", "{{ .Meta.Labels.app }} {{ .Meta.Labels.nope }} {{ .Nested.x.y }} {{ .Nested.nope.y }}", false},
+	{"chain nil map", "a key of a nil map is no value", "{{ .NilM.x }} {{ isset .NilM \"x\" }} {{ index .NilM \"x\" }}|", false},
+	{"chain interface field", "a field of an interface type ends the plan", "{{ .Any.k }} {{ .NilAny }}", false},
+	{"chain nil interface field", "walking through a nil interface field is an error", "{{ .NilAny.k }}", true},
+	{"chain nil error field", "a method of a nil error field is an error", "{{ .Err.Error }}", true},
+	{"chain embedded", "embedded structs, named or promoted", "{{ .Emb.EmbField }} {{ .EmbField }}", false},
+	{"chain unexported", "an unexported field in a chain is an error", "{{ .P.Inner.private }}", true},
+	{"chain missing field", "an unknown field in a chain is an error", "{{ .P.Inner.Nope }}", true},
+	{"chain on a string", "a field of a string is an error", "{{ .Meta.Name.x }}", true},
+	{"chain not addressable", "fields of a struct a function returns", "{{ (mkcfg).Name }} {{ (mkcfg).Inner.Name }} {{ (mkcfg).Twice \"x\" }}", false},
+	{"chain pointer method not addressable", "a pointer method of a struct that is not addressable is an error", "{{ (mkcfg).GetName }}", true},
+	{"chain typed nil", "a method of a typed nil pointer runs; its field is an error", "{{ (nilcfg).GetName }}|{{ (nilcfg).GetInner.GetName }}", false},
+	{"chain typed nil field", "a field of a typed nil pointer is an error", "{{ (nilcfg).Name }}", true},
+	{"chain slice elements", "elements of a slice are addressable", "{{ range (cfgs) }}{{ .GetName }}{{ .Inner.GetName }};{{ end }}", false},
+	{"chain array elements", "elements of an array a function returns are not addressable", "{{ range (cfgarr) }}{{ .GetName }}{{ end }}", true},
+	{"chain array fields", "fields of elements of an array a function returns", "{{ range (cfgarr) }}{{ .Name }}{{ end }}", false},
+	{"chain changing types", "one chain meets a struct, a pointer and maps (a missing key)", "{{ range (mixed) }}[{{ .Name }}]{{ end }}", false},
+	{"chain range containers", "a chain on the range's element", "{{ range $c := .Spec.Containers }}{{ $c.Name }}:{{ range $c.Ports }}{{ .ContainerPort }}{{ end }};{{ end }}", false},
+	// Failures when the program runs.
+	{"run-time panic", "a function panicking on a run-time argument is an error", "a{{ panicsOn .Meta.Name }}", true},
+	{"run-time no panic", "the same function, not panicking", "{{ panicsOn .Meta.Namespace }}|", false},
+	{"run-time method panic", "a method panicking on a run-time argument is an error", "a{{ .Boom .Meta.Name }}", true},
+	{"run-time panic not run", "a panicking call in a branch not taken", "{{ if eq .Meta.Name \"none\" }}{{ panicsOn .Meta.Name }}{{ end }}ok", false},
+	{"run-time error", "a function's error on a run-time argument", "{{ fail .Meta.Name }}", true},
+	// Operands of typed and interface parameters.
+	{"string operands", "strings for string parameters, constant and run-time", "{{ two \"a\" .Meta.Name }} {{ two .Meta.Name .Rev }} {{ upper .Meta.Labels.app }}", false},
+	{"named string operand", "a named string type for a string parameter is an error", "{{ two \"a\" .Mode }}", true},
+	{"same-typed operands", "values of exactly the parameter's type", "{{ isset .Meta.Labels \"app\" }} {{ ptr .P }} {{ ports .Spec.Containers }} {{ sval .S }}", false},
+	{"constant struct for any", "a constant struct given to an interface parameter", "{{ annotation .Meta \"zz\" .S }} {{ annotation .Meta \"zz\" .PS }} {{ annotation .Meta \"zz\" .P }}", false},
+	{"nil results", "a function's nil interface result after a command", "{{ nilany | ident }}|{{ ident .NilAny }}|{{ index .Anys 2 }}|{{ ident (index .Meta.Labels \"nope\") }}", false},
 }
 
 // runBoth executes src with text/template and with the program compiled

@@ -28,15 +28,17 @@ const (
 // matters), except that a nil one is kNil, not kInvalid: text/template
 // refuses to walk a field or range through it, where a missing value gives
 // nothing.
+//
+// It is seven words, so that a (value, bool) result travels in registers.
 type value struct {
 	k kind
-	n uint64        // kBool (0 or 1), kInt (int64 bits), kFloat (float64 bits)
-	s string        // kString
-	r reflect.Value // kRefl
-	// boxed, when set, is the value as an interface, kept by constants and
-	// folded values so that passing them to an `any` parameter does not
+	n uint64 // kBool (0 or 1), kInt (int64 bits), kFloat (float64 bits)
+	s string // kString
+	// r is the value for kRefl. For the unboxed kinds it is, when valid,
+	// the value as a reflect.Value: constants and folded values keep it
+	// (boxedValue) so that passing them to an `any` parameter does not
 	// allocate on every execution.
-	boxed any
+	r reflect.Value
 }
 
 var (
@@ -84,33 +86,71 @@ func fromAny(x any) value {
 }
 
 // fromReflect is the value r holds, an empty interface looked through.
+// It switches on the kind first: a type comparison is a call, and most
+// values (structs, maps, slices, pointers) need none.
 func fromReflect(r reflect.Value) value {
-	if !r.IsValid() {
+	k := r.Kind()
+	switch k {
+	case reflect.Invalid:
 		return value{}
-	}
-	if r.Kind() == reflect.Interface && r.NumMethod() == 0 {
+	case reflect.Interface:
+		if r.NumMethod() != 0 {
+			return value{k: kRefl, r: r}
+		}
 		if r.IsNil() {
 			return value{k: kNil}
 		}
 		r = r.Elem()
+		k = r.Kind()
 	}
-	switch r.Type() {
-	case stringType:
-		return strV(r.String())
-	case boolType:
-		return boolV(r.Bool())
-	case intType:
-		return intV(int(r.Int()))
-	case float64Type:
-		return floatV(r.Float())
+	return fromKind(r, k)
+}
+
+// heldAsIs reports whether fromReflect holds every value of type t as it
+// is (kRefl, r unchanged).
+func heldAsIs(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.Interface:
+		return false
+	case reflect.String:
+		return t != stringType
+	case reflect.Bool:
+		return t != boolType
+	case reflect.Int:
+		return t != intType
+	case reflect.Float64:
+		return t != float64Type
+	}
+	return true
+}
+
+// fromKind is fromReflect of r (of kind k), not an empty interface.
+func fromKind(r reflect.Value, k reflect.Kind) value {
+	switch k {
+	case reflect.String:
+		if r.Type() == stringType {
+			return strV(r.String())
+		}
+	case reflect.Bool:
+		if r.Type() == boolType {
+			return boolV(r.Bool())
+		}
+	case reflect.Int:
+		if r.Type() == intType {
+			return intV(int(r.Int()))
+		}
+	case reflect.Float64:
+		if r.Type() == float64Type {
+			return floatV(r.Float())
+		}
 	}
 	return value{k: kRefl, r: r}
 }
 
 // toAny is v as an interface (nil for no value).
 func (v value) toAny() any {
-	if v.boxed != nil {
-		return v.boxed
+	if v.k != kRefl && v.r.IsValid() {
+		return v.r.Interface() // not addressable: no copy
 	}
 	switch v.k {
 	case kString:
@@ -132,6 +172,9 @@ func (v value) toAny() any {
 // toReflect is v as text/template would hold it. A kNil is an interface
 // value holding nil.
 func (v value) toReflect() reflect.Value {
+	if v.r.IsValid() {
+		return v.r // kRefl, or a kept reflect.Value (see boxedValue)
+	}
 	switch v.k {
 	case kNil:
 		return reflect.Zero(anyType)
@@ -152,8 +195,11 @@ func (v value) toReflect() reflect.Value {
 // boxedValue returns v with its interface form kept, for values used many
 // times (constants and folded results).
 func boxedValue(v value) value {
-	if v.boxed == nil && v.k != kInvalid && v.k != kNil {
-		v.boxed = v.toAny()
+	switch v.k {
+	case kString, kBool, kInt, kFloat:
+		if !v.r.IsValid() {
+			v.r = reflect.ValueOf(v.toAny())
+		}
 	}
 	return v
 }
@@ -339,9 +385,8 @@ func assign(v value, t reflect.Type) (value, bool) {
 // fromReflectKeep is fromReflect for a value already checked assignable to
 // a parameter type: basic types are unboxed, nothing else changes.
 func fromReflectKeep(r reflect.Value) value {
-	switch r.Type() {
-	case stringType, boolType, intType, float64Type:
-		return fromReflect(r)
+	if k := r.Kind(); k != reflect.Interface {
+		return fromKind(r, k)
 	}
 	return value{k: kRefl, r: r}
 }
