@@ -114,14 +114,21 @@ func (t *typedDiffer) diffStruct(p *codec.Plan, av, bv reflect.Value, s schemaNo
 		return false
 	}
 	order := membersInOrder(p)
+	// Each member is read once, for the count and for the walk (a pod
+	// spec has about 40).
+	var buf [48]memberPair
+	ms := buf[:0]
+	if len(p.Fields) > len(buf) {
+		ms = make([]memberPair, 0, len(p.Fields))
+	}
 	na, nb := 0, 0
 	for k := range p.Fields {
 		f := &p.Fields[k].Field
-		_, wa, ok := codec.Member(av, f)
+		fa, wa, ok := codec.Member(av, f)
 		if !ok {
 			return false
 		}
-		_, wb, ok := codec.Member(bv, f)
+		fb, wb, ok := codec.Member(bv, f)
 		if !ok {
 			return false
 		}
@@ -131,6 +138,7 @@ func (t *typedDiffer) diffStruct(p *codec.Plan, av, bv reflect.Value, s schemaNo
 		if wb {
 			nb++
 		}
+		ms = append(ms, memberPair{fa, fb, wa, wb})
 	}
 	if na == 0 && nb == 0 {
 		return true
@@ -141,8 +149,7 @@ func (t *typedDiffer) diffStruct(p *codec.Plan, av, bv reflect.Value, s schemaNo
 	}
 	for _, k := range order {
 		f := &p.Fields[k]
-		fa, wa, _ := codec.Member(av, &f.Field)
-		fb, wb, _ := codec.Member(bv, &f.Field)
+		fa, fb, wa, wb := ms[k].a, ms[k].b, ms[k].wa, ms[k].wb
 		if !wa && !wb {
 			continue
 		}
@@ -162,6 +169,13 @@ func (t *typedDiffer) diffStruct(p *codec.Plan, av, bv reflect.Value, s schemaNo
 		}
 	}
 	return true
+}
+
+// memberPair is one member of both structs diffStruct diffs, as
+// codec.Member returns it: the values and whether each is written.
+type memberPair struct {
+	a, b   reflect.Value
+	wa, wb bool
 }
 
 // diffMember diffs two values of plan p that are members of an object at
