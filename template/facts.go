@@ -342,15 +342,41 @@ func (fx applyFacts) decodePod(m map[string]any, share bool) (*corev1.Pod, bool)
 		return nil, false
 	}
 	spec, _ := m["spec"].(map[string]any)
-	var hit [3]bool
+	// The remembered element of each list's entries (nil where there is
+	// none), looked up once; a list without any is decoded with the rest.
+	var lists [3][]any
+	var containers [2][]*corev1.Container
+	var volumes []*corev1.Volume
+	var cbuf [2][8]*corev1.Container // most pods: no allocation
+	var vbuf [16]*corev1.Volume
 	found := false
 	for i, name := range specLists {
 		l, _ := spec[name].([]any)
-		for _, e := range l {
-			if (i < 2 && fx.container(e) != nil) || (i == 2 && fx.volume(e) != nil) {
-				hit[i], found = true, true
-				break
+		hit := false
+		if i < 2 {
+			cs := cbuf[i][:0]
+			if len(l) > len(cbuf[i]) {
+				cs = make([]*corev1.Container, 0, len(l))
 			}
+			cs = cs[:len(l)]
+			for j, e := range l {
+				cs[j] = fx.container(e)
+				hit = hit || cs[j] != nil
+			}
+			containers[i] = cs
+		} else {
+			volumes = vbuf[:0]
+			if len(l) > len(vbuf) {
+				volumes = make([]*corev1.Volume, 0, len(l))
+			}
+			volumes = volumes[:len(l)]
+			for j, e := range l {
+				volumes[j] = fx.volume(e)
+				hit = hit || volumes[j] != nil
+			}
+		}
+		if hit {
+			lists[i], found = l, true
 		}
 	}
 	if !found {
@@ -358,7 +384,7 @@ func (fx applyFacts) decodePod(m map[string]any, share bool) (*corev1.Pod, bool)
 	}
 	rest := maps.Clone(spec)
 	for i, name := range specLists {
-		if hit[i] {
+		if lists[i] != nil {
 			delete(rest, name)
 		}
 	}
@@ -368,39 +394,32 @@ func (fx applyFacts) decodePod(m map[string]any, share bool) (*corev1.Pod, bool)
 	if !codec.DecodeTree(top, pod) {
 		return nil, false
 	}
-	for i, name := range specLists {
-		if !hit[i] {
-			continue
+	if l := lists[2]; l != nil {
+		out := make([]corev1.Volume, len(l))
+		for j, e := range l {
+			if volumes[j] == nil && !codec.DecodeTree(e, &out[j]) {
+				return nil, false
+			}
 		}
-		l := spec[name].([]any)
-		if i == 2 {
-			out := make([]corev1.Volume, len(l))
-			var buf [16]*corev1.Volume
-			masters := buf[:0]
-			if len(l) > len(buf) {
-				masters = make([]*corev1.Volume, 0, len(l))
-			}
-			masters = masters[:len(l)]
-			for j, e := range l {
-				if masters[j] = fx.volume(e); masters[j] == nil && !codec.DecodeTree(e, &out[j]) {
-					return nil, false
+		if share {
+			for j, v := range volumes {
+				if v != nil {
+					out[j] = *v
 				}
 			}
-			if share {
-				for j, v := range masters {
-					if v != nil {
-						out[j] = *v
-					}
-				}
-			} else {
-				copyVolumes(out, masters)
-			}
-			pod.Spec.Volumes = out
+		} else {
+			copyVolumes(out, volumes)
+		}
+		pod.Spec.Volumes = out
+	}
+	for i := range 2 {
+		l := lists[i]
+		if l == nil {
 			continue
 		}
 		out := make([]corev1.Container, len(l))
 		for j, e := range l {
-			if c := fx.container(e); c != nil && share {
+			if c := containers[i][j]; c != nil && share {
 				out[j] = *c
 			} else if c != nil {
 				copyContainer(&out[j], c)
