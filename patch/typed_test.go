@@ -2,9 +2,7 @@ package patch
 
 import (
 	"encoding/json"
-	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 
@@ -138,15 +136,7 @@ func TestDiffPodValues(t *testing.T) {
 // request's pod and the pod Istio produces, both as corev1 decodes them; the
 // fast path must be taken and give the reference's bytes.
 func TestDiffPodValuesCorpus(t *testing.T) {
-	dir := os.Getenv("KINJECT_ISTIO_CORPUS")
-	if dir == "" {
-		dir = "/work/shared/istio-corpus"
-	}
-	pods, _ := filepath.Glob(filepath.Join(dir, "cases", "*", "webhook-pod.*.json"))
-	if len(pods) == 0 {
-		t.Skipf("Istio corpus not found in %s (set KINJECT_ISTIO_CORPUS)", dir)
-	}
-	sort.Strings(pods)
+	pods := corpusWebhookPods(t)
 	for _, podFile := range pods {
 		name := filepath.Base(filepath.Dir(podFile)) + "/" + filepath.Base(podFile)
 		t.Run(name, func(t *testing.T) {

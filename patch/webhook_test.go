@@ -139,20 +139,29 @@ func lookup(v any, path string) any {
 	return v
 }
 
-// TestIstioCorpus runs every webhook case of Istio's own injection suite:
-// the pod the webhook receives and the pod it must produce, both through
-// corev1.Pod, are diffed with DiffPod; the patch must apply to the raw
-// request and give the wanted pod. Patch sizes are compared with Istio's.
-func TestIstioCorpus(t *testing.T) {
+// corpusWebhookPods lists, in order, the webhook pods of Istio's injection
+// test suite (../shared/istio-corpus beside the checkout, or
+// KINJECT_ISTIO_CORPUS), skipping the test when it is absent.
+func corpusWebhookPods(t *testing.T) []string {
+	t.Helper()
 	dir := os.Getenv("KINJECT_ISTIO_CORPUS")
 	if dir == "" {
-		dir = "/work/shared/istio-corpus"
+		dir = filepath.Join("..", "..", "shared", "istio-corpus")
 	}
 	pods, _ := filepath.Glob(filepath.Join(dir, "cases", "*", "webhook-pod.*.json"))
 	if len(pods) == 0 {
 		t.Skipf("Istio corpus not found in %s (set KINJECT_ISTIO_CORPUS)", dir)
 	}
 	sort.Strings(pods)
+	return pods
+}
+
+// TestIstioCorpus runs every webhook case of Istio's own injection suite:
+// the pod the webhook receives and the pod it must produce, both through
+// corev1.Pod, are diffed with DiffPod; the patch must apply to the raw
+// request and give the wanted pod. Patch sizes are compared with Istio's.
+func TestIstioCorpus(t *testing.T) {
+	pods := corpusWebhookPods(t)
 	var ours, theirs struct{ ops, bytes int }
 	compared := 0
 	for _, podFile := range pods {

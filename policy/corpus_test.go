@@ -15,13 +15,13 @@ import (
 	"github.com/kinject/kinject/policy"
 )
 
-// corpusDir is Istio's injection test suite as data (see
-// /work/shared/istio-corpus/README.md); KINJECT_ISTIO_CORPUS overrides it.
+// corpusDir is Istio's injection test suite as data, in ../shared beside
+// the checkout (see its README.md); KINJECT_ISTIO_CORPUS overrides it.
 func corpusDir(t *testing.T) string {
 	t.Helper()
 	dir := os.Getenv("KINJECT_ISTIO_CORPUS")
 	if dir == "" {
-		dir = "/work/shared/istio-corpus"
+		dir = filepath.Join("..", "..", "shared", "istio-corpus")
 	}
 	if _, err := os.Stat(filepath.Join(dir, "CASES.tsv")); err != nil {
 		t.Skipf("Istio corpus not found at %s (set KINJECT_ISTIO_CORPUS): %v", dir, err)
