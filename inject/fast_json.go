@@ -17,10 +17,20 @@ import (
 // plan (pods, and the workloads of manifests), encoding/json where it
 // declines.
 func jsonMarshal(v any) ([]byte, error) {
-	if b, ok := codec.AppendJSON(make([]byte, 0, 4096), v); ok {
-		return b, nil
+	return appendJSON(make([]byte, 0, 4096), v)
+}
+
+// appendJSON appends v's JSON as encoding/json writes it to b: from v's
+// plan, or by encoding/json where codec.AppendJSON declines.
+func appendJSON(b []byte, v any) ([]byte, error) {
+	if out, ok := codec.AppendJSON(b, v); ok {
+		return out, nil
 	}
-	return json.Marshal(v)
+	js, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return append(b, js...), nil
 }
 
 // appendPodJSON appends p's JSON as encoding/json writes it. b is grown
@@ -28,15 +38,7 @@ func jsonMarshal(v any) ([]byte, error) {
 // vars: 100 KB) is written into one buffer rather than copied through a
 // dozen doublings.
 func appendPodJSON(b []byte, p *corev1.Pod) ([]byte, error) {
-	b = slices.Grow(b, podJSONEstimate(p))
-	if out, ok := codec.AppendJSON(b, p); ok {
-		return out, nil
-	}
-	js, err := json.Marshal(p)
-	if err != nil {
-		return nil, err
-	}
-	return append(b, js...), nil
+	return appendJSON(slices.Grow(b, podJSONEstimate(p)), p)
 }
 
 // podJSONEstimate is a rough size of p's JSON: a base, and what grows with

@@ -14,7 +14,6 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/kinject/kinject/internal/cache"
-	"github.com/kinject/kinject/internal/codec"
 	"github.com/kinject/kinject/patch"
 	"github.com/kinject/kinject/policy"
 	"github.com/kinject/kinject/template"
@@ -669,12 +668,9 @@ func (i *Injector) postProcess(pod, injected, base *corev1.Pod, d *template.Data
 	for _, s := range injected.Spec.ImagePullSecrets {
 		st.ImagePullSecrets = append(st.ImagePullSecrets, s.Name)
 	}
-	b, ok := codec.AppendJSON(make([]byte, 0, 256), st)
-	if !ok {
-		var err error
-		if b, err = json.Marshal(st); err != nil {
-			return err
-		}
+	b, err := appendJSON(make([]byte, 0, 256), st)
+	if err != nil {
+		return err
 	}
 	pod.Annotations[annStatus] = string(b)
 	i.reorder(pod, d.ProxyConfig)

@@ -162,15 +162,11 @@ func (i *Injector) cacheKey(req PodRequest, ns string, cleared identityField) ([
 	// The key is the request's JSON followed by the pod's (two complete
 	// JSON documents, so the boundary is unambiguous); the pod is encoded
 	// the fast way.
-	b, ok := codec.AppendJSON(make([]byte, 0, 256), k)
-	if !ok {
-		var err error
-		if b, err = json.Marshal(k); err != nil {
-			return [32]byte{}, false
-		}
-	}
-	b, err := appendPodJSON(append(b, '\n'), p)
+	b, err := appendJSON(make([]byte, 0, 256), k)
 	if err != nil {
+		return [32]byte{}, false
+	}
+	if b, err = appendPodJSON(append(b, '\n'), p); err != nil {
 		return [32]byte{}, false
 	}
 	return sha256.Sum256(b), true
