@@ -14,34 +14,8 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// decodeYAML turns a rendered template into the JSON-compatible tree
-// (map[string]any, []any, string, float64, bool, nil) that
-// sigs.k8s.io/yaml.YAMLToJSONStrict followed by json.Unmarshal produces,
-// which is what Istio merges. Templates render a small, regular part of
-// YAML (block mappings and sequences, quoted and plain scalars, literal
-// block scalars, flow mappings and lists), which fastYAML parses directly,
-// about ten times faster. Anything outside that part (anchors, tags,
-// folded scalars, multi-line plain scalars, non-ASCII text, odd indentation,
-// numbers other than plain decimal integers, duplicate keys, errors) makes
-// fastYAML give up, and the document takes the sigs.k8s.io/yaml path, so
-// results and error messages are the same either way. Equivalence is
-// tested on every corpus template output and fuzzed.
-func decodeYAML(doc []byte) (any, error) {
-	v, _, err := decodeYAMLMemo(doc, nil)
-	return v, err
-}
-
-// decodeYAMLMemo is decodeYAML with the top-level entries remembered in
-// memo (nil: none); shared reports that the tree holds remembered values,
-// which every caller must then leave unmodified (copy before a change).
-func decodeYAMLMemo(doc []byte, memo *sectionMemo) (v any, shared bool, err error) {
-	if v, shared, ok := fastYAMLMemo(doc, memo); ok {
-		return v, shared, nil
-	}
-	v, err = slowYAML(doc)
-	return v, false, err
-}
-
+// slowYAML is fastYAML's reference: sigs.k8s.io/yaml.YAMLToJSONStrict,
+// then json.Unmarshal into an any.
 func slowYAML(doc []byte) (any, error) {
 	js, err := yaml.YAMLToJSONStrict(doc)
 	if err != nil {
@@ -75,6 +49,18 @@ type fastParser struct {
 	bySection bool
 }
 
+// fastYAML turns a rendered template into the JSON-compatible tree
+// (map[string]any, []any, string, float64, bool, nil) that
+// sigs.k8s.io/yaml.YAMLToJSONStrict followed by json.Unmarshal produces,
+// which is what Istio merges. Templates render a small, regular part of
+// YAML (block mappings and sequences, quoted and plain scalars, literal
+// block scalars, flow mappings and lists), which it parses directly,
+// about ten times faster. Anything outside that part (anchors, tags,
+// folded scalars, multi-line plain scalars, non-ASCII text, odd indentation,
+// numbers other than plain decimal integers, duplicate keys, errors) makes
+// it give up (ok false), and the caller takes slowYAML, so results and
+// error messages are the same either way. Equivalence is tested on every
+// corpus template output and fuzzed.
 func fastYAML(doc []byte) (v any, ok bool) {
 	v, _, ok = fastYAMLMemo(doc, nil)
 	return v, ok

@@ -5,7 +5,7 @@ package template
 // the tree (map[string]any, []any, string, float64, bool, nil) that
 // sigs.k8s.io/yaml.YAMLToJSONStrict followed by json.Unmarshal into an
 // any gives for doc, or ok false where it is not sure to give it (see
-// decodeYAML: anchors, tags, folded scalars, non-integer numbers,
+// fastYAML: anchors, tags, folded scalars, non-integer numbers,
 // duplicate keys, errors and the like). An empty document is (nil, true).
 // With the kinject_reference build tag it always declines.
 func DecodeYAMLTree(doc []byte) (tree any, ok bool) { return fastYAML(doc) }

@@ -63,7 +63,6 @@ func boolV(b bool) value {
 	return value{k: kBool}
 }
 
-func (v value) str() string  { return v.s }
 func (v value) bool() bool   { return v.n != 0 }
 func (v value) int() int     { return int(int64(v.n)) }
 func (v value) flt() float64 { return math.Float64frombits(v.n) }
