@@ -292,32 +292,31 @@ func (fx applyFacts) withoutNulls(v any) any {
 	return withoutNulls(v)
 }
 
-// container and volume return the remembered typed element for e.
-func (fx applyFacts) container(e any) *corev1.Container {
-	k, ok := keyOf(e)
-	if !ok {
-		return nil
+// remembered returns, for each entry of a list, the typed element the
+// facts remember for it (of picks the facts' containers or volumes), nil
+// where there is none, in buf when it fits; hit says whether there is any.
+func remembered[T any](fx applyFacts, l []any, buf []*T, of func(*sectionFacts) map[nodeKey]*T) (_ []*T, hit bool) {
+	out := buf[:0]
+	if len(l) > cap(buf) {
+		out = make([]*T, 0, len(l))
 	}
-	for _, f := range fx {
-		if c := f.get().containers[k]; c != nil {
-			return c
+	for _, e := range l {
+		var x *T
+		if k, ok := keyOf(e); ok {
+			for _, f := range fx {
+				if x = of(f.get())[k]; x != nil {
+					break
+				}
+			}
 		}
+		out = append(out, x)
+		hit = hit || x != nil
 	}
-	return nil
+	return out, hit
 }
 
-func (fx applyFacts) volume(e any) *corev1.Volume {
-	k, ok := keyOf(e)
-	if !ok {
-		return nil
-	}
-	for _, f := range fx {
-		if v := f.get().volumes[k]; v != nil {
-			return v
-		}
-	}
-	return nil
-}
+func factContainers(f *sectionFacts) map[nodeKey]*corev1.Container { return f.containers }
+func factVolumes(f *sectionFacts) map[nodeKey]*corev1.Volume       { return f.volumes }
 
 // podFromTree is fromMap(m), with the remembered containers and volumes
 // copied instead of decoded: the rest of the tree is decoded by
@@ -334,7 +333,7 @@ func (fx applyFacts) podFromTree(m map[string]any, share bool) (*corev1.Pod, err
 }
 
 // specLists are the lists of a pod spec podFromTree copies, in the order
-// of its hit array.
+// of decodePod's lists.
 var specLists = []string{"containers", "initContainers", "volumes"}
 
 func (fx applyFacts) decodePod(m map[string]any, share bool) (*corev1.Pod, bool) {
@@ -352,28 +351,11 @@ func (fx applyFacts) decodePod(m map[string]any, share bool) (*corev1.Pod, bool)
 	found := false
 	for i, name := range specLists {
 		l, _ := spec[name].([]any)
-		hit := false
+		var hit bool
 		if i < 2 {
-			cs := cbuf[i][:0]
-			if len(l) > len(cbuf[i]) {
-				cs = make([]*corev1.Container, 0, len(l))
-			}
-			cs = cs[:len(l)]
-			for j, e := range l {
-				cs[j] = fx.container(e)
-				hit = hit || cs[j] != nil
-			}
-			containers[i] = cs
+			containers[i], hit = remembered(fx, l, cbuf[i][:], factContainers)
 		} else {
-			volumes = vbuf[:0]
-			if len(l) > len(vbuf) {
-				volumes = make([]*corev1.Volume, 0, len(l))
-			}
-			volumes = volumes[:len(l)]
-			for j, e := range l {
-				volumes[j] = fx.volume(e)
-				hit = hit || volumes[j] != nil
-			}
+			volumes, hit = remembered(fx, l, vbuf[:], factVolumes)
 		}
 		if hit {
 			lists[i], found = l, true
