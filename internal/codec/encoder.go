@@ -180,40 +180,24 @@ func (c *compiler) compile(p *Plan) encFn {
 	case Int:
 		switch t.Size() {
 		case 1:
-			return func(b []byte, ptr unsafe.Pointer) ([]byte, bool) {
-				return strconv.AppendInt(b, int64(*(*int8)(ptr)), 10), true
-			}
+			return intEncoder[int8]
 		case 2:
-			return func(b []byte, ptr unsafe.Pointer) ([]byte, bool) {
-				return strconv.AppendInt(b, int64(*(*int16)(ptr)), 10), true
-			}
+			return intEncoder[int16]
 		case 4:
-			return func(b []byte, ptr unsafe.Pointer) ([]byte, bool) {
-				return strconv.AppendInt(b, int64(*(*int32)(ptr)), 10), true
-			}
+			return intEncoder[int32]
 		case 8:
-			return func(b []byte, ptr unsafe.Pointer) ([]byte, bool) {
-				return strconv.AppendInt(b, *(*int64)(ptr), 10), true
-			}
+			return intEncoder[int64]
 		}
 	case Uint:
 		switch t.Size() {
 		case 1:
-			return func(b []byte, ptr unsafe.Pointer) ([]byte, bool) {
-				return strconv.AppendUint(b, uint64(*(*uint8)(ptr)), 10), true
-			}
+			return uintEncoder[uint8]
 		case 2:
-			return func(b []byte, ptr unsafe.Pointer) ([]byte, bool) {
-				return strconv.AppendUint(b, uint64(*(*uint16)(ptr)), 10), true
-			}
+			return uintEncoder[uint16]
 		case 4:
-			return func(b []byte, ptr unsafe.Pointer) ([]byte, bool) {
-				return strconv.AppendUint(b, uint64(*(*uint32)(ptr)), 10), true
-			}
+			return uintEncoder[uint32]
 		case 8:
-			return func(b []byte, ptr unsafe.Pointer) ([]byte, bool) {
-				return strconv.AppendUint(b, *(*uint64)(ptr), 10), true
-			}
+			return uintEncoder[uint64]
 		}
 	case Float:
 		if t.Kind() == reflect.Float64 {
@@ -221,6 +205,16 @@ func (c *compiler) compile(p *Plan) encFn {
 		}
 	}
 	return decline // interfaces, float32, arrays and what encoding/json refuses
+}
+
+// intEncoder and uintEncoder write an integer of T's size (an int kind of
+// that size is a T in memory, whatever its name).
+func intEncoder[T int8 | int16 | int32 | int64](b []byte, ptr unsafe.Pointer) ([]byte, bool) {
+	return strconv.AppendInt(b, int64(*(*T)(ptr)), 10), true
+}
+
+func uintEncoder[T uint8 | uint16 | uint32 | uint64](b []byte, ptr unsafe.Pointer) ([]byte, bool) {
+	return strconv.AppendUint(b, uint64(*(*T)(ptr)), 10), true
 }
 
 // sliceHeader is how every slice is laid out (reflect's unsafeheader.Slice):
